@@ -1,0 +1,16 @@
+//! ganzoo: the GAN family on burn, trained natively and run in the browser from the same code.
+
+pub use burn;
+
+pub mod bundle;
+pub mod image;
+pub mod latent;
+pub mod losses;
+pub mod models;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod data;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod import;

@@ -1,0 +1,98 @@
+//! Crash-safe checkpoints. Every file is written to a temporary name, synced, then renamed; a
+//! checkpoint directory is complete before the `latest` pointer (itself written atomically) names
+//! it. A kill at any moment therefore leaves the last good checkpoint in place.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use serde::{Deserialize, Serialize};
+
+/// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Where a run keeps its checkpoints: `RUN/checkpoints/step-NNNNNNN/` and `RUN/checkpoints/latest`.
+pub struct CheckpointDir {
+    root: PathBuf,
+}
+
+/// Training progress stored beside the weights.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TrainState {
+    pub step: usize,
+    /// The training RNG (`latent::Rng`) state after `step` steps.
+    pub rng_state: u64,
+}
+
+pub fn module_bytes<M: Module>(module: &M) -> Vec<u8> {
+    module.clone().into_record().into_bytes().expect("module record serialises").to_vec()
+}
+
+pub fn load_module<M: Module>(module: M, bytes: Vec<u8>, what: &str) -> Result<M, String> {
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| format!("{what}: unreadable checkpoint ({e})"))?;
+    module.try_load_record(record).map_err(|e| format!("{what}: checkpoint does not fit the model ({e})"))
+}
+
+pub fn optimizer_bytes(optim: &ModuleOptimizer) -> Vec<u8> {
+    optim.into_bytes().expect("optimizer record serialises").to_vec()
+}
+
+pub fn load_optimizer(optim: ModuleOptimizer, bytes: Vec<u8>, what: &str) -> Result<ModuleOptimizer, String> {
+    optim.from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| format!("{what}: unreadable optimizer state ({e})"))
+}
+
+impl CheckpointDir {
+    pub fn new(run: &Path) -> Self {
+        Self { root: run.join("checkpoints") }
+    }
+
+    /// Saves named files as one checkpoint for `state.step`, then points `latest` at it and
+    /// removes older checkpoints.
+    pub fn save(&self, state: &TrainState, files: &[(&str, Vec<u8>)]) -> std::io::Result<PathBuf> {
+        let name = format!("step-{:08}", state.step);
+        let dir = self.root.join(&name);
+        std::fs::create_dir_all(&dir)?;
+        for (file, bytes) in files {
+            write_atomic(&dir.join(file), bytes)?;
+        }
+        write_atomic(&dir.join("state.json"), &serde_json::to_vec_pretty(state).expect("state serialises"))?;
+        write_atomic(&self.root.join("latest"), name.as_bytes())?;
+        for entry in std::fs::read_dir(&self.root)?.flatten() {
+            let p = entry.path();
+            let n = entry.file_name().to_string_lossy().into_owned();
+            if p.is_dir() && n.starts_with("step-") && n != name {
+                let _ = std::fs::remove_dir_all(p);
+            }
+        }
+        Ok(dir)
+    }
+
+    /// The newest complete checkpoint, if any: its state and directory.
+    pub fn latest(&self) -> Result<Option<(TrainState, PathBuf)>, String> {
+        let pointer = self.root.join("latest");
+        let Ok(name) = std::fs::read_to_string(&pointer) else { return Ok(None) };
+        let dir = self.root.join(name.trim());
+        let state = std::fs::read(dir.join("state.json"))
+            .map_err(|e| format!("checkpoint {} is incomplete ({e}); delete {} to start over", dir.display(), pointer.display()))?;
+        let state: TrainState = serde_json::from_slice(&state).map_err(|e| format!("checkpoint state {} is corrupt: {e}", dir.display()))?;
+        Ok(Some((state, dir)))
+    }
+}

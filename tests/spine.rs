@@ -1,0 +1,351 @@
+//! The native spine end to end: data loaders, bundles (round trip and every refusal), exact
+//! resume, PyTorch import parity and the `train` binary itself.
+
+use std::io::Write;
+use std::path::Path;
+
+use ganzoo::bundle::{self, BundleError, Manifest, Provenance, WeightDtype};
+use ganzoo::burn::prelude::*;
+use ganzoo::data::{ImageDataset, image_folder, matfile, wildfaces};
+use ganzoo::latent::{Rng, latents_for_seeds};
+use ganzoo::losses::GanLoss;
+use ganzoo::models::dcgan::DcganConfig;
+use ganzoo::models::{AnyGenerator, ModelConfig};
+use ganzoo::train::dcgan::{DcganTrainConfig, Trainer};
+use ganzoo::train::metrics;
+
+fn tiny() -> DcganConfig {
+    DcganConfig::new().with_resolution(16).with_width(8).with_latent(16)
+}
+
+fn generate(g: &AnyGenerator, seeds: &[u64], latent: usize) -> Vec<f32> {
+    let device = Device::flex();
+    let z = Tensor::<2>::from_data(TensorData::new(latents_for_seeds(seeds, latent), [seeds.len(), latent]), &device);
+    g.generate(z).into_data().try_to_vec::<f32>().unwrap()
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// A generator whose batch norms have non-trivial running statistics (a few training steps).
+fn trained_tiny_generator(dir: &Path) -> AnyGenerator {
+    let mut config = DcganTrainConfig::new(tiny(), GanLoss::default(), "synthetic".into());
+    config.steps = 2;
+    config.batch = 4;
+    config.sample_every = 0;
+    config.checkpoint_every = 0;
+    let mut t = Trainer::open(config, dir, false).unwrap();
+    t.run(&synthetic_faces(8, 16), |_| {}).unwrap();
+    AnyGenerator::Dcgan(t.inference_generator())
+}
+
+fn synthetic_faces(n: usize, res: usize) -> ImageDataset {
+    let mut rng = Rng::new(99);
+    let images = (0..n).map(|_| rng.normals(3 * res * res).iter().map(|v| (v * 0.5).tanh()).collect()).collect();
+    ImageDataset::from_images(images, res, "synthetic".into())
+}
+
+fn export(g: &AnyGenerator, dir: &Path, dtype: WeightDtype) -> Manifest {
+    bundle::export(g, &ModelConfig::Dcgan(tiny()), Provenance::default(), dtype, dir).unwrap()
+}
+
+#[test]
+fn export_then_load_gives_identical_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = trained_tiny_generator(&tmp.path().join("run"));
+    let before = generate(&g, &[0, 1, 2], 16);
+
+    let m = export(&g, &tmp.path().join("models/f32"), WeightDtype::F32);
+    let (loaded_m, loaded) = bundle::load_dir(&tmp.path().join("models/f32"), &Device::flex()).unwrap();
+    assert_eq!(loaded_m, m);
+    assert_eq!(generate(&loaded, &[0, 1, 2], 16), before, "f32 bundle reproduces the model exactly");
+
+    let m16 = export(&g, &tmp.path().join("models/f16"), WeightDtype::F16);
+    let (_, loaded16) = bundle::load_dir(&tmp.path().join("models/f16"), &Device::flex()).unwrap();
+    let diff = max_abs_diff(&generate(&loaded16, &[0, 1, 2], 16), &before);
+    assert!(diff > 0.0 && diff < 2e-2, "f16 weights change outputs a little, not a lot: {diff}");
+    assert!(m16.weights.bytes * 10 < m.weights.bytes * 6, "f16 roughly halves the file: {} vs {}", m16.weights.bytes, m.weights.bytes);
+
+    // the index lists both bundles for the model picker
+    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(tmp.path().join("models/index.json")).unwrap()).unwrap();
+    let names: Vec<&str> = index["models"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["f16", "f32"]);
+    assert_eq!(m.parameters, g.num_params());
+    assert_eq!(m.resolution, 16);
+}
+
+fn bundle_dir(tmp: &Path) -> std::path::PathBuf {
+    let g = AnyGenerator::Dcgan(tiny().init_generator(&Device::flex()).valid());
+    let dir = tmp.join("models/tiny");
+    export(&g, &dir, WeightDtype::F32);
+    dir
+}
+
+#[test]
+fn truncated_weights_are_refused_by_checksum() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_dir(tmp.path());
+    let w = dir.join(bundle::WEIGHTS_FILE);
+    let bytes = std::fs::read(&w).unwrap();
+    std::fs::write(&w, &bytes[..bytes.len() / 2]).unwrap();
+    match bundle::load_dir(&dir, &Device::flex()) {
+        Err(BundleError::Checksum(msg)) => assert!(msg.contains("truncated") && msg.contains("train export"), "{msg}"),
+        other => panic!("expected a checksum error, got {:?}", other.map(|(m, _)| m.name)),
+    }
+}
+
+#[test]
+fn a_wrong_sha256_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_dir(tmp.path());
+    let path = dir.join(bundle::MANIFEST_FILE);
+    let mut m: Manifest = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m.weights.sha256 = "0".repeat(64);
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    assert!(matches!(bundle::load_dir(&dir, &Device::flex()), Err(BundleError::Checksum(_))));
+}
+
+#[test]
+fn weights_of_another_architecture_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_dir(tmp.path());
+    // Same file, but the manifest now claims width 16: every conv has the wrong shape.
+    let path = dir.join(bundle::MANIFEST_FILE);
+    let mut m: Manifest = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m.config = ModelConfig::Dcgan(tiny().with_width(16));
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    match bundle::load_dir(&dir, &Device::flex()) {
+        Err(BundleError::Architecture(msg)) => assert!(msg.contains("dcgan-16") && msg.contains("re-export"), "{msg}"),
+        other => panic!("expected an architecture error, got {:?}", other.map(|(m, _)| m.name)),
+    }
+    // A manifest that says 32 px while its config says 16 px was edited by hand.
+    m.config = ModelConfig::Dcgan(tiny());
+    m.resolution = 32;
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    assert!(matches!(bundle::load_dir(&dir, &Device::flex()), Err(BundleError::Manifest(_))));
+}
+
+#[test]
+fn garbage_manifests_and_non_safetensors_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_dir(tmp.path());
+    let m: Manifest = serde_json::from_slice(&std::fs::read(dir.join(bundle::MANIFEST_FILE)).unwrap()).unwrap();
+    assert!(matches!(Manifest::parse(b"{ not json"), Err(BundleError::Manifest(_))));
+    let mut other = m.clone();
+    other.format = "ganzoo-bundle/99".into();
+    assert!(matches!(Manifest::parse(&serde_json::to_vec(&other).unwrap()), Err(BundleError::Manifest(_))));
+    // right checksum, wrong content
+    let junk = b"definitely not safetensors".to_vec();
+    let mut lying = m.clone();
+    lying.weights.sha256 = bundle::sha256_hex(&junk);
+    assert!(matches!(bundle::load_generator(&lying, &junk, &Device::flex()), Err(BundleError::Weights(_))));
+    assert!(matches!(bundle::load_dir(&tmp.path().join("nope"), &Device::flex()), Err(BundleError::Io(_))));
+}
+
+fn tiny_run(dir: &Path, steps: usize) -> DcganTrainConfig {
+    let mut config = DcganTrainConfig::new(tiny(), GanLoss::from_name("vanilla").unwrap(), "synthetic".into());
+    config.steps = steps;
+    config.batch = 4;
+    config.seed = 3;
+    config.sample_every = 0;
+    config.checkpoint_every = 3;
+    let _ = dir;
+    config
+}
+
+#[test]
+fn resume_continues_exactly_like_an_uninterrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = synthetic_faces(12, 16);
+
+    let straight = tmp.path().join("straight");
+    Trainer::open(tiny_run(&straight, 7), &straight, false).unwrap().run(&data, |_| {}).unwrap();
+
+    // Stop after 3 steps (a checkpoint), as if killed, then resume to 7.
+    let split = tmp.path().join("split");
+    Trainer::open(tiny_run(&split, 3), &split, false).unwrap().run(&data, |_| {}).unwrap();
+    // a torn metrics line from the "kill" must not break the resume
+    std::fs::OpenOptions::new().append(true).open(split.join("metrics.jsonl")).unwrap().write_all(b"{\"step\":4,\"d_lo").unwrap();
+    assert!(Trainer::open(tiny_run(&split, 7), &split, false).err().unwrap().contains("--resume"));
+    let mut resumed = Trainer::open(tiny_run(&split, 7), &split, true).unwrap();
+    assert_eq!(resumed.state.step, 3);
+    resumed.run(&data, |_| {}).unwrap();
+
+    let a = metrics::read(&straight.join("metrics.jsonl"));
+    let b = metrics::read(&split.join("metrics.jsonl"));
+    assert_eq!(a.len(), 7);
+    assert_eq!(b.len(), 7);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.step, y.step);
+        assert!((x.d_loss - y.d_loss).abs() < 1e-6 && (x.g_loss - y.g_loss).abs() < 1e-6, "step {}: {x:?} vs {y:?}", x.step);
+    }
+    assert!(split.join("loss.png").exists() && split.join("samples.png").exists());
+}
+
+/// A MATLAB level-5 file with one compressed uint8 matrix `X` (column-major), as MATLAB writes.
+fn mat_file(name: &str, rows: usize, cols: usize, value: impl Fn(usize, usize) -> u8) -> Vec<u8> {
+    fn element(ty: u32, payload: &[u8]) -> Vec<u8> {
+        let mut e = Vec::new();
+        e.extend(ty.to_le_bytes());
+        e.extend((payload.len() as u32).to_le_bytes());
+        e.extend(payload);
+        e.resize(e.len().div_ceil(8) * 8, 0);
+        e
+    }
+    let mut matrix = Vec::new();
+    matrix.extend(element(6, &[9, 0, 0, 0, 0, 0, 0, 0])); // flags: class uint8 (9)
+    matrix.extend(element(5, &[(rows as i32).to_le_bytes(), (cols as i32).to_le_bytes()].concat()));
+    matrix.extend(element(1, name.as_bytes()));
+    let data: Vec<u8> = (0..cols).flat_map(|c| (0..rows).map(move |r| (r, c))).map(|(r, c)| value(r, c)).collect();
+    matrix.extend(element(2, &data));
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&element(14, &matrix)).unwrap();
+    let mut file = b"MATLAB 5.0 MAT-file, test fixture".to_vec();
+    file.resize(124, b' ');
+    file.extend([0x00, 0x01, b'I', b'M']);
+    file.extend(element(15, &z.finish().unwrap()));
+    file
+}
+
+#[test]
+fn wildfaces_layout_is_decoded_column_major() {
+    // 2 faces; pixel (y, x, c) of face n = X[n, c·1600 + x·40 + y]; encode y, x, c, n in the value.
+    let value = |n: usize, col: usize| {
+        let (c, x, y) = (col / 1600, (col % 1600) / 40, col % 40);
+        ((y + 2 * x + 50 * c + 7 * n) % 256) as u8
+    };
+    let faces = wildfaces::decode(&mat_file("X", 2, 4800, value)).unwrap();
+    assert_eq!(faces.len(), 2);
+    for n in 0..2 {
+        for (x, y) in [(0, 0), (5, 17), (39, 2), (21, 39)] {
+            let px = faces[n].get_pixel(x as u32, y as u32).0;
+            for c in 0..3 {
+                assert_eq!(px[c], value(n, c * 1600 + x * 40 + y), "face {n} ({x},{y}) channel {c}");
+            }
+        }
+    }
+    assert!(wildfaces::decode(&mat_file("Y", 2, 4800, value)).unwrap_err().contains("`X`"));
+    assert!(wildfaces::decode(&mat_file("X", 2, 100, value)).is_err());
+    let good = mat_file("X", 2, 4800, value);
+    assert!(matfile::read_mat(&good[..good.len() - 40]).is_err(), "a truncated file is an error, not a panic");
+    assert!(matfile::read_mat(b"PK\x03\x04 not a mat file").is_err());
+}
+
+#[test]
+fn image_folder_crops_resizes_and_skips_broken_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // a 30×20 landscape image: left third red, middle green, right third blue
+    let img = image::RgbImage::from_fn(30, 20, |x, _| match x / 10 {
+        0 => image::Rgb([255, 0, 0]),
+        1 => image::Rgb([0, 255, 0]),
+        _ => image::Rgb([0, 0, 255]),
+    });
+    img.save(dir.join("a.png")).unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    image::RgbImage::from_pixel(8, 8, image::Rgb([255, 255, 255])).save(dir.join("sub/b.jpg")).unwrap();
+    std::fs::write(dir.join("broken.png"), b"\x89PNG\r\n\x1a\n garbage").unwrap();
+    std::fs::write(dir.join("notes.txt"), b"ignored").unwrap();
+
+    let ds = image_folder::load(dir, 8).unwrap();
+    assert_eq!(ds.len, 2);
+    assert_eq!(ds.skipped.len(), 1);
+    assert!(ds.skipped[0].0.ends_with("broken.png"));
+    // center crop keeps the middle 20×20 (x 5..25), so the centre pixel is green
+    let plane = 64;
+    let center = 4 * 8 + 4;
+    assert!(ds.images[center] < -0.9 && ds.images[plane + center] > 0.9, "center of a.png is green");
+    assert!(ds.images[3 * plane..].iter().all(|&v| v > 0.9), "b.jpg is white");
+
+    let empty = tempfile::tempdir().unwrap();
+    assert!(image_folder::load(empty.path(), 8).err().unwrap().contains("no readable"));
+}
+
+#[test]
+fn pytorch_import_matches_reference() {
+    let checkpoint = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/gan_face_generate/weights.tar");
+    if !checkpoint.exists() {
+        eprintln!("SKIPPED pytorch_import_matches_reference: {} is absent; run scripts/fetch-data.sh", checkpoint.display());
+        return;
+    }
+    let device = Device::flex();
+    let (config, g) = ganzoo::import::dcgan_from_pytorch(&checkpoint, "netG_state_dict", &device).unwrap();
+    assert_eq!((config.latent, config.width, config.resolution, config.batch_norm), (100, 64, 64, true));
+
+    let fixture = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch_dcgan_reference.bin")).unwrap();
+    let u32_at = |i: usize| u32::from_le_bytes(fixture[i..i + 4].try_into().unwrap()) as usize;
+    let (n, z, res) = (u32_at(0), u32_at(4), u32_at(8));
+    let floats: Vec<f32> = fixture[12..].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    let (latents, expected) = floats.split_at(n * z);
+    assert_eq!(expected.len(), n * 3 * res * res);
+
+    let out = g.forward(Tensor::from_data(TensorData::new(latents.to_vec(), [n, z]), &device));
+    let got = out.into_data().try_to_vec::<f32>().unwrap();
+    let diff = max_abs_diff(&got, expected);
+    println!("PyTorch DCGAN import: max |ours − numpy reference| = {diff:e}");
+    assert!(diff < 1e-4, "imported generator differs from the reference forward pass by {diff}");
+
+    // and the bundle made from it reproduces it within f16 precision
+    let tmp = tempfile::tempdir().unwrap();
+    let any = AnyGenerator::Dcgan(g);
+    bundle::export(&any, &ModelConfig::Dcgan(config), Provenance::default(), WeightDtype::F16, &tmp.path().join("m")).unwrap();
+    let (_, loaded) = bundle::load_dir(&tmp.path().join("m"), &device).unwrap();
+    let again = loaded.generate(Tensor::from_data(TensorData::new(latents.to_vec(), [n, z]), &device));
+    assert!(max_abs_diff(&again.into_data().try_to_vec::<f32>().unwrap(), expected) < 0.05);
+}
+
+#[test]
+fn a_non_dcgan_pytorch_file_is_refused_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("junk.pt");
+    std::fs::write(&path, b"not a zip").unwrap();
+    let err = ganzoo::import::dcgan_from_pytorch(&path, "netG_state_dict", &Device::flex()).unwrap_err();
+    assert!(err.contains("cannot read PyTorch checkpoint"), "{err}");
+}
+
+#[test]
+fn the_train_binary_trains_exports_and_samples() {
+    let exe = env!("CARGO_BIN_EXE_train");
+    let tmp = tempfile::tempdir().unwrap();
+    let images = tmp.path().join("images");
+    std::fs::create_dir(&images).unwrap();
+    let mut rng = Rng::new(1);
+    for i in 0..6 {
+        let img = image::RgbImage::from_fn(20, 20, |_, _| image::Rgb([(rng.next_u64() % 256) as u8, 90, 200]));
+        img.save(images.join(format!("{i}.png"))).unwrap();
+    }
+    std::fs::write(images.join("corrupt.jpg"), b"\xff\xd8\xff junk").unwrap();
+    let run = tmp.path().join("run");
+    let cmd = |args: &[&str]| {
+        let out = std::process::Command::new(exe).args(args).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (ok, log) = cmd(&[
+        "dcgan", "--data", images.to_str().unwrap(), "--loss", "lsgan", "--res", "16", "--width", "8", "--latent", "16",
+        "--steps", "3", "--batch", "4", "--sample-every", "2", "--out", run.to_str().unwrap(),
+    ]);
+    assert!(ok, "{log}");
+    assert!(log.contains("skipped 1 unreadable"), "{log}");
+    assert!(run.join("samples/step-00000002.png").exists() && run.join("loss.png").exists());
+    let models = tmp.path().join("www/models/tiny");
+    let (ok, log) = cmd(&["export", run.to_str().unwrap(), "--out", models.to_str().unwrap()]);
+    assert!(ok, "{log}");
+    let (ok, log) = cmd(&["sample", models.to_str().unwrap(), "--seeds", "4,5", "--out", tmp.path().join("s").to_str().unwrap()]);
+    assert!(ok, "{log}");
+    let png = image::open(tmp.path().join("s/seed-4.png")).unwrap();
+    assert_eq!((png.width(), png.height()), (16, 16));
+    // sampling the run and the bundle gives the same image for a seed (up to f16 weights)
+    let (ok, _) = cmd(&["sample", run.to_str().unwrap(), "--seeds", "4", "--out", tmp.path().join("r").to_str().unwrap()]);
+    assert!(ok);
+    let a = image::open(tmp.path().join("r/seed-4.png")).unwrap().to_rgb8();
+    let b = png.to_rgb8();
+    let worst = a.pixels().zip(b.pixels()).flat_map(|(p, q)| (0..3).map(move |c| (p.0[c] as i32 - q.0[c] as i32).abs())).max().unwrap();
+    assert!(worst <= 3, "run and f16 bundle differ by {worst}/255");
+    // errors are messages, not panics
+    let (ok, log) = cmd(&["sample", models.to_str().unwrap(), "--seeds", "x", "--out", "/tmp/none"]);
+    assert!(!ok && log.contains("bad seed") && !log.contains("panicked"), "{log}");
+    let (ok, log) = cmd(&["dcgan", "--data", "/no/such/dir", "--out", tmp.path().join("x").to_str().unwrap()]);
+    assert!(!ok && log.contains("no dataset") && !log.contains("panicked"), "{log}");
+}
