@@ -14,3 +14,5 @@ pub mod data;
 pub mod train;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod import;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -111,6 +111,9 @@ enum Command {
         /// Output directory: seed-N.png per seed, and grid.png.
         #[arg(long)]
         out: PathBuf,
+        /// Also write seed-N.f32: the raw output [3, R, R] as little-endian f32 in [-1, 1].
+        #[arg(long)]
+        raw: bool,
     },
     /// Write a grid of the first 64 training images as the model will see them (check your data).
     PreviewData {
@@ -209,7 +212,7 @@ fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Sample { source, seeds, out } => {
+        Command::Sample { source, seeds, out, raw } => {
             let seeds = parse_seeds(&seeds)?;
             let device = Device::flex();
             let (generator, latent) = if source.join(bundle::MANIFEST_FILE).exists() {
@@ -224,6 +227,11 @@ fn run(command: Command) -> Result<(), String> {
             std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
             for (i, seed) in seeds.iter().enumerate() {
                 save_png(&out.join(format!("seed-{seed}.png")), &images.image(i))?;
+                if raw {
+                    let size = 3 * images.h * images.w;
+                    let bytes: Vec<u8> = images.data[i * size..(i + 1) * size].iter().flat_map(|v| v.to_le_bytes()).collect();
+                    std::fs::write(out.join(format!("seed-{seed}.f32")), bytes).map_err(|e| format!("cannot write raw output: {e}"))?;
+                }
             }
             let cols = (seeds.len() as f64).sqrt().ceil() as usize;
             save_png(&out.join("grid.png"), &images.grid(cols, 2))?;

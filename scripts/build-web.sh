@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds pkg/ (the wasm npm package) and copies it to www/pkg for the site. Size-optimised:
+# the `web` cargo profile (opt-level s, fat LTO, strip), then wasm-opt from Debian's binaryen.
+# Installs what is missing: the wasm32 target, wasm-bindgen-cli matching Cargo.lock, binaryen.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  echo "installing wasm-bindgen-cli $want (matches Cargo.lock)"
+  cargo install --quiet wasm-bindgen-cli --version "$want"
+fi
+if ! command -v wasm-opt >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq binaryen) >/dev/null 2>&1 || echo "warning: binaryen unavailable; pkg/ is built without wasm-opt" >&2
+fi
+
+cargo build --lib --target wasm32-unknown-unknown --profile web --locked
+rm -rf pkg
+wasm-bindgen --target web --typescript --out-dir pkg target/wasm32-unknown-unknown/web/ganzoo.wasm
+if command -v wasm-opt >/dev/null; then
+  wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    pkg/ganzoo_bg.wasm -o pkg/ganzoo_bg.opt.wasm && mv pkg/ganzoo_bg.opt.wasm pkg/ganzoo_bg.wasm
+fi
+version=$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)
+cp www/ganzoo.js pkg/index.js
+sed -i 's#"./pkg/ganzoo.js"#"./ganzoo.js"#' pkg/index.js
+cat > pkg/package.json <<JSON
+{
+  "name": "ganzoo",
+  "version": "$version",
+  "description": "GANs (DCGAN, LSGAN, …) running in the browser on WebGPU with a CPU fallback, from bundles exported by ganzoo's train.",
+  "type": "module",
+  "main": "index.js",
+  "module": "index.js",
+  "types": "ganzoo.d.ts",
+  "files": ["index.js", "ganzoo.js", "ganzoo.d.ts", "ganzoo_bg.wasm", "ganzoo_bg.wasm.d.ts"],
+  "sideEffects": false,
+  "license": "MIT OR Apache-2.0"
+}
+JSON
+rm -rf www/pkg && cp -r pkg www/pkg
+ls -l pkg/ganzoo_bg.wasm | awk '{printf "pkg/ganzoo_bg.wasm: %.2f MB, ", $5/1e6}'
+gzip -9 -c pkg/ganzoo_bg.wasm | wc -c | awk '{printf "%.2f MB gzipped\n", $1/1e6}'

@@ -1,0 +1,157 @@
+//! The browser API (wasm32 only, thin): load a bundle, pick a device (WebGPU, else the CPU),
+//! generate by seed. Fetching, caching and drawing are JavaScript's job (`www/ganzoo.js`).
+//!
+//! ```js
+//! const g = await Generator.fromBytes(manifestBytes, weightsBytes, "auto");
+//! g.backend();                       // "webgpu" or "cpu"; g.notice() says why when it fell back
+//! const rgba = await g.generate(42); // Uint8ClampedArray, resolution² × 4
+//! ```
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::prelude::*;
+use js_sys::{Promise, Uint8ClampedArray};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::bundle::{self, Manifest};
+use crate::image::ImageBatch;
+use crate::latent::latents_for_seeds;
+use crate::models::AnyGenerator;
+
+thread_local! {
+    /// The WebGPU device, initialised once per page (or the reason it could not be).
+    static WEBGPU: RefCell<Option<Result<Device, String>>> = const { RefCell::new(None) };
+}
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn has_navigator_gpu() -> bool {
+    let global = js_sys::global();
+    js_sys::Reflect::get(&global, &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()))
+        .is_ok_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
+}
+
+async fn webgpu() -> Result<Device, String> {
+    if let Some(cached) = WEBGPU.with(|c| c.borrow().clone()) {
+        return cached;
+    }
+    let result = if has_navigator_gpu() {
+        Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU initialisation failed: {e:?}"))
+    } else {
+        Err("this browser exposes no WebGPU (navigator.gpu is missing)".to_string())
+    };
+    WEBGPU.with(|c| *c.borrow_mut() = Some(result.clone()));
+    result
+}
+
+/// The device for a backend request: `auto` (WebGPU, else CPU with a notice), `webgpu`, `cpu`.
+async fn pick_device(backend: &str) -> Result<(Device, &'static str, Option<String>), String> {
+    match backend {
+        "cpu" => Ok((Device::flex(), "cpu", None)),
+        "webgpu" => webgpu().await.map(|d| (d, "webgpu", None)),
+        "auto" | "" => Ok(match webgpu().await {
+            Ok(d) => (d, "webgpu", None),
+            Err(why) => (Device::flex(), "cpu", Some(format!("{why}; running on the CPU instead"))),
+        }),
+        other => Err(format!("unknown backend `{other}`: use \"auto\", \"webgpu\" or \"cpu\"")),
+    }
+}
+
+struct Inner {
+    manifest: Manifest,
+    model: AnyGenerator,
+    device: Device,
+    backend: &'static str,
+    notice: Option<String>,
+}
+
+/// A loaded generator on one device.
+#[wasm_bindgen]
+pub struct Generator {
+    inner: Rc<Inner>,
+}
+
+fn seed_from_js(seed: f64) -> Result<u64, String> {
+    if seed.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&seed) {
+        Ok(seed as u64)
+    } else {
+        Err(format!("seed must be a whole number from 0 to 2^53 − 1, got {seed}"))
+    }
+}
+
+impl Inner {
+    /// Images `[N, 3, R, R]` for the seeds, read back asynchronously.
+    async fn images(&self, seeds: &[u64]) -> Result<ImageBatch, String> {
+        let z = self.manifest.latent;
+        let latents = Tensor::<2>::from_data(TensorData::new(latents_for_seeds(seeds, z), [seeds.len(), z]), &self.device);
+        let data = self.model.generate(latents).into_data_async().await.map_err(|e| format!("reading the image back failed: {e:?}"))?;
+        ImageBatch::from_data(data)
+    }
+}
+
+#[wasm_bindgen]
+impl Generator {
+    /// Loads a bundle from its `manifest.json` and weights bytes onto `backend`
+    /// (`"auto"`, `"webgpu"` or `"cpu"`). Rejects with an `Error` saying what is wrong when
+    /// the checksum, format or architecture does not match.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(manifest: Vec<u8>, weights: Vec<u8>, backend: String) -> Promise {
+        future_to_promise(async move {
+            let manifest = Manifest::parse(&manifest).map_err(|e| JsError::new(&e.to_string()))?;
+            let (device, backend, notice) = pick_device(&backend).await.map_err(|e| JsError::new(&e))?;
+            let model = bundle::load_generator(&manifest, &weights, &device).map_err(|e| JsError::new(&e.to_string()))?;
+            let generator = Generator { inner: Rc::new(Inner { manifest, model, device, backend, notice }) };
+            Ok(generator.into())
+        })
+    }
+
+    /// `"webgpu"` or `"cpu"`.
+    pub fn backend(&self) -> String {
+        self.inner.backend.to_string()
+    }
+
+    /// Why `auto` fell back to the CPU, if it did.
+    pub fn notice(&self) -> Option<String> {
+        self.inner.notice.clone()
+    }
+
+    /// The bundle's manifest as a plain object.
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        serde_wasm_bindgen::to_value(&self.inner.manifest).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Output side in pixels.
+    pub fn resolution(&self) -> usize {
+        self.inner.manifest.resolution
+    }
+
+    /// The image a seed names, as RGBA bytes (`resolution² × 4`) for `new ImageData(...)`.
+    pub fn generate(&self, seed: f64) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let seed = seed_from_js(seed).map_err(|e| JsError::new(&e))?;
+            let images = inner.images(&[seed]).await.map_err(|e| JsError::new(&e))?;
+            Ok(Uint8ClampedArray::from(images.rgba(0).as_slice()).into())
+        })
+    }
+
+    /// Raw generator output for several seeds, `[N, 3, R, R]` floats in [-1, 1] (parity tests).
+    #[wasm_bindgen(js_name = generateRaw)]
+    pub fn generate_raw(&self, seeds: Vec<f64>) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let seeds = seeds.into_iter().map(seed_from_js).collect::<Result<Vec<_>, _>>().map_err(|e| JsError::new(&e))?;
+            if seeds.is_empty() || seeds.len() > 256 {
+                return Err(JsError::new("give between 1 and 256 seeds").into());
+            }
+            let images = inner.images(&seeds).await.map_err(|e| JsError::new(&e))?;
+            Ok(js_sys::Float32Array::from(images.data.as_slice()).into())
+        })
+    }
+}
