@@ -2,15 +2,20 @@
 //! Prints seconds per step and images per second at 32 px / width 32 and 64 px / width 64.
 //! Run through scripts/bench-train.sh, which can also run the same step in PyTorch.
 
-use std::time::Instant;
 
-use ganzoo::data::ImageDataset;
-use ganzoo::latent::Rng;
-use ganzoo::losses::GanLoss;
-use ganzoo::models::dcgan::DcganConfig;
-use ganzoo::train::dcgan::{DcganTrainConfig, Trainer};
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
+    use std::time::Instant;
+
+    use ganzoo::data::ImageDataset;
+    use ganzoo::latent::Rng;
+    use ganzoo::losses::GanLoss;
+    use ganzoo::models::dcgan::DcganConfig;
+    use ganzoo::train::dcgan::{DcganTrainConfig, Trainer};
+
     let steps: usize = std::env::var("BENCH_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
     println!("{:<22} {:>10} {:>10}", "config", "s/step", "img/s");
     for (res, width) in [(32, 32), (64, 64)] {

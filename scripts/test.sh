@@ -1,12 +1,37 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, fetches the data, runs every test.
+# The test command: installs what is missing, fetches the data, runs every test:
+#   1. native tests (cargo test)                      models, losses, data, bundles, resume, PyTorch parity, the CLI
+#   2. browser tests (wasm-pack test, headless Chromium) the wasm build on WebGPU (SwiftShader) and on the CPU
+#   3. end-to-end (node --test + playwright-core)     the site itself, with and without WebGPU
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
-command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-pip; }
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+command -v npm >/dev/null || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing ${need_apt[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+command -v wasm-pack >/dev/null || { echo "== installing wasm-pack"; cargo install --quiet wasm-pack --version 0.15.1; }
 
 scripts/fetch-data.sh
 
-echo "== native tests (cargo test --release)"
+echo "== native tests"
 cargo test --release --locked
+
+echo "== building the wasm package"
+scripts/build-web.sh
+
+echo "== native reference outputs of the shipped bundle (for the browser parity tests)"
+rm -rf test-results/native
+target/release/train sample www/models/wildfaces-lsgan32 --seeds 0-3 --raw --out test-results/native
+
+echo "== browser tests (wasm-pack test, headless Chromium; flags in webdriver.json)"
+wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --test web
+
+echo "== end-to-end tests of the site"
+[ -x node_modules/.bin/http-server ] && [ -d node_modules/playwright-core ] || npm ci --silent --no-audit --no-fund
+node --test tests/e2e/

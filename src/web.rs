@@ -95,6 +95,29 @@ impl Inner {
     }
 }
 
+/// The Rust side of the API (what the JS methods wrap), for Rust callers and the browser tests.
+impl Generator {
+    pub async fn load(manifest: &[u8], weights: &[u8], backend: &str) -> Result<Generator, String> {
+        let manifest = Manifest::parse(manifest).map_err(|e| e.to_string())?;
+        let (device, backend, notice) = pick_device(backend).await?;
+        let model = bundle::load_generator(&manifest, weights, &device).map_err(|e| e.to_string())?;
+        Ok(Generator { inner: Rc::new(Inner { manifest, model, device, backend, notice }) })
+    }
+
+    /// Images `[N, 3, R, R]` in [-1, 1] for the seeds (whole numbers 0 ≤ seed < 2^53).
+    pub async fn images(&self, seeds: &[f64]) -> Result<ImageBatch, String> {
+        let seeds = seeds.iter().map(|&s| seed_from_js(s)).collect::<Result<Vec<_>, _>>()?;
+        if seeds.is_empty() || seeds.len() > 256 {
+            return Err("give between 1 and 256 seeds".into());
+        }
+        self.inner.images(&seeds).await
+    }
+}
+
+fn promise<T: Into<JsValue>>(future: impl std::future::Future<Output = Result<T, String>> + 'static) -> Promise {
+    future_to_promise(async move { future.await.map(Into::into).map_err(|e| JsError::new(&e).into()) })
+}
+
 #[wasm_bindgen]
 impl Generator {
     /// Loads a bundle from its `manifest.json` and weights bytes onto `backend`
@@ -102,13 +125,7 @@ impl Generator {
     /// the checksum, format or architecture does not match.
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(manifest: Vec<u8>, weights: Vec<u8>, backend: String) -> Promise {
-        future_to_promise(async move {
-            let manifest = Manifest::parse(&manifest).map_err(|e| JsError::new(&e.to_string()))?;
-            let (device, backend, notice) = pick_device(&backend).await.map_err(|e| JsError::new(&e))?;
-            let model = bundle::load_generator(&manifest, &weights, &device).map_err(|e| JsError::new(&e.to_string()))?;
-            let generator = Generator { inner: Rc::new(Inner { manifest, model, device, backend, notice }) };
-            Ok(generator.into())
-        })
+        promise(async move { Generator::load(&manifest, &weights, &backend).await })
     }
 
     /// `"webgpu"` or `"cpu"`.
@@ -133,25 +150,17 @@ impl Generator {
 
     /// The image a seed names, as RGBA bytes (`resolution² × 4`) for `new ImageData(...)`.
     pub fn generate(&self, seed: f64) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let seed = seed_from_js(seed).map_err(|e| JsError::new(&e))?;
-            let images = inner.images(&[seed]).await.map_err(|e| JsError::new(&e))?;
-            Ok(Uint8ClampedArray::from(images.rgba(0).as_slice()).into())
+        let this = Generator { inner: self.inner.clone() };
+        promise(async move {
+            let images = this.images(&[seed]).await?;
+            Ok(Uint8ClampedArray::from(images.rgba(0).as_slice()))
         })
     }
 
     /// Raw generator output for several seeds, `[N, 3, R, R]` floats in [-1, 1] (parity tests).
     #[wasm_bindgen(js_name = generateRaw)]
     pub fn generate_raw(&self, seeds: Vec<f64>) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let seeds = seeds.into_iter().map(seed_from_js).collect::<Result<Vec<_>, _>>().map_err(|e| JsError::new(&e))?;
-            if seeds.is_empty() || seeds.len() > 256 {
-                return Err(JsError::new("give between 1 and 256 seeds").into());
-            }
-            let images = inner.images(&seeds).await.map_err(|e| JsError::new(&e))?;
-            Ok(js_sys::Float32Array::from(images.data.as_slice()).into())
-        })
+        let this = Generator { inner: self.inner.clone() };
+        promise(async move { Ok(js_sys::Float32Array::from(this.images(&seeds).await?.data.as_slice())) })
     }
 }

@@ -1,4 +1,5 @@
 //! Networks, losses, latents and images: shapes, hand-computed values, determinism.
+#![cfg(not(target_arch = "wasm32"))]
 
 use ganzoo::burn::prelude::*;
 use ganzoo::image::{ImageBatch, from_u8, to_u8};

@@ -1,5 +1,6 @@
 //! The native spine end to end: data loaders, bundles (round trip and every refusal), exact
 //! resume, PyTorch import parity and the `train` binary itself.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Write;
 use std::path::Path;

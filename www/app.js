@@ -67,16 +67,19 @@ worker.onmessage = ({ data }) => {
     badge.textContent = data.ready.backend === "webgpu" ? "WebGPU" : "CPU";
     badge.className = `badge ${data.ready.backend}`;
     badge.dataset.backend = data.ready.backend;
-    show("notice", data.ready.notice);
+    canvas.dataset.cached = data.ready.cached ? "1" : "0";
     const info = data.ready.info;
     $("model-info").textContent = `${info.name}: ${info.kind} ${info.resolution}×${info.resolution}, ${info.parameters.toLocaleString()} parameters, trained on ${info.provenance.data}`;
-    const fromHash = parseSeed(params.get("seed"));
-    if (current.seed === null) {
-      if (params.has("seed") && fromHash === null) show("notice", `"${params.get("seed")}" is not a seed (a whole number from 0 to 2^53 − 1): showing a random face instead.`);
-      generate(fromHash ?? randomSeed());
-    } else {
-      generate(current.seed);
+    const notices = [data.ready.notice];
+    let seed = current.seed;
+    if (seed === null) {
+      seed = parseSeed(params.get("seed"));
+      if (params.has("seed") && seed === null) {
+        notices.push(`"${params.get("seed")}" is not a seed (a whole number from 0 to 2^53 − 1): showing a random face instead.`);
+      }
     }
+    show("notice", notices.filter(Boolean).join(" "));
+    generate(seed ?? randomSeed());
   }
   if (data.output) {
     draw(data.output);

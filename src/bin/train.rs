@@ -6,313 +6,324 @@
 //!   train export runs/faces --out www/models/faces
 //!   train sample www/models/faces --seeds 0-7 --out samples/
 
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
-use clap::{Parser, Subcommand, ValueEnum};
-use ganzoo::bundle::{self, Provenance, WeightDtype};
-use ganzoo::burn::prelude::*;
-use ganzoo::data;
-use ganzoo::latent::{latents_for_seeds, parse_seeds};
-use ganzoo::losses::GanLoss;
-use ganzoo::models::dcgan::DcganConfig;
-use ganzoo::models::{AnyGenerator, ModelConfig};
-use ganzoo::train::dcgan::{DcganTrainConfig, Trainer};
-use ganzoo::train::{self, checkpoint::CheckpointDir};
-use indicatif::{ProgressBar, ProgressStyle};
-
-#[derive(Parser)]
-#[command(name = "train", version, about = "Train GANs of the ganzoo family, export them for the browser, sample them by seed.")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Dtype {
-    F16,
-    F32,
-}
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
 
-impl From<Dtype> for WeightDtype {
-    fn from(d: Dtype) -> Self {
-        match d {
-            Dtype::F16 => WeightDtype::F16,
-            Dtype::F32 => WeightDtype::F32,
-        }
+    use clap::{Parser, Subcommand, ValueEnum};
+    use ganzoo::bundle::{self, Provenance, WeightDtype};
+    use ganzoo::burn::prelude::*;
+    use ganzoo::data;
+    use ganzoo::latent::{latents_for_seeds, parse_seeds};
+    use ganzoo::losses::GanLoss;
+    use ganzoo::models::dcgan::DcganConfig;
+    use ganzoo::models::{AnyGenerator, ModelConfig};
+    use ganzoo::train::dcgan::{DcganTrainConfig, Trainer};
+    use ganzoo::train::{self, checkpoint::CheckpointDir};
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    #[derive(Parser)]
+    #[command(name = "train", version, about = "Train GANs of the ganzoo family, export them for the browser, sample them by seed.")]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
     }
-}
 
-#[derive(Subcommand)]
-enum Command {
-    /// Train a DCGAN with the vanilla GAN (minimax / non-saturating) or LSGAN loss.
-    Dcgan {
-        /// `wildfaces` (run scripts/fetch-data.sh first) or a folder of PNG/JPEG images.
-        #[arg(long)]
-        data: String,
-        /// vanilla (non-saturating G), minimax (literal minimax G), lsgan (a=0,b=1,c=1), lsgan-chi2 (a=-1,b=1,c=0).
-        #[arg(long, default_value = "lsgan")]
-        loss: String,
-        /// Image side in pixels (power of two ≥ 8).
-        #[arg(long, default_value_t = 32)]
-        res: usize,
-        /// Channels at full resolution (ngf = ndf).
-        #[arg(long, default_value_t = 64)]
-        width: usize,
-        /// Size of the latent z.
-        #[arg(long, default_value_t = 100)]
-        latent: usize,
-        /// Train without batch norm.
-        #[arg(long)]
-        no_batch_norm: bool,
-        /// Total steps (one D and one G update each).
-        #[arg(long, default_value_t = 2000)]
-        steps: usize,
-        #[arg(long, default_value_t = 64)]
-        batch: usize,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        #[arg(long, default_value_t = 2e-4)]
-        lr: f64,
-        /// Write an 8×8 sample grid (seeds 0-63) every K steps.
-        #[arg(long, default_value_t = 200)]
-        sample_every: usize,
-        /// Write a checkpoint every K steps.
-        #[arg(long, default_value_t = 500)]
-        checkpoint_every: usize,
-        /// Run directory: config.json, metrics.jsonl, samples/, checkpoints/, loss.png.
-        #[arg(long)]
-        out: PathBuf,
-        /// Continue the run in --out from its latest checkpoint (to --steps in total).
-        #[arg(long)]
-        resume: bool,
-        /// cpu (always), wgpu or cuda (when built with that cargo feature).
-        #[arg(long, default_value = "cpu")]
-        device: String,
-    },
-    /// Export a run's generator as a bundle (manifest.json + safetensors) for the browser.
-    Export {
-        /// The run directory written by `train dcgan --out`.
-        run: PathBuf,
-        /// Bundle directory, e.g. www/models/faces (www/models/index.json is updated).
-        #[arg(long)]
-        out: PathBuf,
-        /// Weight precision; f16 halves the download.
-        #[arg(long, value_enum, default_value = "f16")]
-        dtype: Dtype,
-    },
-    /// Generate images by seed from a run or a bundle (the same seed gives the same image everywhere).
-    Sample {
-        /// A run directory or a bundle directory.
-        source: PathBuf,
-        /// Seeds: `1,2,3`, `0-63` or a mix.
-        #[arg(long, default_value = "0-7")]
-        seeds: String,
-        /// Output directory: seed-N.png per seed, and grid.png.
-        #[arg(long)]
-        out: PathBuf,
-        /// Also write seed-N.f32: the raw output [3, R, R] as little-endian f32 in [-1, 1].
-        #[arg(long)]
-        raw: bool,
-    },
-    /// Write a grid of the first 64 training images as the model will see them (check your data).
-    PreviewData {
-        /// `wildfaces` or a folder of PNG/JPEG images.
-        #[arg(long)]
-        data: String,
-        #[arg(long, default_value_t = 32)]
-        res: usize,
-        #[arg(long, default_value = "data-preview.png")]
-        out: PathBuf,
-    },
-    /// Convert a PyTorch DCGAN generator checkpoint (the PyTorch DCGAN tutorial layout) into a bundle.
-    ImportPytorch {
-        /// A torch.save file (zip), e.g. gan_face_generate/weights.tar.
-        checkpoint: PathBuf,
-        /// Bundle directory, e.g. www/models/pytorch-faces.
-        #[arg(long)]
-        out: PathBuf,
-        /// Key of the generator's state dict inside the checkpoint ("" when it is the state dict itself).
-        #[arg(long, default_value = "netG_state_dict")]
-        key: String,
-        #[arg(long, value_enum, default_value = "f16")]
-        dtype: Dtype,
-        /// Where the weights come from, for the manifest.
-        #[arg(long, default_value = "")]
-        source: String,
-    },
-}
-
-fn main() -> ExitCode {
-    match run(Cli::parse().command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+    #[derive(Clone, Copy, ValueEnum)]
+    enum Dtype {
+        F16,
+        F32,
     }
-}
 
-fn run(command: Command) -> Result<(), String> {
-    match command {
-        Command::Dcgan {
-            data,
-            loss,
-            res,
-            width,
-            latent,
-            no_batch_norm,
-            steps,
-            batch,
-            seed,
-            lr,
-            sample_every,
-            checkpoint_every,
-            out,
-            resume,
-            device,
-        } => {
-            let mut config = if resume && out.join("config.json").exists() {
-                let saved: DcganTrainConfig = read_json(&out.join("config.json"))?;
-                println!("resuming {} (its saved config; --steps {steps} in total)", out.display());
-                saved
-            } else {
-                let model = DcganConfig::new()
-                    .with_latent(latent)
-                    .with_resolution(res)
-                    .with_width(width)
-                    .with_batch_norm(!no_batch_norm);
-                DcganTrainConfig::new(model, GanLoss::from_name(&loss)?, data.clone())
-            };
-            config.steps = steps;
-            config.batch = if resume { config.batch } else { batch };
-            if !resume {
-                config.seed = seed;
-                config.lr = lr;
+    impl From<Dtype> for WeightDtype {
+        fn from(d: Dtype) -> Self {
+            match d {
+                Dtype::F16 => WeightDtype::F16,
+                Dtype::F32 => WeightDtype::F32,
             }
-            config.sample_every = sample_every;
-            config.checkpoint_every = checkpoint_every;
-            config.device = device;
-            train_dcgan(config, &out, resume)
         }
-        Command::Export { run, out, dtype } => {
-            let (config, generator, provenance) = load_run(&run)?;
-            let manifest = bundle::export(&AnyGenerator::Dcgan(generator), &ModelConfig::Dcgan(config), provenance, dtype.into(), &out)
-                .map_err(|e| e.to_string())?;
-            println!(
-                "exported {} ({} parameters, {} weights, {:.2} MB) to {}",
-                manifest.config.arch_name(),
-                manifest.parameters,
-                match manifest.weights.dtype {
-                    WeightDtype::F16 => "f16",
-                    WeightDtype::F32 => "f32",
-                },
-                manifest.weights.bytes as f64 / 1e6,
-                out.display()
-            );
-            Ok(())
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Train a DCGAN with the vanilla GAN (minimax / non-saturating) or LSGAN loss.
+        Dcgan {
+            /// `wildfaces` (run scripts/fetch-data.sh first) or a folder of PNG/JPEG images.
+            #[arg(long)]
+            data: String,
+            /// vanilla (non-saturating G), minimax (literal minimax G), lsgan (a=0,b=1,c=1), lsgan-chi2 (a=-1,b=1,c=0).
+            #[arg(long, default_value = "lsgan")]
+            loss: String,
+            /// Image side in pixels (power of two ≥ 8).
+            #[arg(long, default_value_t = 32)]
+            res: usize,
+            /// Channels at full resolution (ngf = ndf).
+            #[arg(long, default_value_t = 64)]
+            width: usize,
+            /// Size of the latent z.
+            #[arg(long, default_value_t = 100)]
+            latent: usize,
+            /// Train without batch norm.
+            #[arg(long)]
+            no_batch_norm: bool,
+            /// Total steps (one D and one G update each).
+            #[arg(long, default_value_t = 2000)]
+            steps: usize,
+            #[arg(long, default_value_t = 64)]
+            batch: usize,
+            #[arg(long, default_value_t = 0)]
+            seed: u64,
+            #[arg(long, default_value_t = 2e-4)]
+            lr: f64,
+            /// Write an 8×8 sample grid (seeds 0-63) every K steps.
+            #[arg(long, default_value_t = 200)]
+            sample_every: usize,
+            /// Write a checkpoint every K steps.
+            #[arg(long, default_value_t = 500)]
+            checkpoint_every: usize,
+            /// Run directory: config.json, metrics.jsonl, samples/, checkpoints/, loss.png.
+            #[arg(long)]
+            out: PathBuf,
+            /// Continue the run in --out from its latest checkpoint (to --steps in total).
+            #[arg(long)]
+            resume: bool,
+            /// cpu (always), wgpu or cuda (when built with that cargo feature).
+            #[arg(long, default_value = "cpu")]
+            device: String,
+        },
+        /// Export a run's generator as a bundle (manifest.json + safetensors) for the browser.
+        Export {
+            /// The run directory written by `train dcgan --out`.
+            run: PathBuf,
+            /// Bundle directory, e.g. www/models/faces (www/models/index.json is updated).
+            #[arg(long)]
+            out: PathBuf,
+            /// Weight precision; f16 halves the download.
+            #[arg(long, value_enum, default_value = "f16")]
+            dtype: Dtype,
+        },
+        /// Generate images by seed from a run or a bundle (the same seed gives the same image everywhere).
+        Sample {
+            /// A run directory or a bundle directory.
+            source: PathBuf,
+            /// Seeds: `1,2,3`, `0-63` or a mix.
+            #[arg(long, default_value = "0-7")]
+            seeds: String,
+            /// Output directory: seed-N.png per seed, and grid.png.
+            #[arg(long)]
+            out: PathBuf,
+            /// Also write seed-N.f32: the raw output [3, R, R] as little-endian f32 in [-1, 1].
+            #[arg(long)]
+            raw: bool,
+        },
+        /// Write a grid of the first 64 training images as the model will see them (check your data).
+        PreviewData {
+            /// `wildfaces` or a folder of PNG/JPEG images.
+            #[arg(long)]
+            data: String,
+            #[arg(long, default_value_t = 32)]
+            res: usize,
+            #[arg(long, default_value = "data-preview.png")]
+            out: PathBuf,
+        },
+        /// Convert a PyTorch DCGAN generator checkpoint (the PyTorch DCGAN tutorial layout) into a bundle.
+        ImportPytorch {
+            /// A torch.save file (zip), e.g. gan_face_generate/weights.tar.
+            checkpoint: PathBuf,
+            /// Bundle directory, e.g. www/models/pytorch-faces.
+            #[arg(long)]
+            out: PathBuf,
+            /// Key of the generator's state dict inside the checkpoint ("" when it is the state dict itself).
+            #[arg(long, default_value = "netG_state_dict")]
+            key: String,
+            #[arg(long, value_enum, default_value = "f16")]
+            dtype: Dtype,
+            /// Where the weights come from, for the manifest.
+            #[arg(long, default_value = "")]
+            source: String,
+        },
+    }
+
+    pub fn main() -> ExitCode {
+        match run(Cli::parse().command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
         }
-        Command::Sample { source, seeds, out, raw } => {
-            let seeds = parse_seeds(&seeds)?;
-            let device = Device::flex();
-            let (generator, latent) = if source.join(bundle::MANIFEST_FILE).exists() {
-                let (m, g) = bundle::load_dir(&source, &device).map_err(|e| e.to_string())?;
-                (g, m.latent)
-            } else {
-                let (config, g, _) = load_run(&source)?;
-                (AnyGenerator::Dcgan(g), config.latent)
-            };
-            let z = Tensor::<2>::from_data(TensorData::new(latents_for_seeds(&seeds, latent), [seeds.len(), latent]), &device);
-            let images = ganzoo::image::ImageBatch::from_data(generator.generate(z).into_data())?;
-            std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-            for (i, seed) in seeds.iter().enumerate() {
-                save_png(&out.join(format!("seed-{seed}.png")), &images.image(i))?;
-                if raw {
-                    let size = 3 * images.h * images.w;
-                    let bytes: Vec<u8> = images.data[i * size..(i + 1) * size].iter().flat_map(|v| v.to_le_bytes()).collect();
-                    std::fs::write(out.join(format!("seed-{seed}.f32")), bytes).map_err(|e| format!("cannot write raw output: {e}"))?;
+    }
+
+    fn run(command: Command) -> Result<(), String> {
+        match command {
+            Command::Dcgan {
+                data,
+                loss,
+                res,
+                width,
+                latent,
+                no_batch_norm,
+                steps,
+                batch,
+                seed,
+                lr,
+                sample_every,
+                checkpoint_every,
+                out,
+                resume,
+                device,
+            } => {
+                let mut config = if resume && out.join("config.json").exists() {
+                    let saved: DcganTrainConfig = read_json(&out.join("config.json"))?;
+                    println!("resuming {} (its saved config; --steps {steps} in total)", out.display());
+                    saved
+                } else {
+                    let model = DcganConfig::new()
+                        .with_latent(latent)
+                        .with_resolution(res)
+                        .with_width(width)
+                        .with_batch_norm(!no_batch_norm);
+                    DcganTrainConfig::new(model, GanLoss::from_name(&loss)?, data.clone())
+                };
+                config.steps = steps;
+                config.batch = if resume { config.batch } else { batch };
+                if !resume {
+                    config.seed = seed;
+                    config.lr = lr;
                 }
+                config.sample_every = sample_every;
+                config.checkpoint_every = checkpoint_every;
+                config.device = device;
+                train_dcgan(config, &out, resume)
             }
-            let cols = (seeds.len() as f64).sqrt().ceil() as usize;
-            save_png(&out.join("grid.png"), &images.grid(cols, 2))?;
-            println!("wrote {} images and grid.png to {}", seeds.len(), out.display());
-            Ok(())
-        }
-        Command::PreviewData { data, res, out } => {
-            let ds = data::open(&data, res)?;
-            let n = ds.len.min(64);
-            let idx: Vec<usize> = (0..n).collect();
-            let images = ganzoo::image::ImageBatch::from_data(ds.batch(&idx, &Device::flex()).into_data())?;
-            save_png(&out, &images.grid(8, 2))?;
-            println!("{} images ({} skipped as unreadable); the first {n} are in {}", ds.len, ds.skipped.len(), out.display());
-            Ok(())
-        }
-        Command::ImportPytorch { checkpoint, out, key, dtype, source } => {
-            let device = Device::flex();
-            let (config, generator) = ganzoo::import::dcgan_from_pytorch(&checkpoint, &key, &device)?;
-            let provenance = Provenance {
-                data: if source.is_empty() { checkpoint.display().to_string() } else { source },
-                steps: 0,
-                loss: serde_json::json!({"kind": "vanilla", "non_saturating": true}),
-                tool: format!("ganzoo import-pytorch {}", train::VERSION),
-                notes: "imported from a PyTorch DCGAN checkpoint".into(),
-            };
-            let manifest = bundle::export(&AnyGenerator::Dcgan(generator), &ModelConfig::Dcgan(config), provenance, dtype.into(), &out)
-                .map_err(|e| e.to_string())?;
-            println!("imported {} ({} parameters) to {}", manifest.config.arch_name(), manifest.parameters, out.display());
-            Ok(())
+            Command::Export { run, out, dtype } => {
+                let (config, generator, provenance) = load_run(&run)?;
+                let manifest = bundle::export(&AnyGenerator::Dcgan(generator), &ModelConfig::Dcgan(config), provenance, dtype.into(), &out)
+                    .map_err(|e| e.to_string())?;
+                println!(
+                    "exported {} ({} parameters, {} weights, {:.2} MB) to {}",
+                    manifest.config.arch_name(),
+                    manifest.parameters,
+                    match manifest.weights.dtype {
+                        WeightDtype::F16 => "f16",
+                        WeightDtype::F32 => "f32",
+                    },
+                    manifest.weights.bytes as f64 / 1e6,
+                    out.display()
+                );
+                Ok(())
+            }
+            Command::Sample { source, seeds, out, raw } => {
+                let seeds = parse_seeds(&seeds)?;
+                let device = Device::flex();
+                let (generator, latent) = if source.join(bundle::MANIFEST_FILE).exists() {
+                    let (m, g) = bundle::load_dir(&source, &device).map_err(|e| e.to_string())?;
+                    (g, m.latent)
+                } else {
+                    let (config, g, _) = load_run(&source)?;
+                    (AnyGenerator::Dcgan(g), config.latent)
+                };
+                let z = Tensor::<2>::from_data(TensorData::new(latents_for_seeds(&seeds, latent), [seeds.len(), latent]), &device);
+                let images = ganzoo::image::ImageBatch::from_data(generator.generate(z).into_data())?;
+                std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+                for (i, seed) in seeds.iter().enumerate() {
+                    save_png(&out.join(format!("seed-{seed}.png")), &images.image(i))?;
+                    if raw {
+                        let size = 3 * images.h * images.w;
+                        let bytes: Vec<u8> = images.data[i * size..(i + 1) * size].iter().flat_map(|v| v.to_le_bytes()).collect();
+                        std::fs::write(out.join(format!("seed-{seed}.f32")), bytes).map_err(|e| format!("cannot write raw output: {e}"))?;
+                    }
+                }
+                let cols = (seeds.len() as f64).sqrt().ceil() as usize;
+                save_png(&out.join("grid.png"), &images.grid(cols, 2))?;
+                println!("wrote {} images and grid.png to {}", seeds.len(), out.display());
+                Ok(())
+            }
+            Command::PreviewData { data, res, out } => {
+                let ds = data::open(&data, res)?;
+                let n = ds.len.min(64);
+                let idx: Vec<usize> = (0..n).collect();
+                let images = ganzoo::image::ImageBatch::from_data(ds.batch(&idx, &Device::flex()).into_data())?;
+                save_png(&out, &images.grid(8, 2))?;
+                println!("{} images ({} skipped as unreadable); the first {n} are in {}", ds.len, ds.skipped.len(), out.display());
+                Ok(())
+            }
+            Command::ImportPytorch { checkpoint, out, key, dtype, source } => {
+                let device = Device::flex();
+                let (config, generator) = ganzoo::import::dcgan_from_pytorch(&checkpoint, &key, &device)?;
+                let provenance = Provenance {
+                    data: if source.is_empty() { checkpoint.display().to_string() } else { source },
+                    steps: 0,
+                    loss: serde_json::json!({"kind": "vanilla", "non_saturating": true}),
+                    tool: format!("ganzoo import-pytorch {}", train::VERSION),
+                    notes: "imported from a PyTorch DCGAN checkpoint".into(),
+                };
+                let manifest = bundle::export(&AnyGenerator::Dcgan(generator), &ModelConfig::Dcgan(config), provenance, dtype.into(), &out)
+                    .map_err(|e| e.to_string())?;
+                println!("imported {} ({} parameters) to {}", manifest.config.arch_name(), manifest.parameters, out.display());
+                Ok(())
+            }
         }
     }
-}
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{} is not valid: {e}", path.display()))
-}
-
-fn save_png(path: &Path, img: &image::RgbaImage) -> Result<(), String> {
-    img.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// A run's config, its latest generator (inference mode, CPU) and provenance.
-fn load_run(run: &Path) -> Result<(DcganConfig, ganzoo::models::dcgan::Generator, Provenance), String> {
-    let config: DcganTrainConfig = read_json(&run.join("config.json"))
-        .map_err(|e| format!("{e}: is {} a run directory written by `train dcgan --out`?", run.display()))?;
-    let (state, dir) = CheckpointDir::new(run)
-        .latest()?
-        .ok_or_else(|| format!("{} has no checkpoint yet: train it first", run.display()))?;
-    let device = Device::flex();
-    let bytes = std::fs::read(dir.join("generator.bpk")).map_err(|e| format!("cannot read generator checkpoint: {e}"))?;
-    let generator = train::checkpoint::load_module(config.model.init_generator(&device), bytes, "generator")?.valid();
-    let provenance = Provenance {
-        data: config.data.clone(),
-        steps: state.step,
-        loss: serde_json::to_value(&config.loss).expect("loss serialises"),
-        tool: format!("ganzoo train {}", train::VERSION),
-        notes: format!("batch {}, lr {}, beta1 {}, seed {}", config.batch, config.lr, config.beta1, config.seed),
-    };
-    Ok((config.model, generator, provenance))
-}
-
-fn train_dcgan(config: DcganTrainConfig, out: &Path, resume: bool) -> Result<(), String> {
-    let data = data::open(&config.data, config.model.resolution)?;
-    if !data.skipped.is_empty() {
-        eprintln!("skipped {} unreadable image(s), e.g. {}: {}", data.skipped.len(), data.skipped[0].0.display(), data.skipped[0].1);
+    fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("{} is not valid: {e}", path.display()))
     }
-    println!("{} images of {} at {} px", data.len, data.source, data.resolution);
-    let mut trainer = Trainer::open(config, out, resume)?;
-    let total = trainer.config.steps as u64;
-    let bar = ProgressBar::new(total).with_position(trainer.state.step as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} steps | {msg} | ETA {eta}")
-            .expect("valid template")
-            .progress_chars("█▉▊▋▌▍▎▏ "),
-    );
-    trainer.run(&data, |m| {
-        bar.set_position(m.step as u64);
-        bar.set_message(format!("D {:.4} G {:.4} | {:.0} img/s", m.d_loss, m.g_loss, m.images_per_s));
-    })?;
-    bar.finish();
-    println!("done: {} (samples.png, loss.png, metrics.jsonl, checkpoints/)", out.display());
-    Ok(())
+
+    fn save_png(path: &Path, img: &image::RgbaImage) -> Result<(), String> {
+        img.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// A run's config, its latest generator (inference mode, CPU) and provenance.
+    fn load_run(run: &Path) -> Result<(DcganConfig, ganzoo::models::dcgan::Generator, Provenance), String> {
+        let config: DcganTrainConfig = read_json(&run.join("config.json"))
+            .map_err(|e| format!("{e}: is {} a run directory written by `train dcgan --out`?", run.display()))?;
+        let (state, dir) = CheckpointDir::new(run)
+            .latest()?
+            .ok_or_else(|| format!("{} has no checkpoint yet: train it first", run.display()))?;
+        let device = Device::flex();
+        let bytes = std::fs::read(dir.join("generator.bpk")).map_err(|e| format!("cannot read generator checkpoint: {e}"))?;
+        let generator = train::checkpoint::load_module(config.model.init_generator(&device), bytes, "generator")?.valid();
+        let provenance = Provenance {
+            data: config.data.clone(),
+            steps: state.step,
+            loss: serde_json::to_value(&config.loss).expect("loss serialises"),
+            tool: format!("ganzoo train {}", train::VERSION),
+            notes: format!("batch {}, lr {}, beta1 {}, seed {}", config.batch, config.lr, config.beta1, config.seed),
+        };
+        Ok((config.model, generator, provenance))
+    }
+
+    fn train_dcgan(config: DcganTrainConfig, out: &Path, resume: bool) -> Result<(), String> {
+        let data = data::open(&config.data, config.model.resolution)?;
+        if !data.skipped.is_empty() {
+            eprintln!("skipped {} unreadable image(s), e.g. {}: {}", data.skipped.len(), data.skipped[0].0.display(), data.skipped[0].1);
+        }
+        println!("{} images of {} at {} px", data.len, data.source, data.resolution);
+        let mut trainer = Trainer::open(config, out, resume)?;
+        let total = trainer.config.steps as u64;
+        let bar = ProgressBar::new(total).with_position(trainer.state.step as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} steps | {msg} | ETA {eta}")
+                .expect("valid template")
+                .progress_chars("█▉▊▋▌▍▎▏ "),
+        );
+        trainer.run(&data, |m| {
+            bar.set_position(m.step as u64);
+            bar.set_message(format!("D {:.4} G {:.4} | {:.0} img/s", m.d_loss, m.g_loss, m.images_per_s));
+        })?;
+        bar.finish();
+        println!("done: {} (samples.png, loss.png, metrics.jsonl, checkpoints/)", out.display());
+        Ok(())
+    }
 }

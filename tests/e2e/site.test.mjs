@@ -103,6 +103,12 @@ test("WebGPU: a face on load for the URL's seed, new face, download, parity with
     const side = png.readUInt32BE(16);
     assert.equal(side, JSON.parse(readFileSync(`www/models/${MODEL}/manifest.json`)).resolution);
     assert.deepEqual(errors, []);
+
+    // a second visit takes the weights from the Cache API
+    assert.equal(await page.getAttribute("#face", "data-cached"), "0");
+    await page.reload();
+    await page.waitForSelector("#face[data-ready='1']", { timeout: 120_000 });
+    assert.equal(await page.getAttribute("#face", "data-cached"), "1");
   } finally {
     await b.close();
   }
@@ -115,7 +121,8 @@ test("CPU fallback without WebGPU: badge, notice, face, parity", async () => {
     await openFace(page, `seed=not-a-number&model=${MODEL}`);
     assert.equal(await page.getAttribute("#backend", "data-backend"), "cpu");
     const notice = await page.textContent("#notice");
-    assert.match(notice, /not a seed|CPU/);
+    assert.match(notice, /not a seed/);
+    assert.match(notice, /no WebGPU.*CPU/);
     const px = await facePixels(page);
     assert.ok(px.max - px.min > 40, "face is not blank");
     await page.screenshot({ path: "test-results/face-cpu.png" });
