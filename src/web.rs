@@ -42,7 +42,12 @@ async fn webgpu() -> Result<Device, String> {
         return cached;
     }
     let result = if has_navigator_gpu() {
-        Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU initialisation failed: {e:?}"))
+        Device::wgpu_options().init_async().await.map_err(|e| match e.to_string() {
+            text if text.starts_with("No adapter") => {
+                "this browser has WebGPU but no usable graphics adapter (disabled, blocklisted or no GPU)".to_string()
+            }
+            text => format!("WebGPU could not start ({text})"),
+        })
     } else {
         Err("this browser exposes no WebGPU (navigator.gpu is missing)".to_string())
     };
@@ -57,7 +62,7 @@ async fn pick_device(backend: &str) -> Result<(Device, &'static str, Option<Stri
         "webgpu" => webgpu().await.map(|d| (d, "webgpu", None)),
         "auto" | "" => Ok(match webgpu().await {
             Ok(d) => (d, "webgpu", None),
-            Err(why) => (Device::flex(), "cpu", Some(format!("{why}; running on the CPU instead"))),
+            Err(why) => (Device::flex(), "cpu", Some(format!("{why}: running on the CPU instead."))),
         }),
         other => Err(format!("unknown backend `{other}`: use \"auto\", \"webgpu\" or \"cpu\"")),
     }
@@ -163,4 +168,14 @@ impl Generator {
         let this = Generator { inner: self.inner.clone() };
         promise(async move { Ok(js_sys::Float32Array::from(this.images(&seeds).await?.data.as_slice())) })
     }
+}
+
+/// The latent vector a seed names (`z` numbers), the same natively and in every browser.
+#[wasm_bindgen(js_name = latentForSeed)]
+pub fn latent_for_seed(seed: f64, z: usize) -> Result<Vec<f32>, JsError> {
+    let seed = seed_from_js(seed).map_err(|e| JsError::new(&e))?;
+    if z == 0 || z > 1 << 20 {
+        return Err(JsError::new("z must be between 1 and 2^20"));
+    }
+    Ok(crate::latent::latent_for_seed(seed, z))
 }

@@ -1,6 +1,6 @@
 // ganzoo in the browser: fetch a bundle (with download progress and the Cache API), then load
 // it into the wasm generator. Works in a page or a worker; the npm package exposes the same.
-import init, { Generator } from "./pkg/ganzoo.js";
+import init, { Generator, latentForSeed } from "./pkg/ganzoo.js";
 
 let ready = null;
 /** Initialises the wasm module once. */
@@ -71,4 +71,4 @@ export async function loadGenerator(manifestUrl, { backend = "auto", onProgress 
   return generator;
 }
 
-export { Generator };
+export { Generator, latentForSeed };

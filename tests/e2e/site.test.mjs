@@ -122,7 +122,7 @@ test("CPU fallback without WebGPU: badge, notice, face, parity", async () => {
     assert.equal(await page.getAttribute("#backend", "data-backend"), "cpu");
     const notice = await page.textContent("#notice");
     assert.match(notice, /not a seed/);
-    assert.match(notice, /no WebGPU.*CPU/);
+    assert.match(notice, /WebGPU.*running on the CPU/);
     const px = await facePixels(page);
     assert.ok(px.max - px.min > 40, "face is not blank");
     await page.screenshot({ path: "test-results/face-cpu.png" });

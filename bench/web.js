@@ -1,0 +1,67 @@
+// Web benchmark, run in one page: ganzoo (WebGPU, CPU) against ONNX Runtime Web (webgpu EP,
+// wasm EP) on the same network and weights (ONNX exported by scripts/onnx_export.py).
+import { loadGenerator, latentForSeed } from "../www/ganzoo.js";
+import * as ort from "../node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs";
+
+ort.env.wasm.wasmPaths = new URL("../node_modules/onnxruntime-web/dist/", import.meta.url).href;
+ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which a plain static host lacks
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timeIt(fn, warmup, runs) {
+  for (let i = 0; i < warmup; i++) await fn(i);
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn(warmup + i);
+    ms.push(performance.now() - t);
+  }
+  return median(ms);
+}
+
+async function ganzoo(model, backend, runs) {
+  const t0 = performance.now();
+  const g = await loadGenerator(`../www/models/${model}/manifest.json`, { backend });
+  await g.generate(0);
+  const first = performance.now() - t0;
+  if (g.backend() !== backend) return null;
+  const ms = await timeIt((i) => g.generate(i), 3, runs);
+  const raw = await g.generateRaw([7]);
+  return { first, ms, raw };
+}
+
+async function onnx(model, ep, latent, z, runs) {
+  const t0 = performance.now();
+  const session = await ort.InferenceSession.create(`models/${model}.onnx`, { executionProviders: [ep] });
+  const feed = (seed) => ({ z: new ort.Tensor("float32", latentForSeed(seed, z), [1, z]) });
+  let out = await session.run(feed(0));
+  await out.image.getData?.();
+  const first = performance.now() - t0;
+  const ms = await timeIt(async (i) => { const o = await session.run(feed(i)); return o.image.data; }, 3, runs);
+  out = await session.run({ z: new ort.Tensor("float32", latent, [1, z]) });
+  return { first, ms, raw: out.image.data };
+}
+
+function maxDiff(a, b) {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+window.runBench = async (models, runs) => {
+  const rows = [];
+  for (const { name, latent } of models) {
+    for (const [backend, ep] of [["webgpu", "webgpu"], ["cpu", "wasm"]]) {
+      const ours = await ganzoo(name, backend, runs).catch((e) => ({ error: String(e) }));
+      const theirs = await onnx(name, ep, latentForSeed(7, latent), latent, runs).catch((e) => ({ error: String(e) }));
+      rows.push({
+        model: name, backend,
+        ganzoo_ms: ours?.ms, ganzoo_first_ms: ours?.first, ort_ms: theirs?.ms, ort_first_ms: theirs?.first,
+        max_diff: ours?.raw && theirs?.raw ? maxDiff(ours.raw, theirs.raw) : null,
+        error: ours?.error ?? theirs?.error ?? (ours === null ? "backend unavailable" : undefined),
+      });
+    }
+  }
+  return rows;
+};
+window.benchReady = true;

@@ -1,0 +1,44 @@
+// Drives bench/web.html in headless Chromium (WebGPU through SwiftShader) and prints the table.
+import { spawn } from "node:child_process";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+
+const runs = Number(process.env.BENCH_RUNS ?? 10);
+const port = 8900 + Math.floor(Math.random() * 90);
+const server = spawn("node_modules/.bin/http-server", [".", "-a", "127.0.0.1", "-p", String(port), "-c-1", "--silent"], { stdio: "inherit" });
+await new Promise((r) => setTimeout(r, 800));
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium", headless: true,
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader"],
+});
+try {
+  const page = await browser.newPage();
+  page.on("console", (m) => { if (m.type() === "error") console.error("page:", m.text()); });
+  await page.goto(`http://127.0.0.1:${port}/bench/web.html`);
+  await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
+  const index = JSON.parse(readFileSync("www/models/index.json"));
+  const models = index.models.filter((m) => m.kind === "dcgan").map((m) => ({ name: m.name, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent }));
+  const rows = await page.evaluate(([m, n]) => window.runBench(m, n), [models, runs]);
+  const f = (x) => (typeof x === "number" ? x.toFixed(1) : "-");
+  console.log(`\nms per face, median of ${runs} after 3 warm-up runs; first = cold load to first face (weights from the server, shaders compiled)`);
+  console.log("model                backend  ganzoo ms  ORT-web ms  ratio ORT/ganzoo  ganzoo first  ORT first  max|ganzoo-ORT|");
+  for (const r of rows) {
+    const ratio = r.ganzoo_ms && r.ort_ms ? (r.ort_ms / r.ganzoo_ms).toFixed(2) + "x" : "-";
+    console.log(`${r.model.padEnd(20)} ${r.backend.padEnd(8)} ${f(r.ganzoo_ms).padStart(9)}  ${f(r.ort_ms).padStart(10)}  ${ratio.padStart(16)}  ${f(r.ganzoo_first_ms).padStart(12)}  ${f(r.ort_first_ms).padStart(9)}  ${r.max_diff == null ? "-" : r.max_diff.toExponential(1)}${r.error ? "  (" + r.error + ")" : ""}`);
+  }
+  const size = (p) => { const b = readFileSync(p); return `${(b.length / 1e6).toFixed(2)} MB raw, ${(gzipSync(b, { level: 9 }).length / 1e6).toFixed(2)} MB gzip`; };
+  console.log("\ndownload sizes");
+  console.log(`ganzoo wasm (pkg/ganzoo_bg.wasm)          ${size("pkg/ganzoo_bg.wasm")}`);
+  console.log(`ORT-web wasm, webgpu build (jsep)         ${size("node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.wasm")}`);
+  console.log(`ORT-web wasm, CPU-only build              ${size("node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm")}`);
+  for (const m of index.models) {
+    const dir = `www/models/${m.name}`;
+    const bytes = readdirSync(dir).reduce((s, f) => s + statSync(`${dir}/${f}`).size, 0);
+    console.log(`bundle ${m.name.padEnd(34)} ${(bytes / 1e6).toFixed(2)} MB (${m.parameters.toLocaleString()} parameters)`);
+  }
+} finally {
+  await browser.close();
+  server.kill();
+}

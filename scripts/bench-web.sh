@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): ms per face on WebGPU and on the CPU in headless Chromium, beside
+# ONNX Runtime Web running the same networks with the same weights, plus download sizes.
+# BENCH_RUNS=N sets the timed runs (default 10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f pkg/ganzoo_bg.wasm ] || scripts/build-web.sh
+[ -d node_modules/onnxruntime-web ] || npm ci --silent --no-audit --no-fund
+mkdir -p bench/models
+venv=$(mktemp -d)
+trap 'rm -rf "$venv"' EXIT
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet onnx numpy
+for manifest in www/models/*/manifest.json; do
+  dir=$(dirname "$manifest")
+  "$venv/bin/python" scripts/onnx_export.py "$dir" "bench/models/$(basename "$dir").onnx" >/dev/null
+done
+node scripts/bench-web.mjs
