@@ -6,17 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --example bench_train --quiet
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-burn=$(cargo run --release --example bench_train --quiet)
-echo "$burn"
 if [ "${1:-}" = "--with-pytorch" ]; then
   venv=$(mktemp -d)
   trap 'rm -rf "$venv"' EXIT
   python3 -m venv "$venv"
-  # the CPU-only wheel from PyPI's own index has CUDA libraries as dependencies; without them
-  # torch still runs on the CPU, so skip them (~3 GB)
-  "$venv/bin/pip" install --quiet --no-deps torch
-  "$venv/bin/pip" install --quiet numpy typing-extensions sympy networkx jinja2 filelock fsspec mpmath markupsafe
+  # PyPI's Linux torch wheel imports its CUDA libraries even on the CPU, so they come along (~3 GB)
+  echo "installing PyTorch into a throwaway venv…"
+  "$venv/bin/pip" install --quiet torch
+fi
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+burn=$(cargo run --release --example bench_train --quiet)
+echo "$burn"
+if [ "${1:-}" = "--with-pytorch" ]; then
   torch_out=$("$venv/bin/python" scripts/bench_train_pytorch.py)
   echo "$torch_out"
   paste <(echo "$burn" | tail -n +2) <(echo "$torch_out") | awk '{printf "ratio burn/pytorch at %s: %.2fx the time per step\n", $2, $5 / $10}'

@@ -97,7 +97,9 @@ worker.onmessage = ({ data }) => {
 };
 
 function load(name) {
-  const model = models.find((m) => m.name === name) ?? models[0];
+  // the URL's model, else the smallest download: the fastest first face
+  const smallest = models.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+  const model = models.find((m) => m.name === name) ?? smallest;
   $("model").value = model.name;
   canvas.dataset.ready = "";
   show("error", null);
