@@ -12,7 +12,7 @@ if [ "${1:-}" = "--with-pytorch" ]; then
   python3 -m venv "$venv"
   # PyPI's Linux torch wheel imports its CUDA libraries even on the CPU, so they come along (~3 GB)
   echo "installing PyTorch into a throwaway venv…"
-  "$venv/bin/pip" install --quiet torch
+  "$venv/bin/pip" install --quiet torch numpy
 fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 burn=$(cargo run --release --example bench_train --quiet)
@@ -20,5 +20,5 @@ echo "$burn"
 if [ "${1:-}" = "--with-pytorch" ]; then
   torch_out=$("$venv/bin/python" scripts/bench_train_pytorch.py)
   echo "$torch_out"
-  paste <(echo "$burn" | tail -n +2) <(echo "$torch_out") | awk '{printf "ratio burn/pytorch at %s: %.2fx the time per step\n", $2, $5 / $10}'
+  paste <(echo "$burn" | tail -n +2) <(echo "$torch_out") | awk '{printf "burn takes %.2fx the time of PyTorch per step at %s\n", $5 / $11, $2}'
 fi
