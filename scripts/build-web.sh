@@ -18,7 +18,7 @@ fi
 
 cargo build --lib --target wasm32-unknown-unknown --profile web --locked
 rm -rf pkg
-wasm-bindgen --target web --typescript --remove-name-section --remove-producers-section --out-dir pkg target/wasm32-unknown-unknown/web/ganzoo.wasm
+wasm-bindgen --target web --typescript --remove-name-section --remove-producers-section --out-dir pkg "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/web/ganzoo.wasm"
 # Debian's binaryen (108) shrinks the raw file ~14% but makes the gzipped download larger
 # (2.73 vs 2.55 MB) and takes 1.5 min, so it runs only when asked: WASM_OPT=1.
 if [ "${WASM_OPT:-0}" = 1 ] && command -v wasm-opt >/dev/null; then

@@ -27,7 +27,7 @@ scripts/build-web.sh
 
 echo "== native reference outputs of the shipped bundle (for the browser parity tests)"
 rm -rf test-results/native
-target/release/train sample www/models/wildfaces-lsgan32 --seeds 0-3 --raw --out test-results/native
+"${CARGO_TARGET_DIR:-target}/release/train" sample www/models/wildfaces-lsgan32 --seeds 0-3 --raw --out test-results/native
 
 echo "== browser tests (wasm-pack test, headless Chromium; flags in webdriver.json)"
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --test web

@@ -174,6 +174,14 @@ fn resume_continues_exactly_like_an_uninterrupted_run() {
     assert_eq!(resumed.state.step, 3);
     resumed.run(&data, |_| {}).unwrap();
 
+    // killed before its first checkpoint: --resume starts over and forgets the lost steps' metrics
+    let early = tmp.path().join("early");
+    std::fs::create_dir_all(&early).unwrap();
+    std::fs::write(early.join("metrics.jsonl"), "{\"step\":1,\"d_loss\":1.0,\"g_loss\":1.0,\"images_per_s\":1.0}\n").unwrap();
+    let fresh = Trainer::open(tiny_run(&early, 2), &early, true).unwrap();
+    assert_eq!(fresh.state.step, 0);
+    assert!(metrics::read(&early.join("metrics.jsonl")).is_empty());
+
     let a = metrics::read(&straight.join("metrics.jsonl"));
     let b = metrics::read(&split.join("metrics.jsonl"));
     assert_eq!(a.len(), 7);

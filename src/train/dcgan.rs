@@ -107,8 +107,10 @@ impl Trainer {
             trainer.optim_g = checkpoint::load_optimizer(trainer.optim_g, read("optim_g.bpk")?, "generator optimizer")?;
             trainer.optim_d = checkpoint::load_optimizer(trainer.optim_d, read("optim_d.bpk")?, "discriminator optimizer")?;
             trainer.state = state;
-            metrics::truncate_after(&run.join("metrics.jsonl"), trainer.state.step).map_err(|e| e.to_string())?;
         }
+        // drop metrics of steps past the checkpoint (all of them when starting over), so a
+        // resumed run lists every step once
+        metrics::truncate_after(&run.join("metrics.jsonl"), trainer.state.step).map_err(|e| e.to_string())?;
         std::fs::create_dir_all(run.join("samples")).map_err(|e| format!("cannot create {}: {e}", run.display()))?;
         let json = serde_json::to_vec_pretty(&trainer.config).expect("config serialises");
         checkpoint::write_atomic(&run.join("config.json"), &json).map_err(|e| e.to_string())?;
