@@ -145,14 +145,13 @@ fn garbage_manifests_and_non_safetensors_are_refused() {
     assert!(matches!(bundle::load_dir(&tmp.path().join("nope"), &Device::flex()), Err(BundleError::Io(_))));
 }
 
-fn tiny_run(dir: &Path, steps: usize) -> DcganTrainConfig {
+fn tiny_run(steps: usize) -> DcganTrainConfig {
     let mut config = DcganTrainConfig::new(tiny(), GanLoss::from_name("vanilla").unwrap(), "synthetic".into());
     config.steps = steps;
     config.batch = 4;
     config.seed = 3;
     config.sample_every = 0;
     config.checkpoint_every = 3;
-    let _ = dir;
     config
 }
 
@@ -162,15 +161,15 @@ fn resume_continues_exactly_like_an_uninterrupted_run() {
     let data = synthetic_faces(12, 16);
 
     let straight = tmp.path().join("straight");
-    Trainer::open(tiny_run(&straight, 7), &straight, false).unwrap().run(&data, |_| {}).unwrap();
+    Trainer::open(tiny_run(7), &straight, false).unwrap().run(&data, |_| {}).unwrap();
 
     // Stop after 3 steps (a checkpoint), as if killed, then resume to 7.
     let split = tmp.path().join("split");
-    Trainer::open(tiny_run(&split, 3), &split, false).unwrap().run(&data, |_| {}).unwrap();
+    Trainer::open(tiny_run(3), &split, false).unwrap().run(&data, |_| {}).unwrap();
     // a torn metrics line from the "kill" must not break the resume
     std::fs::OpenOptions::new().append(true).open(split.join("metrics.jsonl")).unwrap().write_all(b"{\"step\":4,\"d_lo").unwrap();
-    assert!(Trainer::open(tiny_run(&split, 7), &split, false).err().unwrap().contains("--resume"));
-    let mut resumed = Trainer::open(tiny_run(&split, 7), &split, true).unwrap();
+    assert!(Trainer::open(tiny_run(7), &split, false).err().unwrap().contains("--resume"));
+    let mut resumed = Trainer::open(tiny_run(7), &split, true).unwrap();
     assert_eq!(resumed.state.step, 3);
     resumed.run(&data, |_| {}).unwrap();
 
@@ -178,7 +177,7 @@ fn resume_continues_exactly_like_an_uninterrupted_run() {
     let early = tmp.path().join("early");
     std::fs::create_dir_all(&early).unwrap();
     std::fs::write(early.join("metrics.jsonl"), "{\"step\":1,\"d_loss\":1.0,\"g_loss\":1.0,\"images_per_s\":1.0}\n").unwrap();
-    let fresh = Trainer::open(tiny_run(&early, 2), &early, true).unwrap();
+    let fresh = Trainer::open(tiny_run(2), &early, true).unwrap();
     assert_eq!(fresh.state.step, 0);
     assert!(metrics::read(&early.join("metrics.jsonl")).is_empty());
 
