@@ -71,6 +71,12 @@ pub fn latents_for_seeds(seeds: &[u64], z: usize) -> Vec<f32> {
     seeds.iter().flat_map(|&s| latent_for_seed(s, z)).collect()
 }
 
+/// Latents for several seeds as a tensor `[seeds.len(), z]` on `device`: the generator's input.
+pub fn latents_tensor(seeds: &[u64], z: usize, device: &burn::prelude::Device) -> burn::prelude::Tensor<2> {
+    let data = burn::tensor::TensorData::new(latents_for_seeds(seeds, z), [seeds.len(), z]);
+    burn::prelude::Tensor::from_data(data, device)
+}
+
 /// Parses a seed list such as `1,2,3`, `0-7` or `1,5-8`.
 pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
     let mut seeds = Vec::new();

@@ -17,7 +17,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::bundle::{self, Manifest};
 use crate::image::ImageBatch;
-use crate::latent::latents_for_seeds;
+use crate::latent::latents_tensor;
 use crate::models::AnyGenerator;
 
 thread_local! {
@@ -94,7 +94,7 @@ impl Inner {
     /// Images `[N, 3, R, R]` for the seeds, read back asynchronously.
     async fn images(&self, seeds: &[u64]) -> Result<ImageBatch, String> {
         let z = self.manifest.latent;
-        let latents = Tensor::<2>::from_data(TensorData::new(latents_for_seeds(seeds, z), [seeds.len(), z]), &self.device);
+        let latents = latents_tensor(seeds, z, &self.device);
         let data = self.model.generate(latents).into_data_async().await.map_err(|e| format!("reading the image back failed: {e:?}"))?;
         ImageBatch::from_data(data)
     }

@@ -8,7 +8,7 @@ use std::path::Path;
 use ganzoo::bundle::{self, BundleError, Manifest, Provenance, WeightDtype};
 use ganzoo::burn::prelude::*;
 use ganzoo::data::{ImageDataset, image_folder, matfile, wildfaces};
-use ganzoo::latent::{Rng, latents_for_seeds};
+use ganzoo::latent::{Rng, latents_tensor};
 use ganzoo::losses::GanLoss;
 use ganzoo::models::dcgan::DcganConfig;
 use ganzoo::models::{AnyGenerator, ModelConfig};
@@ -21,7 +21,7 @@ fn tiny() -> DcganConfig {
 
 fn generate(g: &AnyGenerator, seeds: &[u64], latent: usize) -> Vec<f32> {
     let device = Device::flex();
-    let z = Tensor::<2>::from_data(TensorData::new(latents_for_seeds(seeds, latent), [seeds.len(), latent]), &device);
+    let z = latents_tensor(seeds, latent, &device);
     g.generate(z).into_data().try_to_vec::<f32>().unwrap()
 }
 

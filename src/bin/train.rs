@@ -23,7 +23,7 @@ mod cli {
     use ganzoo::bundle::{self, Provenance, WeightDtype};
     use ganzoo::burn::prelude::*;
     use ganzoo::data;
-    use ganzoo::latent::{latents_for_seeds, parse_seeds};
+    use ganzoo::latent::{latents_tensor, parse_seeds};
     use ganzoo::losses::GanLoss;
     use ganzoo::models::dcgan::DcganConfig;
     use ganzoo::models::{AnyGenerator, ModelConfig};
@@ -232,7 +232,7 @@ mod cli {
                     let (config, g, _) = load_run(&source)?;
                     (AnyGenerator::Dcgan(g), config.latent)
                 };
-                let z = Tensor::<2>::from_data(TensorData::new(latents_for_seeds(&seeds, latent), [seeds.len(), latent]), &device);
+                let z = latents_tensor(&seeds, latent, &device);
                 let images = ganzoo::image::ImageBatch::from_data(generator.generate(z).into_data())?;
                 std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
                 for (i, seed) in seeds.iter().enumerate() {

@@ -13,7 +13,7 @@ use super::checkpoint::{self, CheckpointDir, TrainState};
 use super::metrics::{self, StepMetrics};
 use crate::data::ImageDataset;
 use crate::image::ImageBatch;
-use crate::latent::{Rng, latents_for_seeds};
+use crate::latent::{Rng, latents_tensor};
 use crate::losses::GanLoss;
 use crate::models::dcgan::{DcganConfig, Discriminator, Generator};
 
@@ -156,7 +156,7 @@ impl Trainer {
     pub fn sample(&self, seeds: &[u64]) -> ImageBatch {
         let g = self.generator.valid();
         let device = self.device.clone().inner();
-        let z = Tensor::<2>::from_data(TensorData::new(latents_for_seeds(seeds, self.config.model.latent), [seeds.len(), self.config.model.latent]), &device);
+        let z = latents_tensor(seeds, self.config.model.latent, &device);
         ImageBatch::from_data(g.forward(z).into_data()).expect("generator outputs [B, 3, R, R]")
     }
 
