@@ -50,10 +50,10 @@ function maxDiff(a, b) {
 
 window.runBench = async (models, runs) => {
   const rows = [];
-  for (const { name, latent } of models) {
+  for (const { name, latent, onnx: hasOnnx } of models) {
     for (const [backend, ep] of [["webgpu", "webgpu"], ["cpu", "wasm"]]) {
       const ours = await ganzoo(name, backend, runs).catch((e) => ({ error: String(e) }));
-      const theirs = await onnx(name, ep, latentForSeed(7, latent), latent, runs).catch((e) => ({ error: String(e) }));
+      const theirs = hasOnnx ? await onnx(name, ep, latentForSeed(7, latent), latent, runs).catch((e) => ({ error: String(e) })) : null;
       rows.push({
         model: name, backend,
         ganzoo_ms: ours?.ms, ganzoo_first_ms: ours?.first, ort_ms: theirs?.ms, ort_first_ms: theirs?.first,

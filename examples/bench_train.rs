@@ -14,6 +14,7 @@ fn main() {
     use ganzoo::latent::Rng;
     use ganzoo::losses::GanLoss;
     use ganzoo::models::dcgan::DcganConfig;
+    use ganzoo::train::GanTrainer;
     use ganzoo::train::dcgan::{DcganTrainConfig, Trainer};
 
     let steps: usize = std::env::var("BENCH_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);

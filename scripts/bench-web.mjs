@@ -19,7 +19,7 @@ try {
   await page.goto(`http://127.0.0.1:${port}/bench/web.html`);
   await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
   const index = JSON.parse(readFileSync("www/models/index.json"));
-  const models = index.models.filter((m) => m.kind === "dcgan").map((m) => ({ name: m.name, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent }));
+  const models = index.models.map((m) => ({ name: m.name, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent, onnx: m.kind === "dcgan" }));
   const rows = await page.evaluate(([m, n]) => window.runBench(m, n), [models, runs]);
   const f = (x) => (typeof x === "number" ? x.toFixed(1) : "-");
   console.log(`\nms per face, median of ${runs} after 3 warm-up runs; first = cold load to first face (weights from the server, shaders compiled)`);

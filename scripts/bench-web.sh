@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): ms per face on WebGPU and on the CPU in headless Chromium, beside
-# ONNX Runtime Web running the same networks with the same weights, plus download sizes.
+# ONNX Runtime Web running the same networks with the same weights (DCGANs: the StyleGAN has no
+# ONNX export, so its rows are ganzoo only), plus download sizes.
 # BENCH_RUNS=N sets the timed runs (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet onnx numpy
 for manifest in www/models/*/manifest.json; do
+  grep -q '"kind": *"dcgan"' "$manifest" || continue
   dir=$(dirname "$manifest")
   "$venv/bin/python" scripts/onnx_export.py "$dir" "bench/models/$(basename "$dir").onnx" >/dev/null
 done

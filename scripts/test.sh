@@ -25,12 +25,14 @@ cargo test --release --locked
 echo "== building the wasm package"
 scripts/build-web.sh
 
-echo "== native reference outputs of the shipped bundle (for the browser parity tests)"
-rm -rf test-results/native
+echo "== native reference outputs of the shipped bundles (for the browser parity tests)"
+rm -rf test-results/native test-results/native-stylegan
 "${CARGO_TARGET_DIR:-target}/release/train" sample www/models/wildfaces-lsgan32 --seeds 0-3 --raw --out test-results/native
+"${CARGO_TARGET_DIR:-target}/release/train" sample www/models/stylegan-faces32 --seeds 0-3 --psi 0.7 --raw --out test-results/native-stylegan
 
 echo "== browser tests (wasm-pack test, headless Chromium; flags in webdriver.json)"
-wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --test web
+# the whole browser run gets 5 minutes (the runner defaults to 20 s; WebGPU through SwiftShader is slow)
+WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --test web
 
 echo "== end-to-end tests of the site"
 [ -x node_modules/.bin/http-server ] && [ -d node_modules/playwright-core ] || npm ci --silent --no-audit --no-fund

@@ -102,3 +102,28 @@ pub fn decode_to_chw(bytes: &[u8], res: usize) -> Result<Vec<f32>, String> {
     }
     Ok(rgb_to_chw(&img.to_rgb8(), res))
 }
+
+/// Frames (RGBA, all the same size) as a looping animated GIF, each frame enlarged `scale`×
+/// (Catmull–Rom) and shown for `delay_ms`. Colours are quantised per frame with NeuQuant.
+pub fn animated_gif(frames: &[RgbaImage], delay_ms: u32, scale: u32) -> Result<Vec<u8>, String> {
+    let first = frames.first().ok_or("an animation needs at least one frame")?;
+    let (w, h) = (first.width() * scale.max(1), first.height() * scale.max(1));
+    if w > 4096 || h > 4096 {
+        return Err(format!("a {w}×{h} GIF is too large: use a smaller scale"));
+    }
+    let mut out = Vec::new();
+    {
+        let mut encoder = gif::Encoder::new(&mut out, w as u16, h as u16, &[]).map_err(|e| e.to_string())?;
+        encoder.set_repeat(gif::Repeat::Infinite).map_err(|e| e.to_string())?;
+        for frame in frames {
+            if frame.dimensions() != first.dimensions() {
+                return Err("all frames of an animation must have the same size".into());
+            }
+            let mut big = image::imageops::resize(frame, w, h, FilterType::CatmullRom).into_raw();
+            let mut f = gif::Frame::from_rgba_speed(w as u16, h as u16, &mut big, 10);
+            f.delay = (delay_ms / 10).clamp(2, u16::MAX as u32) as u16; // GIF counts hundredths
+            encoder.write_frame(&f).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(out)
+}

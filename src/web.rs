@@ -5,6 +5,11 @@
 //! const g = await Generator.fromBytes(manifestBytes, weightsBytes, "auto");
 //! g.backend();                       // "webgpu" or "cpu"; g.notice() says why when it fell back
 //! const rgba = await g.generate(42); // Uint8ClampedArray, resolution² × 4
+//! await g.generate(42, 0.7);         // with truncation ψ = 0.7
+//! g.numStyles();                     // StyleGAN: style inputs (8 at 32 px); DCGAN: undefined
+//! await g.mix([1, 2], [3, 4], 4);    // styles 0..4 from seeds 1, 2, the rest from 3, 4
+//! await g.interpolate(1, 2, 24);     // 24 frames from seed 1 to seed 2
+//! encodeGif(frames, 32, 32, 24, 80, 4); // → the bytes of a looping GIF
 //! ```
 
 use std::cell::RefCell;
@@ -90,13 +95,39 @@ fn seed_from_js(seed: f64) -> Result<u64, String> {
     }
 }
 
+fn seeds_from_js(seeds: &[f64]) -> Result<Vec<u64>, String> {
+    let seeds = seeds.iter().map(|&s| seed_from_js(s)).collect::<Result<Vec<_>, _>>()?;
+    if seeds.is_empty() || seeds.len() > 256 {
+        return Err("give between 1 and 256 seeds".into());
+    }
+    Ok(seeds)
+}
+
+/// ψ from JavaScript: absent means 1 (no truncation).
+fn psi_from_js(psi: Option<f32>) -> Result<f32, String> {
+    match psi {
+        None => Ok(1.0),
+        Some(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        Some(p) => Err(format!("truncation ψ must be between 0 and 1, got {p}")),
+    }
+}
+
+/// Concatenated RGBA bytes of every image of a batch.
+fn rgba_all(images: &ImageBatch) -> Uint8ClampedArray {
+    let bytes: Vec<u8> = (0..images.n).flat_map(|i| images.rgba(i)).collect();
+    Uint8ClampedArray::from(bytes.as_slice())
+}
+
 impl Inner {
-    /// Images `[N, 3, R, R]` for the seeds, read back asynchronously.
-    async fn images(&self, seeds: &[u64]) -> Result<ImageBatch, String> {
-        let z = self.manifest.latent;
-        let latents = latents_tensor(seeds, z, &self.device);
-        let data = self.model.generate(latents).into_data_async().await.map_err(|e| format!("reading the image back failed: {e:?}"))?;
+    async fn read(&self, images: Tensor<4>) -> Result<ImageBatch, String> {
+        let data = images.into_data_async().await.map_err(|e| format!("reading the image back failed: {e:?}"))?;
         ImageBatch::from_data(data)
+    }
+
+    /// Images `[N, 3, R, R]` for the seeds, read back asynchronously.
+    async fn images(&self, seeds: &[u64], psi: f32) -> Result<ImageBatch, String> {
+        let latents = latents_tensor(seeds, self.manifest.latent, &self.device);
+        self.read(self.model.generate_truncated(latents, psi)).await
     }
 }
 
@@ -109,13 +140,42 @@ impl Generator {
         Ok(Generator { inner: Rc::new(Inner { manifest, model, device, backend, notice }) })
     }
 
-    /// Images `[N, 3, R, R]` in [-1, 1] for the seeds (whole numbers 0 ≤ seed < 2^53).
-    pub async fn images(&self, seeds: &[f64]) -> Result<ImageBatch, String> {
-        let seeds = seeds.iter().map(|&s| seed_from_js(s)).collect::<Result<Vec<_>, _>>()?;
-        if seeds.is_empty() || seeds.len() > 256 {
-            return Err("give between 1 and 256 seeds".into());
+    /// Images `[N, 3, R, R]` in [-1, 1] for the seeds (whole numbers 0 ≤ seed < 2^53), with
+    /// truncation ψ (None: 1).
+    pub async fn images(&self, seeds: &[f64], psi: Option<f32>) -> Result<ImageBatch, String> {
+        self.inner.images(&seeds_from_js(seeds)?, psi_from_js(psi)?).await
+    }
+
+    /// Style-mixed images: pair i takes styles `0..crossover` from `coarse[i]`, the rest from
+    /// `fine[i]`.
+    pub async fn mixed(&self, coarse: &[f64], fine: &[f64], crossover: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
+        let (coarse, fine) = (seeds_from_js(coarse)?, seeds_from_js(fine)?);
+        if coarse.len() != fine.len() {
+            return Err(format!("give as many coarse seeds as fine ones ({} vs {})", coarse.len(), fine.len()));
         }
-        self.inner.images(&seeds).await
+        let z = self.inner.manifest.latent;
+        let device = &self.inner.device;
+        let images = self.inner.model.mix(latents_tensor(&coarse, z, device), latents_tensor(&fine, z, device), crossover, psi_from_js(psi)?)?;
+        self.inner.read(images).await
+    }
+
+    /// `frames` images on the way from seed `a` to seed `b` (both ends included).
+    pub async fn interpolation(&self, a: f64, b: f64, frames: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
+        if !(2..=120).contains(&frames) {
+            return Err(format!("an interpolation has 2 to 120 frames, got {frames}"));
+        }
+        let psi = psi_from_js(psi)?;
+        let z = self.inner.manifest.latent;
+        let (za, zb) = (crate::latent::latent_for_seed(seed_from_js(a)?, z), crate::latent::latent_for_seed(seed_from_js(b)?, z));
+        let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
+        let mut all = Vec::new();
+        // in chunks, so that long animations of large models do not need one huge batch
+        for chunk in ts.chunks(16) {
+            let images = self.inner.read(self.inner.model.interpolate(&za, &zb, chunk, psi, &self.inner.device)).await?;
+            all.extend(images.data);
+        }
+        let r = self.inner.manifest.resolution;
+        Ok(ImageBatch { data: all, n: frames, h: r, w: r })
     }
 }
 
@@ -153,21 +213,57 @@ impl Generator {
         self.inner.manifest.resolution
     }
 
-    /// The image a seed names, as RGBA bytes (`resolution² × 4`) for `new ImageData(...)`.
-    pub fn generate(&self, seed: f64) -> Promise {
-        let this = Generator { inner: self.inner.clone() };
-        promise(async move {
-            let images = this.images(&[seed]).await?;
-            Ok(Uint8ClampedArray::from(images.rgba(0).as_slice()))
-        })
+    /// The image a seed names, as RGBA bytes (`resolution² × 4`) for `new ImageData(...)`,
+    /// with truncation ψ in [0, 1] (default 1: none; 0: the average face).
+    pub fn generate(&self, seed: f64, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.images(&[seed], psi).await?)) })
     }
 
     /// Raw generator output for several seeds, `[N, 3, R, R]` floats in [-1, 1] (parity tests).
     #[wasm_bindgen(js_name = generateRaw)]
-    pub fn generate_raw(&self, seeds: Vec<f64>) -> Promise {
-        let this = Generator { inner: self.inner.clone() };
-        promise(async move { Ok(js_sys::Float32Array::from(this.images(&seeds).await?.data.as_slice())) })
+    pub fn generate_raw(&self, seeds: Vec<f64>, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(js_sys::Float32Array::from(this.images(&seeds, psi).await?.data.as_slice())) })
     }
+
+    /// Style inputs of a StyleGAN (two per resolution); undefined for other families.
+    #[wasm_bindgen(js_name = numStyles)]
+    pub fn num_styles(&self) -> Option<usize> {
+        self.inner.model.num_ws()
+    }
+
+    /// Style mixing, pair by pair: styles `0..crossover` (coarse: pose, face shape) from
+    /// `coarse[i]`, the rest (fine: colours, detail) from `fine[i]`. crossover 0 gives the fine
+    /// face, `numStyles()` the coarse one. Concatenated RGBA images. StyleGAN only.
+    pub fn mix(&self, coarse: Vec<f64>, fine: Vec<f64>, crossover: usize, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.mixed(&coarse, &fine, crossover, psi).await?)) })
+    }
+
+    /// `frames` images from seed `a` to seed `b`, concatenated RGBA (StyleGAN: through W;
+    /// DCGAN: spherical in z).
+    pub fn interpolate(&self, a: f64, b: f64, frames: usize, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.interpolation(a, b, frames, psi).await?)) })
+    }
+
+    fn share(&self) -> Generator {
+        Generator { inner: self.inner.clone() }
+    }
+}
+
+/// A looping animated GIF from `count` RGBA frames of `width`×`height` (concatenated), each
+/// enlarged `scale`× and shown `delay_ms` milliseconds.
+#[wasm_bindgen(js_name = encodeGif)]
+pub fn encode_gif(rgba: &[u8], width: u32, height: u32, count: usize, delay_ms: u32, scale: u32) -> Result<Vec<u8>, JsError> {
+    let size = (width * height * 4) as usize;
+    if count == 0 || rgba.len() != size * count {
+        return Err(JsError::new(&format!("expected {count} frames of {width}×{height} RGBA ({} bytes), got {} bytes", size * count, rgba.len())));
+    }
+    let frames: Vec<image::RgbaImage> =
+        rgba.chunks(size).map(|f| image::RgbaImage::from_raw(width, height, f.to_vec()).expect("chunk has the frame size")).collect();
+    crate::image::animated_gif(&frames, delay_ms, scale).map_err(|e| JsError::new(&e))
 }
 
 /// The latent vector a seed names (`z` numbers), the same natively and in every browser.

@@ -12,6 +12,7 @@ use ganzoo::latent::{Rng, latents_tensor};
 use ganzoo::losses::GanLoss;
 use ganzoo::models::dcgan::DcganConfig;
 use ganzoo::models::{AnyGenerator, ModelConfig};
+use ganzoo::train::GanTrainer;
 use ganzoo::train::dcgan::{DcganTrainConfig, Trainer};
 use ganzoo::train::metrics;
 

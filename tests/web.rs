@@ -1,6 +1,7 @@
-//! Browser tests (wasm32, headless Chromium through `wasm-pack test`): the shipped bundle on
+//! Browser tests (wasm32, headless Chromium through `wasm-pack test`): the shipped bundles on
 //! WebGPU and on the CPU (Flex) in wasm, against the native outputs that scripts/test.sh writes
-//! to test-results/native with `train sample --raw` before this runs.
+//! to test-results/native* with `train sample --raw` before this runs; StyleGAN's truncation,
+//! mixing and interpolation on both backends.
 #![cfg(target_arch = "wasm32")]
 
 use ganzoo::latent::latent_for_seed;
@@ -21,28 +22,103 @@ const NATIVE: [&[u8]; 4] = [
     include_bytes!("../test-results/native/seed-3.f32"),
 ];
 
+const SG_MANIFEST: &[u8] = include_bytes!("../www/models/stylegan-faces32/manifest.json");
+const SG_WEIGHTS: &[u8] = include_bytes!("../www/models/stylegan-faces32/generator.safetensors");
+/// `train sample www/models/stylegan-faces32 --seeds 0-3 --psi 0.7 --raw`
+const SG_NATIVE: [&[u8]; 4] = [
+    include_bytes!("../test-results/native-stylegan/seed-0.f32"),
+    include_bytes!("../test-results/native-stylegan/seed-1.f32"),
+    include_bytes!("../test-results/native-stylegan/seed-2.f32"),
+    include_bytes!("../test-results/native-stylegan/seed-3.f32"),
+];
+
 async fn load(backend: &str, weights: &[u8]) -> Result<Generator, String> {
     Generator::load(MANIFEST, weights, backend).await
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 async fn parity(backend: &str) {
     let g = load(backend, WEIGHTS).await.unwrap();
     assert_eq!(g.backend(), backend);
-    let out = g.images(&[0.0, 1.0, 2.0, 3.0]).await.unwrap().data;
+    check_native(&g, backend, None, &NATIVE).await;
+    let rgba = Uint8ClampedArray::from(JsFuture::from(g.generate(3.0, None)).await.unwrap());
+    assert_eq!(rgba.length() as usize, g.resolution() * g.resolution() * 4);
+}
+
+/// Seeds 0–3 against the native outputs.
+async fn check_native(g: &Generator, backend: &str, psi: Option<f32>, natives: &[&[u8]; 4]) {
+    let out = g.images(&[0.0, 1.0, 2.0, 3.0], psi).await.unwrap().data;
     let per = out.len() / 4;
     let mut worst = 0.0f32;
-    for (i, native) in NATIVE.iter().enumerate() {
+    for (i, native) in natives.iter().enumerate() {
         let native: Vec<f32> = native.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
         assert_eq!(native.len(), per, "the native outputs are stale: rerun scripts/test.sh");
         for (a, b) in out[i * per..(i + 1) * per].iter().zip(&native) {
             worst = worst.max((a - b).abs());
         }
     }
-    web_sys_log(&format!("parity {backend}: max |wasm − native| = {worst:e}"));
+    web_sys_log(&format!("parity {backend} ψ {psi:?}: max |wasm − native| = {worst:e}"));
     assert!(worst < 1e-3, "{backend} differs from native by {worst}");
+}
 
-    let rgba = Uint8ClampedArray::from(JsFuture::from(g.generate(3.0)).await.unwrap());
-    assert_eq!(rgba.length() as usize, g.resolution() * g.resolution() * 4);
+/// The StyleGAN controls on one backend: parity at ψ = 0.7, ψ = 0 gives one face for every
+/// seed, mixing at the ends gives one source face, interpolation ends at the two faces.
+async fn stylegan_controls(backend: &str) {
+    let g = Generator::load(SG_MANIFEST, SG_WEIGHTS, backend).await.unwrap();
+    assert_eq!(g.backend(), backend);
+    check_native(&g, backend, Some(0.7), &SG_NATIVE).await;
+
+    let avg = g.images(&[5.0, 6.0, 7.0], Some(0.0)).await.unwrap();
+    let per = avg.data.len() / 3;
+    for i in 1..3 {
+        let d = max_abs_diff(&avg.data[..per], &avg.data[i * per..(i + 1) * per]);
+        assert!(d < 1e-4, "{backend}: ψ = 0 should give the average face for every seed, differs by {d}");
+    }
+
+    let layers = g.num_styles().expect("a StyleGAN has style inputs");
+    let faces = g.images(&[10.0, 20.0], Some(0.8)).await.unwrap().data;
+    let (a, b) = (&faces[..per], &faces[per..]);
+    let all_b = g.mixed(&[10.0], &[20.0], 0, Some(0.8)).await.unwrap().data;
+    let all_a = g.mixed(&[10.0], &[20.0], layers, Some(0.8)).await.unwrap().data;
+    assert!(max_abs_diff(&all_b, b) < 1e-4, "{backend}: crossover 0 is face B");
+    assert!(max_abs_diff(&all_a, a) < 1e-4, "{backend}: crossover at the last layer is face A");
+    let half = g.mixed(&[10.0], &[20.0], layers / 2, Some(0.8)).await.unwrap().data;
+    assert!(max_abs_diff(&half, a) > 1e-3 && max_abs_diff(&half, b) > 1e-3, "{backend}: a real mix is neither face");
+    let err = g.mixed(&[10.0], &[20.0], layers + 1, None).await.unwrap_err();
+    assert!(err.contains("crossover"), "{err}");
+
+    let walk = g.interpolation(10.0, 20.0, 5, Some(0.8)).await.unwrap();
+    assert_eq!(walk.n, 5);
+    assert!(max_abs_diff(&walk.data[..per], a) < 1e-4 && max_abs_diff(&walk.data[4 * per..], b) < 1e-4, "{backend}: the walk ends at the faces");
+    let err = g.images(&[1.0], Some(1.5)).await.err().unwrap();
+    assert!(err.contains("ψ"), "{err}");
+}
+
+#[wasm_bindgen_test]
+async fn stylegan_on_cpu() {
+    stylegan_controls("cpu").await;
+}
+
+#[wasm_bindgen_test]
+async fn stylegan_on_webgpu() {
+    stylegan_controls("webgpu").await;
+}
+
+#[wasm_bindgen_test]
+async fn mixing_a_dcgan_is_refused_and_gifs_encode() {
+    let g = load("cpu", WEIGHTS).await.unwrap();
+    assert_eq!(g.num_styles(), None);
+    let err = g.mixed(&[1.0], &[2.0], 1, None).await.unwrap_err();
+    assert!(err.contains("StyleGAN"), "{err}");
+    let walk = g.interpolation(1.0, 2.0, 3, None).await.unwrap();
+    let rgba: Vec<u8> = (0..walk.n).flat_map(|i| walk.rgba(i)).collect();
+    let gif = ganzoo::web::encode_gif(&rgba, 32, 32, 3, 80, 2).unwrap_or_else(|_| panic!("GIF encoding failed"));
+    assert_eq!(&gif[..6], b"GIF89a");
+    assert!(ganzoo::web::encode_gif(&rgba[1..], 32, 32, 3, 80, 2).is_err(), "a short buffer is refused");
 }
 
 fn web_sys_log(s: &str) {
@@ -67,11 +143,11 @@ async fn refusals_are_errors_with_reasons() {
     assert!(err.contains("unknown backend"), "{err}");
     let g = load("cpu", WEIGHTS).await.unwrap();
     for bad in [-1.0, 0.5, f64::NAN, 1e300] {
-        let err = g.images(&[bad]).await.err().unwrap();
+        let err = g.images(&[bad], None).await.err().unwrap();
         assert!(err.contains("seed must be"), "{err}");
     }
     // the JS entry point rejects its promise with an Error carrying the message
-    let err = JsFuture::from(g.generate(-1.0)).await.unwrap_err();
+    let err = JsFuture::from(g.generate(-1.0, None)).await.unwrap_err();
     let msg = String::from(err.dyn_into::<js_sys::Error>().unwrap().message());
     assert!(msg.contains("seed must be"), "{msg}");
 }

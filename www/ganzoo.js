@@ -1,6 +1,6 @@
 // ganzoo in the browser: fetch a bundle (with download progress and the Cache API), then load
 // it into the wasm generator. Works in a page or a worker; the npm package exposes the same.
-import init, { Generator, latentForSeed } from "./pkg/ganzoo.js";
+import init, { Generator, encodeGif, latentForSeed } from "./pkg/ganzoo.js";
 
 let ready = null;
 /** Initialises the wasm module once. */
@@ -49,7 +49,8 @@ async function cachedWeights(url, sha256, onProgress) {
 
 /**
  * Loads a bundle: `await loadGenerator("models/faces/manifest.json", { backend: "auto", onProgress })`.
- * Resolves to a `Generator` (`generate(seed)`, `backend()`, `notice()`, `info()`).
+ * Resolves to a `Generator`: `generate(seed, psi?)`, `mix(coarse, fine, crossover, psi?)`,
+ * `interpolate(a, b, frames, psi?)`, `numStyles()`, `backend()`, `notice()`, `info()`.
  */
 export async function loadGenerator(manifestUrl, { backend = "auto", onProgress } = {}) {
   await initGanzoo();
@@ -71,4 +72,4 @@ export async function loadGenerator(manifestUrl, { backend = "auto", onProgress 
   return generator;
 }
 
-export { Generator, latentForSeed };
+export { Generator, encodeGif, latentForSeed };

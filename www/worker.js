@@ -1,6 +1,8 @@
 // Runs the model off the main thread. Messages in: {load: {manifestUrl, backend}},
-// {generate: {id, seed}}. Messages out: {status}, {ready}, {output}, {error}.
-import { loadGenerator } from "./ganzoo.js";
+// {generate: {id, seed, psi}}, {mix: {id, coarse, fine, crossover, psi}},
+// {interpolate: {id, a, b, frames, psi}}, {gif: {id, rgba, width, height, count, delay, scale}}.
+// Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif}, {error}.
+import { loadGenerator, encodeGif } from "./ganzoo.js";
 
 let generator = null;
 let queue = Promise.resolve();
@@ -9,14 +11,14 @@ function errorText(e) {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function handle(msg) {
-  if (msg.load) {
+const handlers = {
+  async load({ manifestUrl, backend }) {
     generator?.free?.();
     generator = null;
     const t0 = performance.now();
     postMessage({ status: { phase: "loading", text: "loading model…", loaded: 0, total: 0 } });
-    generator = await loadGenerator(msg.load.manifestUrl, {
-      backend: msg.load.backend ?? "auto",
+    generator = await loadGenerator(manifestUrl, {
+      backend: backend ?? "auto",
       onProgress: (p) => postMessage({ status: { phase: "loading", text: `downloading ${p.label}`, ...p } }),
     });
     postMessage({
@@ -24,24 +26,47 @@ async function handle(msg) {
         backend: generator.backend(),
         notice: generator.notice() ?? null,
         info: generator.info(),
+        numStyles: generator.numStyles() ?? null,
         cached: generator.cached,
         ms: performance.now() - t0,
       },
     });
-  } else if (msg.generate) {
-    if (!generator) throw new Error("no model loaded yet");
+  },
+  async generate({ id, seed, psi }) {
     const t0 = performance.now();
-    const rgba = await generator.generate(msg.generate.seed);
+    const rgba = await model().generate(seed, psi);
     const size = generator.resolution();
     postMessage(
-      { output: { id: msg.generate.id, seed: msg.generate.seed, rgba, width: size, height: size, ms: performance.now() - t0, backend: generator.backend() } },
+      { output: { id, seed, psi, rgba, width: size, height: size, ms: performance.now() - t0, backend: generator.backend() } },
       [rgba.buffer],
     );
-  }
+  },
+  async mix({ id, coarse, fine, crossover, psi }) {
+    const t0 = performance.now();
+    const rgba = await model().mix(coarse, fine, crossover, psi);
+    const size = generator.resolution();
+    postMessage({ mixed: { id, coarse, fine, crossover, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
+  },
+  async interpolate({ id, a, b, frames, psi }) {
+    const t0 = performance.now();
+    const rgba = await model().interpolate(a, b, frames, psi);
+    const size = generator.resolution();
+    postMessage({ frames: { id, a, b, count: frames, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
+  },
+  async gif({ id, rgba, width, height, count, delay, scale }) {
+    const bytes = encodeGif(rgba, width, height, count, delay, scale);
+    postMessage({ gif: { id, bytes } }, [bytes.buffer]);
+  },
+};
+
+function model() {
+  if (!generator) throw new Error("no model loaded yet");
+  return generator;
 }
 
 onmessage = (event) => {
-  queue = queue.then(() => handle(event.data)).catch((e) => {
-    postMessage({ error: errorText(e), request: Object.keys(event.data)[0] });
+  const [kind, body] = Object.entries(event.data)[0];
+  queue = queue.then(() => handlers[kind](body)).catch((e) => {
+    postMessage({ error: errorText(e), request: kind });
   });
 };

@@ -27,8 +27,10 @@ mod cli {
     use ganzoo::losses::GanLoss;
     use ganzoo::models::dcgan::DcganConfig;
     use ganzoo::models::{AnyGenerator, ModelConfig};
-    use ganzoo::train::dcgan::{DcganTrainConfig, Trainer};
-    use ganzoo::train::{self, checkpoint::CheckpointDir};
+    use ganzoo::models::stylegan::StyleGanConfig;
+    use ganzoo::train::dcgan::{self as dcgan_train, DcganTrainConfig};
+    use ganzoo::train::stylegan::{self as stylegan_train, StyleGanTrainConfig};
+    use ganzoo::train::{self, GanTrainer, checkpoint::CheckpointDir};
     use indicatif::{ProgressBar, ProgressStyle};
 
     #[derive(Parser)]
@@ -100,9 +102,60 @@ mod cli {
             #[arg(long, default_value = "cpu")]
             device: String,
         },
+        /// Train a StyleGAN (mapping network, AdaIN synthesis, R1, style mixing, weight averaging).
+        Stylegan {
+            /// `wildfaces` (run scripts/fetch-data.sh first) or a folder of PNG/JPEG images.
+            #[arg(long)]
+            data: String,
+            /// Architecture preset: faces32 (the site's), faces64, paper (1024 px).
+            #[arg(long, default_value = "faces32")]
+            preset: String,
+            /// Override the preset's resolution.
+            #[arg(long)]
+            res: Option<usize>,
+            /// Override the preset's channel cap (channels at r px = min(channel_base / r, this)).
+            #[arg(long)]
+            channel_max: Option<usize>,
+            /// Override the preset's channel base.
+            #[arg(long)]
+            channel_base: Option<usize>,
+            /// Override the preset's z and w size.
+            #[arg(long)]
+            latent: Option<usize>,
+            /// vanilla (non-saturating, the StyleGAN loss), minimax, lsgan, lsgan-chi2.
+            #[arg(long, default_value = "vanilla")]
+            loss: String,
+            /// R1 penalty weight γ (0 turns it off).
+            #[arg(long, default_value_t = 1.0)]
+            r1_gamma: f32,
+            /// Probability of style mixing per batch.
+            #[arg(long, default_value_t = 0.9)]
+            mixing: f64,
+            /// Do not mirror real images.
+            #[arg(long)]
+            no_mirror: bool,
+            #[arg(long, default_value_t = 5000)]
+            steps: usize,
+            #[arg(long, default_value_t = 32)]
+            batch: usize,
+            #[arg(long, default_value_t = 0)]
+            seed: u64,
+            #[arg(long, default_value_t = 0.002)]
+            lr: f64,
+            #[arg(long, default_value_t = 250)]
+            sample_every: usize,
+            #[arg(long, default_value_t = 500)]
+            checkpoint_every: usize,
+            #[arg(long)]
+            out: PathBuf,
+            #[arg(long)]
+            resume: bool,
+            #[arg(long, default_value = "cpu")]
+            device: String,
+        },
         /// Export a run's generator as a bundle (manifest.json + safetensors) for the browser.
         Export {
-            /// The run directory written by `train dcgan --out`.
+            /// The run directory written by `train dcgan --out` or `train stylegan --out`.
             run: PathBuf,
             /// Bundle directory, e.g. www/models/faces (www/models/index.json is updated).
             #[arg(long)]
@@ -124,6 +177,50 @@ mod cli {
             /// Also write seed-N.f32: the raw output [3, R, R] as little-endian f32 in [-1, 1].
             #[arg(long)]
             raw: bool,
+            /// Truncation ψ in [0, 1]: 1 is the model as trained, 0 the average image.
+            #[arg(long, default_value_t = 1.0)]
+            psi: f32,
+        },
+        /// Render the walk from one seed to another as a looping GIF (StyleGAN: through W).
+        Interpolate {
+            /// A run directory or a bundle directory.
+            source: PathBuf,
+            #[arg(long)]
+            from: u64,
+            #[arg(long)]
+            to: u64,
+            #[arg(long, default_value_t = 24)]
+            frames: usize,
+            /// Milliseconds per frame.
+            #[arg(long, default_value_t = 80)]
+            delay: u32,
+            /// Enlarge each frame this many times.
+            #[arg(long, default_value_t = 4)]
+            scale: u32,
+            #[arg(long, default_value_t = 1.0)]
+            psi: f32,
+            /// Also play it backwards, so the loop has no jump.
+            #[arg(long)]
+            bounce: bool,
+            #[arg(long)]
+            out: PathBuf,
+        },
+        /// Write the style-mixing figure of the StyleGAN paper: the first row's faces give the
+        /// fine styles, the first column's the coarse ones (styles 0..crossover).
+        Mix {
+            source: PathBuf,
+            /// Seeds of the coarse sources (rows).
+            #[arg(long, default_value = "1-4")]
+            coarse: String,
+            /// Seeds of the fine sources (columns).
+            #[arg(long, default_value = "5-8")]
+            fine: String,
+            #[arg(long, default_value_t = 4)]
+            crossover: usize,
+            #[arg(long, default_value_t = 1.0)]
+            psi: f32,
+            #[arg(long)]
+            out: PathBuf,
         },
         /// Write a grid of the first 64 training images as the model will see them (check your data).
         PreviewData {
@@ -203,12 +300,62 @@ mod cli {
                 config.sample_every = sample_every;
                 config.checkpoint_every = checkpoint_every;
                 config.device = device;
-                train_dcgan(config, &out, resume)
+                let data = open_data(&config.data, config.model.resolution)?;
+                let trainer = dcgan_train::Trainer::open(config, &out, resume)?;
+                train_loop(trainer, &data)
+            }
+            Command::Stylegan {
+                data,
+                preset,
+                res,
+                channel_max,
+                channel_base,
+                latent,
+                loss,
+                r1_gamma,
+                mixing,
+                no_mirror,
+                steps,
+                batch,
+                seed,
+                lr,
+                sample_every,
+                checkpoint_every,
+                out,
+                resume,
+                device,
+            } => {
+                let mut config = if resume && out.join("config.json").exists() {
+                    let saved: StyleGanTrainConfig = read_json(&out.join("config.json"))?;
+                    println!("resuming {} (its saved config; --steps {steps} in total)", out.display());
+                    saved
+                } else {
+                    let mut model = StyleGanConfig::preset(&preset)?.with_mixing_prob(mixing);
+                    if let Some(r) = res {
+                        model.resolution = r;
+                    }
+                    if let Some(c) = channel_max {
+                        model.channel_max = c;
+                    }
+                    if let Some(c) = channel_base {
+                        model.channel_base = c;
+                    }
+                    if let Some(z) = latent {
+                        (model.z_dim, model.w_dim) = (z, z);
+                    }
+                    let mut c = StyleGanTrainConfig::new(model, data.clone());
+                    c.loss = GanLoss::from_name(&loss)?;
+                    (c.r1_gamma, c.mirror, c.batch, c.seed, c.lr) = (r1_gamma, !no_mirror, batch, seed, lr);
+                    c
+                };
+                (config.steps, config.sample_every, config.checkpoint_every, config.device) = (steps, sample_every, checkpoint_every, device);
+                let data = open_data(&config.data, config.model.resolution)?;
+                let trainer = stylegan_train::Trainer::open(config, &out, resume)?;
+                train_loop(trainer, &data)
             }
             Command::Export { run, out, dtype } => {
                 let (config, generator, provenance) = load_run(&run)?;
-                let manifest = bundle::export(&AnyGenerator::Dcgan(generator), &ModelConfig::Dcgan(config), provenance, dtype.into(), &out)
-                    .map_err(|e| e.to_string())?;
+                let manifest = bundle::export(&generator, &config, provenance, dtype.into(), &out).map_err(|e| e.to_string())?;
                 println!(
                     "exported {} ({} parameters, {} weights, {:.2} MB) to {}",
                     manifest.config.arch_name(),
@@ -222,18 +369,13 @@ mod cli {
                 );
                 Ok(())
             }
-            Command::Sample { source, seeds, out, raw } => {
+            Command::Sample { source, seeds, out, raw, psi } => {
                 let seeds = parse_seeds(&seeds)?;
+                check_psi(psi)?;
                 let device = Device::flex();
-                let (generator, latent) = if source.join(bundle::MANIFEST_FILE).exists() {
-                    let (m, g) = bundle::load_dir(&source, &device).map_err(|e| e.to_string())?;
-                    (g, m.latent)
-                } else {
-                    let (config, g, _) = load_run(&source)?;
-                    (AnyGenerator::Dcgan(g), config.latent)
-                };
+                let (generator, latent) = load_source(&source, &device)?;
                 let z = latents_tensor(&seeds, latent, &device);
-                let images = ganzoo::image::ImageBatch::from_data(generator.generate(z).into_data())?;
+                let images = ganzoo::image::ImageBatch::from_data(generator.generate_truncated(z, psi).into_data())?;
                 std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
                 for (i, seed) in seeds.iter().enumerate() {
                     save_png(&out.join(format!("seed-{seed}.png")), &images.image(i))?;
@@ -246,6 +388,53 @@ mod cli {
                 let cols = (seeds.len() as f64).sqrt().ceil() as usize;
                 save_png(&out.join("grid.png"), &images.grid(cols, 2))?;
                 println!("wrote {} images and grid.png to {}", seeds.len(), out.display());
+                Ok(())
+            }
+            Command::Interpolate { source, from, to, frames, delay, scale, psi, bounce, out } => {
+                check_psi(psi)?;
+                if !(2..=600).contains(&frames) {
+                    return Err(format!("--frames must be between 2 and 600, got {frames}"));
+                }
+                let device = Device::flex();
+                let (generator, latent) = load_source(&source, &device)?;
+                let (a, b) = (ganzoo::latent::latent_for_seed(from, latent), ganzoo::latent::latent_for_seed(to, latent));
+                let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
+                let mut images = Vec::new();
+                for chunk in ts.chunks(16) {
+                    let batch = ganzoo::image::ImageBatch::from_data(generator.interpolate(&a, &b, chunk, psi, &device).into_data())?;
+                    images.extend((0..batch.n).map(|i| batch.image(i)));
+                }
+                if bounce {
+                    let back: Vec<_> = images[1..images.len() - 1].iter().rev().cloned().collect();
+                    images.extend(back);
+                }
+                let gif = ganzoo::image::animated_gif(&images, delay, scale)?;
+                std::fs::write(&out, gif).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+                println!("wrote {} frames from seed {from} to seed {to} to {}", images.len(), out.display());
+                Ok(())
+            }
+            Command::Mix { source, coarse, fine, crossover, psi, out } => {
+                check_psi(psi)?;
+                let (coarse, fine) = (parse_seeds(&coarse)?, parse_seeds(&fine)?);
+                let device = Device::flex();
+                let (generator, latent) = load_source(&source, &device)?;
+                // row 0: a blank corner, then the fine sources; each next row: a coarse source, then its mixes
+                let mut tiles = Vec::new();
+                let faces = |seeds: &[u64]| -> Result<ganzoo::image::ImageBatch, String> {
+                    ganzoo::image::ImageBatch::from_data(generator.generate_truncated(latents_tensor(seeds, latent, &device), psi).into_data())
+                };
+                let top = faces(&fine)?;
+                tiles.extend(vec![-1.0f32; 3 * top.h * top.w]); // the blank corner
+                tiles.extend_from_slice(&top.data);
+                for &c in &coarse {
+                    tiles.extend_from_slice(&faces(&[c])?.data);
+                    let rows = vec![c; fine.len()];
+                    let mixed = generator.mix(latents_tensor(&rows, latent, &device), latents_tensor(&fine, latent, &device), crossover, psi)?;
+                    tiles.extend(ganzoo::image::ImageBatch::from_data(mixed.into_data())?.data);
+                }
+                let grid = ganzoo::image::ImageBatch { data: tiles, n: (coarse.len() + 1) * (fine.len() + 1), h: top.h, w: top.w };
+                save_png(&out, &grid.grid(fine.len() + 1, 2))?;
+                println!("wrote the mixing grid ({} × {}, crossover {crossover}) to {}", coarse.len(), fine.len(), out.display());
                 Ok(())
             }
             Command::PreviewData { data, res, out } => {
@@ -275,6 +464,22 @@ mod cli {
         }
     }
 
+    fn check_psi(psi: f32) -> Result<(), String> {
+        if (0.0..=1.0).contains(&psi) { Ok(()) } else { Err(format!("--psi must be between 0 and 1, got {psi}")) }
+    }
+
+    /// A generator and its z size from a bundle directory or a run directory.
+    fn load_source(source: &Path, device: &Device) -> Result<(AnyGenerator, usize), String> {
+        let (g, config) = if source.join(bundle::MANIFEST_FILE).exists() {
+            let (m, g) = bundle::load_dir(source, device).map_err(|e| e.to_string())?;
+            (g, m.config)
+        } else {
+            let (config, g, _) = load_run(source)?;
+            (g, config)
+        };
+        Ok((g, config.latent()))
+    }
+
     fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         serde_json::from_slice(&bytes).map_err(|e| format!("{} is not valid: {e}", path.display()))
@@ -284,16 +489,34 @@ mod cli {
         img.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 
-    /// A run's config, its latest generator (inference mode, CPU) and provenance.
-    fn load_run(run: &Path) -> Result<(DcganConfig, ganzoo::models::dcgan::Generator, Provenance), String> {
-        let config: DcganTrainConfig = read_json(&run.join("config.json"))
-            .map_err(|e| format!("{e}: is {} a run directory written by `train dcgan --out`?", run.display()))?;
+    /// A run's config, its latest generator (inference mode, CPU; for StyleGAN the weight
+    /// average) and provenance.
+    fn load_run(run: &Path) -> Result<(ModelConfig, AnyGenerator, Provenance), String> {
+        let not_run = |e: String| format!("{e}: is {} a run directory written by `train dcgan` or `train stylegan`?", run.display());
+        let json: serde_json::Value = read_json(&run.join("config.json")).map_err(not_run)?;
         let (state, dir) = CheckpointDir::new(run)
             .latest()?
             .ok_or_else(|| format!("{} has no checkpoint yet: train it first", run.display()))?;
         let device = Device::flex();
-        let bytes = std::fs::read(dir.join("generator.bpk")).map_err(|e| format!("cannot read generator checkpoint: {e}"))?;
-        let generator = train::checkpoint::load_module(config.model.init_generator(&device), bytes, "generator")?.valid();
+        let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| format!("cannot read {f} of the checkpoint: {e}"));
+        let parse = |e: serde_json::Error| not_run(format!("config.json does not match its family: {e}"));
+        if json.get("family").and_then(|f| f.as_str()) == Some("stylegan") {
+            let config: StyleGanTrainConfig = serde_json::from_value(json).map_err(parse)?;
+            let g = train::checkpoint::load_module(config.model.init_generator(&device), read("generator_ema.bpk")?, "generator average")?;
+            let provenance = Provenance {
+                data: config.data.clone(),
+                steps: state.step,
+                loss: serde_json::to_value(&config.loss).expect("loss serialises"),
+                tool: format!("ganzoo train {}", train::VERSION),
+                notes: format!(
+                    "StyleGAN, weight average (EMA {} kimg); batch {}, lr {}, R1 γ {} every {}, mixing {}, mirror {}, seed {}",
+                    config.ema_kimg, config.batch, config.lr, config.r1_gamma, config.r1_every, config.model.mixing_prob, config.mirror, config.seed
+                ),
+            };
+            return Ok((ModelConfig::Stylegan(config.model), AnyGenerator::Stylegan(g.valid()), provenance));
+        }
+        let config: DcganTrainConfig = serde_json::from_value(json).map_err(parse)?;
+        let generator = train::checkpoint::load_module(config.model.init_generator(&device), read("generator.bpk")?, "generator")?.valid();
         let provenance = Provenance {
             data: config.data.clone(),
             steps: state.step,
@@ -301,29 +524,32 @@ mod cli {
             tool: format!("ganzoo train {}", train::VERSION),
             notes: format!("batch {}, lr {}, beta1 {}, seed {}", config.batch, config.lr, config.beta1, config.seed),
         };
-        Ok((config.model, generator, provenance))
+        Ok((ModelConfig::Dcgan(config.model), AnyGenerator::Dcgan(generator), provenance))
     }
 
-    fn train_dcgan(config: DcganTrainConfig, out: &Path, resume: bool) -> Result<(), String> {
-        let data = data::open(&config.data, config.model.resolution)?;
+    fn open_data(spec: &str, resolution: usize) -> Result<data::ImageDataset, String> {
+        let data = data::open(spec, resolution)?;
         if !data.skipped.is_empty() {
             eprintln!("skipped {} unreadable image(s), e.g. {}: {}", data.skipped.len(), data.skipped[0].0.display(), data.skipped[0].1);
         }
         println!("{} images of {} at {} px", data.len, data.source, data.resolution);
-        let mut trainer = Trainer::open(config, out, resume)?;
-        let total = trainer.config.steps as u64;
-        let bar = ProgressBar::new(total).with_position(trainer.state.step as u64);
+        Ok(data)
+    }
+
+    fn train_loop(mut trainer: impl GanTrainer, data: &data::ImageDataset) -> Result<(), String> {
+        let total = trainer.schedule().steps as u64;
+        let bar = ProgressBar::new(total).with_position(trainer.state().step as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} steps | {msg} | ETA {eta}")
                 .expect("valid template")
                 .progress_chars("█▉▊▋▌▍▎▏ "),
         );
-        trainer.run(&data, |m| {
+        trainer.run(data, |m| {
             bar.set_position(m.step as u64);
             bar.set_message(format!("D {:.4} G {:.4} | {:.0} img/s", m.d_loss, m.g_loss, m.images_per_s));
         })?;
         bar.finish();
-        println!("done: {} (samples.png, loss.png, metrics.jsonl, checkpoints/)", out.display());
+        println!("done: {} (samples.png, loss.png, metrics.jsonl, checkpoints/)", trainer.run_dir().display());
         Ok(())
     }
 }

@@ -3,14 +3,13 @@
 //! atomic checkpoints and exact resume.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, CheckpointDir, TrainState};
-use super::metrics::{self, StepMetrics};
+use super::{GanTrainer, Schedule};
 use crate::data::ImageDataset;
 use crate::image::ImageBatch;
 use crate::latent::{Rng, latents_tensor};
@@ -57,9 +56,6 @@ impl DcganTrainConfig {
     }
 }
 
-/// The seeds whose faces every sample grid shows: the same as `train sample --seeds 0-63`.
-pub const GRID_SEEDS: std::ops::Range<u64> = 0..64;
-
 pub struct Trainer {
     pub config: DcganTrainConfig,
     pub run: PathBuf,
@@ -84,11 +80,7 @@ impl Trainer {
             return Err("--batch must be at least 1".into());
         }
         let device = super::device_from_name(&config.device)?.autodiff();
-        let ckpts = CheckpointDir::new(run);
-        let latest = ckpts.latest()?;
-        if latest.is_some() && !resume {
-            return Err(format!("{} already holds a run: pass --resume to continue it, or choose another --out", run.display()));
-        }
+        let latest = super::latest_checkpoint(run, resume)?;
         device.seed(config.seed);
         let mut trainer = Trainer {
             generator: config.model.init_generator(&device),
@@ -108,27 +100,37 @@ impl Trainer {
             trainer.optim_d = checkpoint::load_optimizer(trainer.optim_d, read("optim_d.bpk")?, "discriminator optimizer")?;
             trainer.state = state;
         }
-        // drop metrics of steps past the checkpoint (all of them when starting over), so a
-        // resumed run lists every step once
-        metrics::truncate_after(&run.join("metrics.jsonl"), trainer.state.step).map_err(|e| e.to_string())?;
-        std::fs::create_dir_all(run.join("samples")).map_err(|e| format!("cannot create {}: {e}", run.display()))?;
-        let json = serde_json::to_vec_pretty(&trainer.config).expect("config serialises");
-        checkpoint::write_atomic(&run.join("config.json"), &json).map_err(|e| e.to_string())?;
+        super::prepare_run_dir(run, trainer.state.step, &trainer.config)?;
         Ok(trainer)
     }
 
-    /// Indices of the batch for `step`: a fresh permutation per epoch, last partial batch dropped.
-    fn batch_indices(&self, step: usize, n: usize) -> Vec<usize> {
-        let b = self.config.batch.min(n);
-        let per_epoch = n / b;
-        let (epoch, offset) = (step / per_epoch, (step % per_epoch) * b);
-        let perm = Rng::new(self.config.seed.wrapping_add(0x9E37 * (epoch as u64 + 1))).permutation(n);
-        perm[offset..offset + b].to_vec()
+    /// The trained generator, detached from autodiff, for export.
+    pub fn inference_generator(&self) -> Generator {
+        self.generator.valid()
+    }
+}
+
+impl GanTrainer for Trainer {
+    fn run_dir(&self) -> &Path {
+        &self.run
+    }
+
+    fn schedule(&self) -> Schedule {
+        let c = &self.config;
+        Schedule { steps: c.steps, batch: c.batch, sample_every: c.sample_every, checkpoint_every: c.checkpoint_every }
+    }
+
+    fn state(&self) -> &TrainState {
+        &self.state
+    }
+
+    fn resolution(&self) -> usize {
+        self.config.model.resolution
     }
 
     /// One D step then one G step; returns (D loss, G loss).
-    pub fn step(&mut self, data: &ImageDataset) -> (f32, f32) {
-        let idx = self.batch_indices(self.state.step, data.len);
+    fn step(&mut self, data: &ImageDataset) -> (f32, f32) {
+        let idx = super::batch_indices(self.config.seed, self.config.batch, self.state.step, data.len);
         let b = idx.len();
         let real = data.batch(&idx, &self.device); // [B, 3, R, R]
         let mut rng = Rng { state: self.state.rng_state };
@@ -153,23 +155,14 @@ impl Trainer {
     }
 
     /// The generator's images for `seeds`, in inference mode (batch norm running statistics).
-    pub fn sample(&self, seeds: &[u64]) -> ImageBatch {
+    fn sample(&self, seeds: &[u64]) -> ImageBatch {
         let g = self.generator.valid();
         let device = self.device.clone().inner();
         let z = latents_tensor(seeds, self.config.model.latent, &device);
         ImageBatch::from_data(g.forward(z).into_data()).expect("generator outputs [B, 3, R, R]")
     }
 
-    pub fn save_grid(&self) -> Result<PathBuf, String> {
-        let seeds: Vec<u64> = GRID_SEEDS.collect();
-        let path = self.run.join("samples").join(format!("step-{:08}.png", self.state.step));
-        let png = crate::image::png_bytes(&self.sample(&seeds).grid(8, 2));
-        checkpoint::write_atomic(&path, &png).map_err(|e| e.to_string())?;
-        checkpoint::write_atomic(&self.run.join("samples.png"), &png).map_err(|e| e.to_string())?;
-        Ok(path)
-    }
-
-    pub fn save_checkpoint(&self) -> Result<PathBuf, String> {
+    fn save_checkpoint(&self) -> Result<PathBuf, String> {
         let files = [
             ("generator.bpk", checkpoint::module_bytes(&self.generator)),
             ("discriminator.bpk", checkpoint::module_bytes(&self.discriminator)),
@@ -177,42 +170,5 @@ impl Trainer {
             ("optim_d.bpk", checkpoint::optimizer_bytes(&self.optim_d)),
         ];
         CheckpointDir::new(&self.run).save(&self.state, &files).map_err(|e| format!("cannot write checkpoint: {e}"))
-    }
-
-    /// Trains until `config.steps`, calling `progress(step, d, g, images_per_s)` after each step.
-    pub fn run(&mut self, data: &ImageDataset, mut progress: impl FnMut(&StepMetrics)) -> Result<(), String> {
-        if data.resolution != self.config.model.resolution {
-            return Err(format!("data is {} px but the model is {} px", data.resolution, self.config.model.resolution));
-        }
-        let metrics_path = self.run.join("metrics.jsonl");
-        while self.state.step < self.config.steps {
-            let t = Instant::now();
-            let (d, g) = self.step(data);
-            let m = StepMetrics {
-                step: self.state.step,
-                d_loss: d,
-                g_loss: g,
-                images_per_s: self.config.batch.min(data.len) as f32 / t.elapsed().as_secs_f32(),
-            };
-            metrics::append(&metrics_path, &m).map_err(|e| format!("cannot append to {}: {e}", metrics_path.display()))?;
-            progress(&m);
-            let s = self.state.step;
-            if self.config.sample_every > 0 && s % self.config.sample_every == 0 {
-                self.save_grid()?;
-            }
-            if self.config.checkpoint_every > 0 && s % self.config.checkpoint_every == 0 {
-                self.save_checkpoint()?;
-            }
-        }
-        self.save_grid()?;
-        self.save_checkpoint()?;
-        let curve = metrics::loss_curve(&metrics::read(&metrics_path));
-        checkpoint::write_atomic(&self.run.join("loss.png"), &crate::image::png_bytes(&curve)).map_err(|e| e.to_string())?;
-        Ok(())
-    }
-
-    /// The trained generator, detached from autodiff, for export.
-    pub fn inference_generator(&self) -> Generator {
-        self.generator.valid()
     }
 }

@@ -1,6 +1,8 @@
 // End-to-end: the real site in headless Chromium, on WebGPU (SwiftShader) and on the CPU
 // fallback. Run by scripts/test.sh after scripts/build-web.sh and `train sample --raw`
-// (NATIVE_DIR holds seed-N.f32 / seed-N.png for the model below). Screenshots go to test-results/.
+// (NATIVE_DIR holds seed-N.f32 / seed-N.png for the model below, at ψ = 1). The front page's
+// StyleGAN controls (ψ slider, style mixing, interpolation and its GIF) are driven on both
+// backends. Screenshots go to test-results/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -54,7 +56,7 @@ async function rawOutputs(page, backend, seeds) {
   return page.evaluate(async ({ model, backend, seeds }) => {
     const { loadGenerator } = await import("./ganzoo.js");
     const g = await loadGenerator(`models/${model}/manifest.json`, { backend });
-    const out = await g.generateRaw(seeds);
+    const out = await g.generateRaw(seeds, 1);
     return { backend: g.backend(), values: Array.from(out) };
   }, { model: MODEL, backend, seeds });
 }
@@ -80,7 +82,7 @@ test("WebGPU: a face on load for the URL's seed, new face, download, parity with
   const b = await browser(true);
   try {
     const page = await b.newPage({ acceptDownloads: true });
-    const errors = await openFace(page, `seed=3&model=${MODEL}`);
+    const errors = await openFace(page, `seed=3&model=${MODEL}&psi=1`);
     assert.equal(await page.getAttribute("#backend", "data-backend"), "webgpu");
     assert.equal(await page.getAttribute("#face", "data-seed"), "3");
     const px = await facePixels(page);
@@ -133,7 +135,7 @@ test("CPU fallback without WebGPU: badge, notice, face, parity", async () => {
   const b = await browser(false);
   try {
     const page = await b.newPage();
-    await openFace(page, `seed=not-a-number&model=${MODEL}`);
+    await openFace(page, `seed=not-a-number&model=${MODEL}&psi=1`);
     assert.equal(await page.getAttribute("#backend", "data-backend"), "cpu");
     const notice = await page.textContent("#notice");
     assert.match(notice, /not a seed/);
@@ -170,6 +172,115 @@ test("a corrupt bundle is refused with a message and the page keeps working", as
     assert.match(err ?? "", /checksum/);
     await page.click("#new-face");
     await page.waitForFunction(() => document.getElementById("face").dataset.seed !== "1", null, { timeout: 60_000 });
+  } finally {
+    await b.close();
+  }
+});
+
+/** RGBA pixels of a square region of a canvas. */
+async function region(page, id, x, y, size) {
+  return page.evaluate(({ id, x, y, size }) => Array.from(document.getElementById(id).getContext("2d").getImageData(x, y, size, size).data), { id, x, y, size });
+}
+
+function maxDiff(a, b) {
+  assert.equal(a.length, b.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+}
+
+async function setRange(page, id, value) {
+  await page.$eval(`#${id}`, (el, v) => { el.value = String(v); el.dispatchEvent(new Event("input")); }, value);
+}
+
+/** The front page's StyleGAN controls, on whichever backend the browser has. */
+async function exerciseStyleGan(page, label) {
+  const errors = await openFace(page, "seed=7");
+  assert.equal(await page.inputValue("#model"), "stylegan-faces32", "the front page opens on the StyleGAN");
+  assert.equal(await page.getAttribute("#face", "data-psi"), "0.70", "ψ starts at 0.7");
+  assert.match(page.url(), /psi=0\.70/);
+  await page.screenshot({ path: `test-results/stylegan-${label}.png`, fullPage: true });
+
+  // ψ = 0: every seed gives the average face; ψ = 1 brings the seed's own face back
+  const facePx = () => region(page, "face", 0, 0, 256);
+  await setRange(page, "psi", 0);
+  await page.waitForSelector("#face[data-psi='0.00'][data-seed='7']", { timeout: 60_000 });
+  const average = await facePx();
+  await page.fill("#seed", "8");
+  await page.dispatchEvent("#seed", "change");
+  await page.waitForSelector("#face[data-psi='0.00'][data-seed='8']", { timeout: 60_000 });
+  assert.ok(maxDiff(await facePx(), average) <= 1, `${label}: at ψ = 0 seeds 7 and 8 give the same face`);
+  await setRange(page, "psi", 1);
+  await page.waitForSelector("#face[data-psi='1.00'][data-seed='8']", { timeout: 60_000 });
+  assert.ok(maxDiff(await facePx(), average) > 20, `${label}: at ψ = 1 the face is the seed's own`);
+
+  // style mixing: crossover 0 → each cell is its column's face; at the last layer → its row's
+  const grid = await page.$eval("#mix-grid", (c) => c.width);
+  const cell = grid / 4;
+  const cellPx = (c, r) => region(page, "mix-grid", c * cell + 4, r * cell + 4, cell - 8);
+  const layers = Number(await page.getAttribute("#crossover", "max"));
+  assert.equal(layers, 8, "a 32-px StyleGAN has 8 style inputs");
+  for (const [crossover, source] of [[0, "column"], [layers, "row"]]) {
+    await setRange(page, "crossover", crossover);
+    await page.waitForSelector(`#mix-grid[data-ready='1'][data-crossover='${crossover}']`, { timeout: 60_000 });
+    for (const [c, r] of [[1, 1], [3, 2]]) {
+      const header = source === "column" ? await cellPx(c, 0) : await cellPx(0, r);
+      assert.ok(maxDiff(await cellPx(c, r), header) <= 2, `${label}: crossover ${crossover}: cell (${c}, ${r}) is its ${source}'s face`);
+    }
+  }
+  await setRange(page, "crossover", 4);
+  await page.waitForSelector("#mix-grid[data-ready='1'][data-crossover='4']", { timeout: 60_000 });
+  assert.ok(maxDiff(await cellPx(1, 1), await cellPx(1, 0)) > 10, `${label}: a mid crossover mixes`);
+
+  // interpolation: frames rendered in the worker, played, saved as a GIF
+  await page.fill("#to-seed", "12");
+  await page.fill("#frames", "6");
+  await page.click("#play");
+  await page.waitForSelector("#interp[data-frames='6']", { timeout: 60_000 });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save-gif")]);
+  const path = `test-results/${download.suggestedFilename()}`;
+  await download.saveAs(path);
+  const gif = readFileSync(path);
+  assert.equal(gif.subarray(0, 6).toString(), "GIF89a");
+  assert.equal(gif.readUInt16LE(6), 192, "frames enlarged to 192 px");
+  const frames = gif.reduce((n, byte, i) => n + (byte === 0x21 && gif[i + 1] === 0xf9 && gif[i + 2] === 0x04 ? 1 : 0), 0);
+  assert.equal(frames, 10, "6 frames forwards and 4 back");
+  assert.deepEqual(errors, []);
+}
+
+test("front page on WebGPU: StyleGAN face, ψ slider, style mixing, interpolation GIF", async () => {
+  const b = await browser(true);
+  try {
+    const page = await b.newPage({ acceptDownloads: true });
+    await exerciseStyleGan(page, "webgpu");
+    assert.equal(await page.getAttribute("#backend", "data-backend"), "webgpu");
+  } finally {
+    await b.close();
+  }
+});
+
+test("front page on the CPU: the same controls", async () => {
+  const b = await browser(false);
+  try {
+    const page = await b.newPage({ acceptDownloads: true });
+    await exerciseStyleGan(page, "cpu");
+    assert.equal(await page.getAttribute("#backend", "data-backend"), "cpu");
+  } finally {
+    await b.close();
+  }
+});
+
+test("bad ψ in the URL gives a notice; the picker lists every model; DCGAN hides mixing", async () => {
+  const b = await browser(false);
+  try {
+    const page = await b.newPage();
+    await openFace(page, "seed=2&psi=lots");
+    assert.match(await page.textContent("#notice"), /not a truncation ψ/);
+    assert.equal(await page.getAttribute("#face", "data-psi"), "0.70");
+    const options = await page.$$eval("#model option", (os) => os.map((o) => o.value));
+    for (const m of ["stylegan-faces32", "wildfaces-lsgan32", "pytorch-faces64"]) assert.ok(options.includes(m), `picker lists ${m}`);
+    assert.equal(await page.isVisible("#mixing"), true);
+    await page.selectOption("#model", "wildfaces-lsgan32");
+    await page.waitForSelector("#face[data-ready='1']", { timeout: 60_000 });
+    assert.equal(await page.isVisible("#mixing"), false, "style mixing is a StyleGAN control");
   } finally {
     await b.close();
   }

@@ -1,0 +1,171 @@
+//! StyleGAN: shapes, AdaIN by hand, truncation, style mixing, interpolation, bundles.
+#![cfg(not(target_arch = "wasm32"))]
+
+use ganzoo::bundle::{self, Provenance, WeightDtype};
+use ganzoo::burn::prelude::*;
+use ganzoo::burn::tensor::Distribution;
+use ganzoo::latent::latents_tensor;
+use ganzoo::models::stylegan::{self, NoiseMode, StyleGanConfig};
+use ganzoo::models::{AnyGenerator, ModelConfig};
+use ganzoo::train::stylegan::ema_update;
+
+fn tiny(res: usize) -> StyleGanConfig {
+    StyleGanConfig::new().with_resolution(res).with_channel_base(64).with_channel_max(16).with_z_dim(8).with_w_dim(8).with_mapping_layers(2)
+}
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// A generator whose w average and noise strengths are not at their initial zeros, so that
+/// truncation and noise actually do something.
+fn generator(config: &StyleGanConfig, device: &Device) -> stylegan::Generator {
+    let mut g = config.init_generator(device);
+    g.w_avg = g.w_avg.map(|t| Tensor::random(t.shape(), Distribution::Normal(0.0, 1.0), &t.device()));
+    for block in g.blocks.iter_mut() {
+        for layer in [&mut block.layer0, &mut block.layer1] {
+            layer.noise_strength = layer.noise_strength.clone().map(|t| t + 0.5);
+        }
+    }
+    g
+}
+
+#[test]
+fn shapes_per_resolution() {
+    let device = Device::flex();
+    for res in [8, 16, 32, 64] {
+        let config = tiny(res);
+        let g = config.init_generator(&device);
+        let d = config.init_discriminator(&device);
+        assert_eq!(g.num_ws(), config.num_ws());
+        assert_eq!(config.num_ws(), 2 * (res.trailing_zeros() as usize - 1), "two styles per resolution from 4×4");
+        let z = Tensor::random([5, 8], Distribution::Normal(0.0, 1.0), &device);
+        let w = g.mapping(z.clone());
+        assert_eq!(w.dims(), [5, 8]);
+        let images = g.synthesis(g.broadcast(w), NoiseMode::Random);
+        assert_eq!(images.dims(), [5, 3, res, res], "generator at {res} px");
+        assert_eq!(d.forward(images).dims(), [5, 1], "discriminator at {res} px");
+    }
+    // the paper's network has 18 style inputs at 1024 px
+    assert_eq!(StyleGanConfig::preset("paper").unwrap().num_ws(), 18);
+    assert!(StyleGanConfig::preset("nope").unwrap_err().contains("faces32"));
+    assert!(tiny(24).check().unwrap_err().contains("power of two"));
+}
+
+#[test]
+fn adain_matches_a_hand_computed_example() {
+    let device = Device::flex();
+    // channel 0: 1, 2, 3, 4 (mean 2.5, variance 1.25); channel 1: constant 5
+    let x = Tensor::<1>::from_floats([1.0, 2.0, 3.0, 4.0, 5.0, 5.0, 5.0, 5.0], &device).reshape([1, 2, 2, 2]);
+    // style: scales (2, 3), then shifts (1, -1)
+    let style = Tensor::<1>::from_floats([2.0, 3.0, 1.0, -1.0], &device).reshape([1, 4]);
+    let out = values(stylegan::adain(x, style));
+    let sd = 1.25f32.sqrt();
+    let expected: Vec<f32> = [1.0f32, 2.0, 3.0, 4.0].iter().map(|v| 2.0 * (v - 2.5) / sd + 1.0).chain([-1.0; 4]).collect();
+    assert!(max_abs_diff(&out, &expected) < 1e-5, "{out:?} vs {expected:?}");
+}
+
+#[test]
+fn minibatch_stddev_appends_the_group_spread() {
+    let device = Device::flex();
+    // 2 images, 1 channel, 1×1: values 1 and 3 → per-feature std 1 across the group
+    let x = Tensor::<1>::from_floats([1.0, 3.0], &device).reshape([2, 1, 1, 1]);
+    let out = values(stylegan::minibatch_stddev(x));
+    assert!(max_abs_diff(&out, &[1.0, 1.0, 3.0, 1.0]) < 1e-4, "{out:?}");
+}
+
+#[test]
+fn psi_zero_gives_every_seed_the_average_face() {
+    let device = Device::flex();
+    let g = AnyGenerator::Stylegan(generator(&tiny(16), &device));
+    let z = latents_tensor(&[0, 1, 2, 3], 8, &device);
+    let faces = values(g.generate_truncated(z.clone(), 0.0));
+    let n = faces.len() / 4;
+    for i in 1..4 {
+        assert!(max_abs_diff(&faces[..n], &faces[i * n..(i + 1) * n]) < 1e-6, "seed {i} differs at ψ = 0");
+    }
+    let free = values(g.generate_truncated(z, 1.0));
+    assert!(max_abs_diff(&free[..n], &free[n..2 * n]) > 1e-3, "at ψ = 1 seeds differ");
+}
+
+#[test]
+fn mixing_crossover_at_the_ends_gives_one_face() {
+    let device = Device::flex();
+    let g = AnyGenerator::Stylegan(generator(&tiny(16), &device));
+    let layers = g.num_ws().unwrap();
+    let (a, b) = (latents_tensor(&[10], 8, &device), latents_tensor(&[20], 8, &device));
+    let face_a = values(g.generate_truncated(a.clone(), 0.7));
+    let face_b = values(g.generate_truncated(b.clone(), 0.7));
+    let mixed = |k| values(g.mix(a.clone(), b.clone(), k, 0.7).unwrap());
+    assert!(max_abs_diff(&mixed(0), &face_b) < 1e-5, "crossover at the first layer: all of B");
+    assert!(max_abs_diff(&mixed(layers), &face_a) < 1e-5, "crossover after the last layer: all of A");
+    let middle = mixed(layers / 2);
+    assert!(max_abs_diff(&middle, &face_a) > 1e-3 && max_abs_diff(&middle, &face_b) > 1e-3, "a real mix differs from both");
+    assert!(g.mix(a.clone(), b.clone(), layers + 1, 1.0).unwrap_err().contains("crossover"));
+    let dcgan = ModelConfig::Dcgan(ganzoo::models::dcgan::DcganConfig::new().with_resolution(8).with_width(4).with_latent(8)).init_generator(&device);
+    assert!(dcgan.mix(a, b, 1, 1.0).unwrap_err().contains("StyleGAN"));
+}
+
+#[test]
+fn interpolation_starts_and_ends_at_the_two_faces() {
+    let device = Device::flex();
+    let dcgan = ModelConfig::Dcgan(ganzoo::models::dcgan::DcganConfig::new().with_resolution(8).with_width(4).with_latent(8).with_batch_norm(false))
+        .init_generator(&device);
+    for g in [AnyGenerator::Stylegan(generator(&tiny(8), &device)), dcgan] {
+        let (za, zb) = (ganzoo::latent::latent_for_seed(1, 8), ganzoo::latent::latent_for_seed(2, 8));
+        let frames = values(g.interpolate(&za, &zb, &[0.0, 0.5, 1.0], 1.0, &device));
+        let n = frames.len() / 3;
+        let a = values(g.generate(latents_tensor(&[1], 8, &device)));
+        let b = values(g.generate(latents_tensor(&[2], 8, &device)));
+        assert!(max_abs_diff(&frames[..n], &a) < 1e-4);
+        assert!(max_abs_diff(&frames[2 * n..], &b) < 1e-4);
+        assert!(max_abs_diff(&frames[n..2 * n], &a) > 1e-4 && max_abs_diff(&frames[n..2 * n], &b) > 1e-4);
+    }
+}
+
+#[test]
+fn const_noise_makes_sampling_deterministic_and_random_noise_varies() {
+    let device = Device::flex();
+    let g = generator(&tiny(16), &device);
+    let ws = g.broadcast(g.mapping(latents_tensor(&[5], 8, &device)));
+    assert_eq!(values(g.synthesis(ws.clone(), NoiseMode::Const)), values(g.synthesis(ws.clone(), NoiseMode::Const)));
+    assert_ne!(values(g.synthesis(ws.clone(), NoiseMode::Random)), values(g.synthesis(ws, NoiseMode::Random)));
+}
+
+#[test]
+fn ema_moves_the_average_towards_the_weights() {
+    let device = Device::flex();
+    let config = tiny(8);
+    let g = config.init_generator(&device);
+    let ema = config.init_generator(&device);
+    let (before_w, target) = (values(ema.mapping[0].weight.val()), values(g.mapping[0].weight.val()));
+    let ema = ema_update(ema, &g, 0.75);
+    let after = values(ema.mapping[0].weight.val());
+    for i in 0..after.len() {
+        assert!((after[i] - (0.75 * before_w[i] + 0.25 * target[i])).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn bundle_round_trip() {
+    let device = Device::flex();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny(16);
+    let g = AnyGenerator::Stylegan(generator(&config, &device));
+    let z = || latents_tensor(&[0, 1], 8, &device);
+    let before = values(g.generate_truncated(z(), 0.5));
+    bundle::export(&g, &ModelConfig::Stylegan(config.clone()), Provenance::default(), WeightDtype::F32, tmp.path()).unwrap();
+    let (m, loaded) = bundle::load_dir(tmp.path(), &device).unwrap();
+    assert_eq!(m.config, ModelConfig::Stylegan(config));
+    assert_eq!(values(loaded.generate_truncated(z(), 0.5)), before, "w average and noise maps travel in the bundle");
+    // a DCGAN manifest over StyleGAN weights is refused
+    let mut other = m.clone();
+    other.config = ModelConfig::Dcgan(ganzoo::models::dcgan::DcganConfig::new().with_resolution(16));
+    let weights = std::fs::read(tmp.path().join(bundle::WEIGHTS_FILE)).unwrap();
+    assert!(bundle::load_generator(&other, &weights, &device).is_err());
+}
