@@ -162,7 +162,7 @@ fn bundle_round_trip() {
     bundle::export(&g, &ModelConfig::Stylegan(config.clone()), Provenance::default(), WeightDtype::F32, tmp.path()).unwrap();
     let (m, loaded) = bundle::load_dir(tmp.path(), &device).unwrap();
     assert_eq!(m.config, ModelConfig::Stylegan(config));
-    assert_eq!(values(loaded.generate_truncated(z(), 0.5)), before, "w average and noise maps travel in the bundle");
+    assert_eq!(values(loaded.generate_truncated(z(), 0.5)), before, "the w average travels in the bundle");
     // a DCGAN manifest over StyleGAN weights is refused
     let mut other = m.clone();
     other.config = ModelConfig::Dcgan(ganzoo::models::dcgan::DcganConfig::new().with_resolution(16));

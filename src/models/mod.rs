@@ -124,7 +124,7 @@ impl AnyGenerator {
                 }
                 let coarse = g.truncate(g.mapping(coarse), psi);
                 let fine = g.truncate(g.mapping(fine), psi);
-                Ok(g.synthesis(g.mix(coarse, fine, crossover), stylegan::NoiseMode::Const))
+                Ok(g.synthesis(g.mix(coarse, fine, crossover), stylegan::SAMPLING_NOISE))
             }
         }
     }
@@ -146,7 +146,7 @@ impl AnyGenerator {
                 let (wa, wb) = (g.mapping(za), g.mapping(zb)); // [1, W]
                 let t = Tensor::<1>::from_floats(ts, device).reshape([n, 1]); // [T, 1]
                 let w = g.truncate(wa.clone() + (wb - wa) * t, psi); // [T, W]
-                g.synthesis(g.broadcast(w), stylegan::NoiseMode::Const)
+                g.synthesis(g.broadcast(w), stylegan::SAMPLING_NOISE)
             }
         }
     }
