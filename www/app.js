@@ -14,6 +14,8 @@ let numStyles = null; // StyleGAN: style inputs; other families: null (no mixing
 let busy = false; // a face is being generated; slider moves meanwhile wait for it
 let again = false;
 let animation = { frames: null, timer: null };
+// a link with #seed= opens that face; reloading the page asks for a new one
+const reloaded = performance.getEntriesByType?.("navigation")?.[0]?.type === "reload";
 
 function randomSeed() {
   return Math.floor(Math.random() * 2 ** 31);
@@ -157,7 +159,7 @@ worker.onmessage = ({ data }) => {
     $("play").disabled = false;
     const notices = [data.ready.notice];
     let seed = current.seed;
-    if (seed === null) {
+    if (seed === null && !reloaded) {
       seed = parseSeed(params.get("seed"));
       if (params.has("seed") && seed === null) {
         notices.push(`"${params.get("seed")}" is not a seed (a whole number from 0 to 2^53 − 1): showing a random face instead.`);

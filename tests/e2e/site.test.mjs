@@ -121,11 +121,13 @@ test("WebGPU: a face on load for the URL's seed, new face, download, parity with
     assert.notEqual(page.url().match(/seed=(\d+)/)[1], "3");
     assert.deepEqual(errors, []);
 
-    // a second visit takes the weights from the Cache API
+    // a second visit takes the weights from the Cache API, and a reload shows a new face
     assert.equal(await page.getAttribute("#face", "data-cached"), "0");
+    const before = await page.getAttribute("#face", "data-seed");
     await page.reload();
     await page.waitForSelector("#face[data-ready='1']", { timeout: 120_000 });
     assert.equal(await page.getAttribute("#face", "data-cached"), "1");
+    assert.notEqual(await page.getAttribute("#face", "data-seed"), before, "a reload shows a new face");
   } finally {
     await b.close();
   }
