@@ -134,22 +134,29 @@ mod cli {
             /// Do not mirror real images.
             #[arg(long)]
             no_mirror: bool,
+            /// Total steps (one D and one G update each).
             #[arg(long, default_value_t = 5000)]
             steps: usize,
             #[arg(long, default_value_t = 32)]
             batch: usize,
             #[arg(long, default_value_t = 0)]
             seed: u64,
+            /// Adam learning rate of both networks (StyleGAN2's 0.002; the mapping network gets 0.01× of it).
             #[arg(long, default_value_t = 0.002)]
             lr: f64,
+            /// Write an 8×8 grid of the weight average (seeds 0-63) every K steps.
             #[arg(long, default_value_t = 250)]
             sample_every: usize,
+            /// Write a checkpoint every K steps.
             #[arg(long, default_value_t = 500)]
             checkpoint_every: usize,
+            /// Run directory: config.json, metrics.jsonl, samples/, checkpoints/, loss.png.
             #[arg(long)]
             out: PathBuf,
+            /// Continue the run in --out from its latest checkpoint (to --steps in total).
             #[arg(long)]
             resume: bool,
+            /// cpu (always), wgpu or cuda (when built with that cargo feature).
             #[arg(long, default_value = "cpu")]
             device: String,
         },
