@@ -192,10 +192,13 @@ mod cli {
         Interpolate {
             /// A run directory or a bundle directory.
             source: PathBuf,
+            /// Seed of the first face.
             #[arg(long)]
             from: u64,
+            /// Seed of the last face.
             #[arg(long)]
             to: u64,
+            /// Frames from the first face to the last, both included.
             #[arg(long, default_value_t = 24)]
             frames: usize,
             /// Milliseconds per frame.
@@ -204,17 +207,20 @@ mod cli {
             /// Enlarge each frame this many times.
             #[arg(long, default_value_t = 4)]
             scale: u32,
+            /// Truncation ψ in [0, 1].
             #[arg(long, default_value_t = 1.0)]
             psi: f32,
             /// Also play it backwards, so the loop has no jump.
             #[arg(long)]
             bounce: bool,
+            /// The GIF file to write.
             #[arg(long)]
             out: PathBuf,
         },
         /// Write the style-mixing figure of the StyleGAN paper: the first row's faces give the
         /// fine styles, the first column's the coarse ones (styles 0..crossover).
         Mix {
+            /// A StyleGAN run directory or bundle directory.
             source: PathBuf,
             /// Seeds of the coarse sources (rows).
             #[arg(long, default_value = "1-4")]
@@ -222,10 +228,13 @@ mod cli {
             /// Seeds of the fine sources (columns).
             #[arg(long, default_value = "5-8")]
             fine: String,
+            /// Styles 0..crossover come from the row's face (8 style inputs at 32 px).
             #[arg(long, default_value_t = 4)]
             crossover: usize,
+            /// Truncation ψ in [0, 1].
             #[arg(long, default_value_t = 1.0)]
             psi: f32,
+            /// The PNG file to write.
             #[arg(long)]
             out: PathBuf,
         },
