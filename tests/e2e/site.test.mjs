@@ -61,16 +61,16 @@ async function rawOutputs(page, backend, seeds) {
   }, { model: MODEL, backend, seeds });
 }
 
-function nativeRaw(seed) {
-  const b = readFileSync(`${NATIVE_DIR}/seed-${seed}.f32`);
+function nativeRaw(seed, dir = NATIVE_DIR) {
+  const b = readFileSync(`${dir}/seed-${seed}.f32`);
   return new Float32Array(b.buffer, b.byteOffset, b.length / 4);
 }
 
-function assertParity(values, seeds, label) {
+function assertParity(values, seeds, label, dir = NATIVE_DIR) {
   const per = values.length / seeds.length;
   let worst = 0;
   seeds.forEach((seed, i) => {
-    const native = nativeRaw(seed);
+    const native = nativeRaw(seed, dir);
     assert.equal(native.length, per, `${label}: output size`);
     for (let j = 0; j < per; j++) worst = Math.max(worst, Math.abs(values[i * per + j] - native[j]));
   });
@@ -200,6 +200,14 @@ async function exerciseStyleGan(page, label) {
   assert.equal(await page.getAttribute("#face", "data-psi"), "0.70", "ψ starts at 0.7");
   assert.match(page.url(), /psi=0\.70/);
   await page.screenshot({ path: `test-results/stylegan-${label}.png`, fullPage: true });
+
+  // the page's model against `train sample --psi 0.7 --raw` (scripts/test.sh writes native-stylegan/)
+  const raw = await page.evaluate(async (backend) => {
+    const { loadGenerator } = await import("./ganzoo.js");
+    const g = await loadGenerator("models/stylegan-faces32/manifest.json", { backend });
+    return Array.from(await g.generateRaw([0, 1, 2, 3], 0.7));
+  }, label);
+  assertParity(raw, [0, 1, 2, 3], `StyleGAN ψ 0.7 ${label}`, "test-results/native-stylegan");
 
   // ψ = 0: every seed gives the average face; ψ = 1 brings the seed's own face back
   const facePx = () => region(page, "face", 0, 0, 256);
