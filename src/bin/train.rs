@@ -295,9 +295,7 @@ mod cli {
                 resume,
                 device,
             } => {
-                let mut config = if resume && out.join("config.json").exists() {
-                    let saved: DcganTrainConfig = read_json(&out.join("config.json"))?;
-                    println!("resuming {} (its saved config; --steps {steps} in total)", out.display());
+                let mut config = if let Some(saved) = saved_config::<DcganTrainConfig>(&out, resume, steps)? {
                     saved
                 } else {
                     let model = DcganConfig::new()
@@ -341,9 +339,7 @@ mod cli {
                 resume,
                 device,
             } => {
-                let mut config = if resume && out.join("config.json").exists() {
-                    let saved: StyleGanTrainConfig = read_json(&out.join("config.json"))?;
-                    println!("resuming {} (its saved config; --steps {steps} in total)", out.display());
+                let mut config = if let Some(saved) = saved_config::<StyleGanTrainConfig>(&out, resume, steps)? {
                     saved
                 } else {
                     let mut model = StyleGanConfig::preset(&preset)?.with_mixing_prob(mixing);
@@ -496,6 +492,17 @@ mod cli {
         Ok((g, config.latent()))
     }
 
+    /// With `--resume` and a run in `out`: that run's saved config (which a resume keeps).
+    fn saved_config<T: serde::de::DeserializeOwned>(out: &Path, resume: bool, steps: usize) -> Result<Option<T>, String> {
+        let path = out.join("config.json");
+        if !(resume && path.exists()) {
+            return Ok(None);
+        }
+        let saved = read_json(&path)?;
+        println!("resuming {} (its saved config; --steps {steps} in total)", out.display());
+        Ok(Some(saved))
+    }
+
     fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         serde_json::from_slice(&bytes).map_err(|e| format!("{} is not valid: {e}", path.display()))
@@ -514,7 +521,7 @@ mod cli {
             .latest()?
             .ok_or_else(|| format!("{} has no checkpoint yet: train it first", run.display()))?;
         let device = Device::flex();
-        let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| format!("cannot read {f} of the checkpoint: {e}"));
+        let read = |f: &str| train::checkpoint::read_file(&dir, f);
         let parse = |e: serde_json::Error| not_run(format!("config.json does not match its family: {e}"));
         if json.get("family").and_then(|f| f.as_str()) == Some("stylegan") {
             let config: StyleGanTrainConfig = serde_json::from_value(json).map_err(parse)?;

@@ -42,6 +42,11 @@ pub struct TrainState {
     pub rng_state: u64,
 }
 
+/// One file of a checkpoint directory, with an error naming it.
+pub fn read_file(dir: &Path, file: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(dir.join(file)).map_err(|e| format!("cannot read checkpoint file {file}: {e}"))
+}
+
 pub fn module_bytes<M: Module>(module: &M) -> Vec<u8> {
     module.clone().into_record().into_bytes().expect("module record serialises").to_vec()
 }

@@ -156,7 +156,7 @@ impl Trainer {
             device,
         };
         if let Some((state, dir)) = latest {
-            let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| format!("cannot read checkpoint file {f}: {e}"));
+            let read = |f: &str| checkpoint::read_file(&dir, f);
             trainer.generator = checkpoint::load_module(trainer.generator, read("generator.bpk")?, "generator")?;
             trainer.discriminator = checkpoint::load_module(trainer.discriminator, read("discriminator.bpk")?, "discriminator")?;
             trainer.ema = checkpoint::load_module(trainer.ema, read("generator_ema.bpk")?, "generator average")?;
