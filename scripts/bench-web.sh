@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): ms per face on WebGPU and on the CPU in headless Chromium, beside
-# ONNX Runtime Web running the same networks with the same weights (DCGANs: the StyleGAN has no
-# ONNX export, so its rows are ganzoo only), plus download sizes.
+# Benchmark (not a test): ms per image on WebGPU and on the CPU in headless Chromium (a face; for
+# the text-to-flower model a flower from a prompt, text encoder included), beside ONNX Runtime
+# Web running the same networks with the same weights (DCGANs: the StyleGAN and the text-to-image
+# model have no ONNX export, so their rows are ganzoo only), plus download sizes.
 # BENCH_RUNS=N sets the timed runs (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -26,9 +26,11 @@ echo "== building the wasm package"
 scripts/build-web.sh
 
 echo "== native reference outputs of the shipped bundles (for the browser parity tests)"
-rm -rf test-results/native test-results/native-stylegan
+rm -rf test-results/native test-results/native-stylegan test-results/native-text2image.*
 "${CARGO_TARGET_DIR:-target}/release/train" sample www/models/wildfaces-lsgan32 --seeds 0-3 --raw --out test-results/native
 "${CARGO_TARGET_DIR:-target}/release/train" sample www/models/stylegan-faces32 --seeds 0-3 --psi 0.7 --raw --out test-results/native-stylegan
+"${CARGO_TARGET_DIR:-target}/release/train" prompt www/models/text2flower64 "this flower has five large pink petals and a yellow center" \
+  --n 4 --out test-results/native-text2image.png --raw test-results/native-text2image.f32
 
 echo "== browser tests (wasm-pack test, headless Chromium; flags in webdriver.json)"
 # the whole browser run gets 5 minutes (the runner defaults to 20 s; WebGPU through SwiftShader is slow)

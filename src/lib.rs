@@ -7,6 +7,7 @@ pub mod image;
 pub mod latent;
 pub mod losses;
 pub mod models;
+pub mod text;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod data;

@@ -10,6 +10,11 @@
 //! await g.mix([1, 2], [3, 4], 4);    // styles 0..4 from seeds 1, 2, the rest from 3, 4
 //! await g.interpolate(1, 2, 24);     // 24 frames from seed 1 to seed 2
 //! encodeGif(frames, 32, 32, 24, 80, 4); // → the bytes of a looping GIF
+//!
+//! // a text-to-image bundle:
+//! g.tokenize("five pink petals 🌸");    // {words, unknown, symbols, notices: ["ignored 1 symbol (🌸)"]}
+//! await g.drawText("five pink petals", [0, 1, 2, 3]); // 4 flowers, concatenated RGBA
+//! await g.interpolateText("a red flower", "a blue flower", 12, 0); // 12 frames, noise of seed 0
 //! ```
 
 use std::cell::RefCell;
@@ -18,6 +23,7 @@ use std::rc::Rc;
 use burn::prelude::*;
 use js_sys::{Promise, Uint8ClampedArray};
 use wasm_bindgen::prelude::*;
+use serde::Serialize;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::bundle::{self, Manifest};
@@ -159,6 +165,40 @@ impl Generator {
         self.inner.read(images).await
     }
 
+    /// The text-to-image model and its vocabulary, or why this bundle has none.
+    fn text_model(&self) -> Result<(&crate::models::text2image::TextToImage, crate::text::Vocabulary), String> {
+        match (&self.inner.model, &self.inner.manifest.config) {
+            (AnyGenerator::Text2image(m), crate::models::ModelConfig::Text2image(c)) => Ok((m, c.vocabulary())),
+            (_, other) => Err(format!("prompts need a text-to-image model; this one is {}", other.arch_name())),
+        }
+    }
+
+    /// One flower per seed for `prompt` (any string: see [`crate::text::Tokens::notices`]).
+    pub async fn text_images(&self, prompt: &str, seeds: &[f64]) -> Result<ImageBatch, String> {
+        let (model, vocabulary) = self.text_model()?;
+        let seeds = seeds_from_js(seeds)?;
+        let prompts = vec![prompt; seeds.len()];
+        let (_, images) = model.draw(&vocabulary, &prompts, &seeds, self.inner.manifest.latent, &self.inner.device);
+        self.inner.read(images).await
+    }
+
+    /// `frames` flowers on the way from prompt `a` to prompt `b`, all with the noise of `seed`.
+    pub async fn text_interpolation(&self, a: &str, b: &str, frames: usize, seed: f64) -> Result<ImageBatch, String> {
+        let (model, vocabulary) = self.text_model()?;
+        if !(2..=120).contains(&frames) {
+            return Err(format!("an interpolation has 2 to 120 frames, got {frames}"));
+        }
+        let seed = seed_from_js(seed)?;
+        let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
+        let mut all = Vec::new();
+        for chunk in ts.chunks(16) {
+            let images = model.interpolate(&vocabulary, a, b, chunk, seed, self.inner.manifest.latent, &self.inner.device);
+            all.extend(self.inner.read(images).await?.data);
+        }
+        let r = self.inner.manifest.resolution;
+        Ok(ImageBatch { data: all, n: frames, h: r, w: r })
+    }
+
     /// `frames` images on the way from seed `a` to seed `b` (both ends included).
     pub async fn interpolation(&self, a: f64, b: f64, frames: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
         if !(2..=120).contains(&frames) {
@@ -246,6 +286,31 @@ impl Generator {
     pub fn interpolate(&self, a: f64, b: f64, frames: usize, psi: Option<f32>) -> Promise {
         let this = self.share();
         promise(async move { Ok(rgba_all(&this.interpolation(a, b, frames, psi).await?)) })
+    }
+
+    /// What a text-to-image model will read of `prompt`: `{words, unknown, symbols, cut_chars,
+    /// cut_words, ids, notices}`; the notices are sentences for the page ("ignored 2 unknown
+    /// words: …", "truncated at 200 characters (35 cut)").
+    pub fn tokenize(&self, prompt: String) -> Result<JsValue, JsError> {
+        let (_, vocabulary) = self.text_model().map_err(|e| JsError::new(&e))?;
+        let tokens = vocabulary.tokenize(&prompt);
+        let notices = tokens.notices();
+        let value = serde_json::json!({ "tokens": tokens, "notices": notices });
+        value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// One flower per seed for `prompt`, concatenated RGBA (text-to-image models).
+    #[wasm_bindgen(js_name = drawText)]
+    pub fn draw_text(&self, prompt: String, seeds: Vec<f64>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.text_images(&prompt, &seeds).await?)) })
+    }
+
+    /// `frames` flowers from prompt `a` to prompt `b` with the noise of `seed`, concatenated RGBA.
+    #[wasm_bindgen(js_name = interpolateText)]
+    pub fn interpolate_text(&self, a: String, b: String, frames: usize, seed: f64) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.text_interpolation(&a, &b, frames, seed).await?)) })
     }
 
     fn share(&self) -> Generator {

@@ -161,3 +161,55 @@ fn latents_are_bit_identical_to_native() {
         assert_eq!(a.to_bits(), b.to_bits(), "{z:?}");
     }
 }
+
+const T2I_MANIFEST: &[u8] = include_bytes!("../www/models/text2flower64/manifest.json");
+const T2I_WEIGHTS: &[u8] = include_bytes!("../www/models/text2flower64/generator.safetensors");
+/// `train prompt www/models/text2flower64 "<T2I_PROMPT>" --n 4 --raw …` (seeds 0–3)
+const T2I_NATIVE: &[u8] = include_bytes!("../test-results/native-text2image.f32");
+const T2I_PROMPT: &str = "this flower has five large pink petals and a yellow center";
+
+/// A typed prompt becomes flowers that match the native run; hostile prompts draw too; the walk
+/// between two prompts starts and ends at their flowers.
+async fn text_to_flower(backend: &str) {
+    let g = Generator::load(T2I_MANIFEST, T2I_WEIGHTS, backend).await.unwrap();
+    assert_eq!(g.backend(), backend);
+    let flowers = g.text_images(T2I_PROMPT, &[0.0, 1.0, 2.0, 3.0]).await.unwrap();
+    assert_eq!((flowers.n, flowers.h), (4, 64));
+    let native: Vec<f32> = T2I_NATIVE.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    let worst = max_abs_diff(&flowers.data, &native);
+    web_sys_log(&format!("text to flower, {backend}: max |browser − native| = {worst:e}"));
+    assert!(worst < 1e-3, "{backend}: browser and native flowers differ by {worst}");
+
+    let long = "pink ".repeat(1000);
+    for prompt in ["", "🌸🌸🌸", "розовый 花", "PINK!!! petals???", long.as_str(), "\u{0}\u{202e}"] {
+        let img = g.text_images(prompt, &[5.0]).await.unwrap();
+        assert!(img.data.iter().all(|v| v.is_finite()), "{backend}: {prompt:?} draws");
+    }
+    let per = 3 * 64 * 64;
+    let walk = g.text_interpolation("a red flower", "a blue flower", 3, 7.0).await.unwrap();
+    let a = g.text_images("a red flower", &[7.0]).await.unwrap().data;
+    let b = g.text_images("a blue flower", &[7.0]).await.unwrap().data;
+    assert!(max_abs_diff(&walk.data[..per], &a) < 1e-4, "{backend}: the walk starts at the first prompt's flower");
+    assert!(max_abs_diff(&walk.data[2 * per..], &b) < 1e-4, "{backend}: and ends at the second's");
+    assert!(max_abs_diff(&walk.data[per..2 * per], &a) > 1e-2, "{backend}: the middle is neither");
+}
+
+#[wasm_bindgen_test]
+async fn text_to_flower_on_cpu() {
+    text_to_flower("cpu").await;
+}
+
+#[wasm_bindgen_test]
+async fn text_to_flower_on_webgpu() {
+    text_to_flower("webgpu").await;
+}
+
+#[wasm_bindgen_test]
+async fn prompts_to_a_face_model_are_refused() {
+    let g = load("cpu", WEIGHTS).await.unwrap();
+    let err = g.text_images("a red flower", &[1.0]).await.unwrap_err();
+    assert!(err.contains("text-to-image"), "{err}");
+    let t2i = Generator::load(T2I_MANIFEST, T2I_WEIGHTS, "cpu").await.unwrap();
+    let err = t2i.text_interpolation("a", "b", 1, 0.0).await.unwrap_err();
+    assert!(err.contains("2 to 120 frames"), "{err}");
+}

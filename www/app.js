@@ -274,8 +274,8 @@ $("download").onclick = async () => {
 (async () => {
   try {
     const index = await (await fetch("models/index.json")).json();
-    models = index.models;
-    if (!models.length) throw new Error("models/index.json lists no models: export one with `train export`");
+    models = index.models.filter((m) => m.kind !== "text2image"); // those have flowers.html
+    if (!models.length) throw new Error("models/index.json lists no face models: export one with `train export`");
     for (const m of models) $("model").add(new Option(`${m.name} (${m.kind} ${m.resolution}px)`, m.name));
     load(params.get("model"));
   } catch (e) {

@@ -1,7 +1,8 @@
 // Runs the model off the main thread. Messages in: {load: {manifestUrl, backend}},
 // {generate: {id, seed, psi}}, {mix: {id, coarse, fine, crossover, psi}},
-// {interpolate: {id, a, b, frames, psi}}, {gif: {id, rgba, width, height, count, delay, scale}}.
-// Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif}, {error}.
+// {interpolate: {id, a, b, frames, psi}}, {gif: {id, rgba, width, height, count, delay, scale}},
+// and for text-to-image models {draw: {id, prompt, seeds}}, {walk: {id, a, b, frames, seed}}.
+// Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif}, {drawn}, {walked}, {error}.
 import { loadGenerator, encodeGif } from "./ganzoo.js";
 
 let generator = null;
@@ -52,6 +53,23 @@ const handlers = {
     const rgba = await model().interpolate(a, b, frames, psi);
     const size = generator.resolution();
     postMessage({ frames: { id, a, b, count: frames, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
+  },
+  async draw({ id, prompt, seeds }) {
+    const t0 = performance.now();
+    const read = model().tokenize(prompt);
+    const rgba = await model().drawText(prompt, seeds);
+    const size = generator.resolution();
+    postMessage(
+      { drawn: { id, prompt, seeds, read, rgba, count: seeds.length, width: size, height: size, ms: performance.now() - t0 } },
+      [rgba.buffer],
+    );
+  },
+  async walk({ id, a, b, frames, seed }) {
+    const t0 = performance.now();
+    const notices = [...model().tokenize(a).notices, ...model().tokenize(b).notices];
+    const rgba = await model().interpolateText(a, b, frames, seed);
+    const size = generator.resolution();
+    postMessage({ walked: { id, a, b, seed, notices, count: frames, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
   },
   async gif({ id, rgba, width, height, count, delay, scale }) {
     const bytes = encodeGif(rgba, width, height, count, delay, scale);

@@ -29,7 +29,9 @@ mod cli {
     use ganzoo::models::{AnyGenerator, ModelConfig};
     use ganzoo::models::stylegan::StyleGanConfig;
     use ganzoo::train::dcgan::{self as dcgan_train, DcganTrainConfig};
+    use ganzoo::models::text2image::{Text2ImageConfig, TextToImage};
     use ganzoo::train::stylegan::{self as stylegan_train, StyleGanTrainConfig};
+    use ganzoo::train::text2image::{self as text2image_train, Text2ImageTrainConfig};
     use ganzoo::train::{self, GanTrainer, checkpoint::CheckpointDir};
     use indicatif::{ProgressBar, ProgressStyle};
 
@@ -160,6 +162,81 @@ mod cli {
             #[arg(long, default_value = "cpu")]
             device: String,
         },
+        /// Train the text-to-image GAN (GAN-INT-CLS): the text encoder first (joint image–text
+        /// objective), then the generator and the matching-aware discriminator.
+        Text2image {
+            /// `flowers` (drawn procedurally) or a captioned folder: Oxford-102 (jpg/ + text_c10/),
+            /// or images with NAME.txt captions or a captions.txt.
+            #[arg(long, default_value = "flowers")]
+            data: String,
+            /// How many procedural flowers to draw (every tenth is held out for evaluation).
+            #[arg(long, default_value_t = 8000)]
+            images: usize,
+            /// Image side in pixels (64 is the flowers' native size).
+            #[arg(long, default_value_t = 64)]
+            res: usize,
+            /// Channels at full resolution (ngf = ndf).
+            #[arg(long, default_value_t = 32)]
+            width: usize,
+            /// Steps of the text encoder's joint image–text training before the GAN.
+            #[arg(long, default_value_t = 1500)]
+            encoder_steps: usize,
+            /// Weight of the GAN-INT term (0: plain GAN-CLS).
+            #[arg(long, default_value_t = 1.0)]
+            int_weight: f32,
+            /// Weight of the mode-seeking term that makes different noise give different flowers (0: off).
+            #[arg(long, default_value_t = 0.05)]
+            diversity: f32,
+            /// One-sided label smoothing: D's target for (real image, right text) is 1 − this.
+            #[arg(long, default_value_t = 0.1)]
+            label_smoothing: f32,
+            /// Total GAN steps (one D and one G update each).
+            #[arg(long, default_value_t = 6000)]
+            steps: usize,
+            #[arg(long, default_value_t = 64)]
+            batch: usize,
+            #[arg(long, default_value_t = 0)]
+            seed: u64,
+            #[arg(long, default_value_t = 2e-4)]
+            lr: f64,
+            /// Write an 8×8 grid (8 held-out captions × 8 noises) every K steps.
+            #[arg(long, default_value_t = 250)]
+            sample_every: usize,
+            /// Write a checkpoint every K steps.
+            #[arg(long, default_value_t = 500)]
+            checkpoint_every: usize,
+            /// Run directory: config.json, metrics.jsonl, samples/, checkpoints/, loss.png.
+            #[arg(long)]
+            out: PathBuf,
+            /// Continue the run in --out from its latest checkpoint (to --steps in total).
+            #[arg(long)]
+            resume: bool,
+            /// cpu (always), wgpu or cuda (when built with that cargo feature).
+            #[arg(long, default_value = "cpu")]
+            device: String,
+        },
+        /// Measure a model: `eval text2image BUNDLE` prints attribute accuracies on held-out captions.
+        Eval {
+            #[command(subcommand)]
+            what: Eval,
+        },
+        /// Draw flowers for prompts from a text-to-image bundle or run (one row per prompt).
+        Prompt {
+            /// A text-to-image bundle or run directory.
+            source: PathBuf,
+            /// The descriptions (each its own row).
+            #[arg(required = true)]
+            prompts: Vec<String>,
+            /// Flowers per prompt (noise seeds 0..n).
+            #[arg(long, default_value_t = 4)]
+            n: usize,
+            /// The PNG grid to write.
+            #[arg(long)]
+            out: PathBuf,
+            /// Also write every image's raw output, [N, 3, R, R] little-endian f32 in [-1, 1], here.
+            #[arg(long)]
+            raw: Option<PathBuf>,
+        },
         /// Export a run's generator as a bundle (manifest.json + safetensors) for the browser.
         Export {
             /// The run directory written by `train dcgan --out` or `train stylegan --out`.
@@ -266,6 +343,22 @@ mod cli {
         },
     }
 
+    #[derive(Subcommand)]
+    enum Eval {
+        /// Attribute accuracy (petal colour, centre colour, petal count) of flowers generated for
+        /// held-out captions, beside the same measure of the real test images.
+        Text2image {
+            /// A text-to-image bundle or run directory.
+            source: PathBuf,
+            /// Procedural flowers to draw; the test split is every tenth (index % 10 = 9).
+            #[arg(long, default_value_t = 2000)]
+            images: usize,
+            /// Also write the report as JSON here.
+            #[arg(long)]
+            json: Option<PathBuf>,
+        },
+    }
+
     pub fn main() -> ExitCode {
         match run(Cli::parse().command) {
             Ok(()) => ExitCode::SUCCESS,
@@ -364,6 +457,83 @@ mod cli {
                 let data = open_data(&config.data, config.model.resolution)?;
                 let trainer = stylegan_train::Trainer::open(config, &out, resume)?;
                 train_loop(trainer, &data)
+            }
+            Command::Text2image {
+                data,
+                images,
+                res,
+                width,
+                encoder_steps,
+                int_weight,
+                diversity,
+                label_smoothing,
+                steps,
+                batch,
+                seed,
+                lr,
+                sample_every,
+                checkpoint_every,
+                out,
+                resume,
+                device,
+            } => {
+                let mut config = if let Some(saved) = saved_config::<Text2ImageTrainConfig>(&out, resume, steps)? {
+                    saved
+                } else {
+                    let mut c = Text2ImageTrainConfig::new(data.clone());
+                    c.model = c.model.with_resolution(res).with_width(width);
+                    (c.images, c.encoder_steps, c.int_weight, c.diversity, c.label_smoothing, c.batch, c.seed, c.lr) =
+                        (images, encoder_steps, int_weight, diversity, label_smoothing, batch, seed, lr);
+                    c
+                };
+                (config.steps, config.sample_every, config.checkpoint_every, config.device) = (steps, sample_every, checkpoint_every, device);
+                let all = data::captioned::open(&config.data, config.model.resolution, config.images)?;
+                report_skipped(&all.images);
+                let train = all.subset(&all.train_indices());
+                println!(
+                    "{} captioned images of {} at {} px: {} for training, {} held out",
+                    all.images.len, all.images.source, all.images.resolution, train.images.len, all.images.len - train.images.len
+                );
+                let trainer = text2image_train::Trainer::open(config, &out, resume, &train, text2image_train::grid_captions(&all), |step, loss| {
+                    println!("text encoder (joint image–text training) step {step}: loss {loss:.4}");
+                })?;
+                train_loop(trainer, &train.images)
+            }
+            Command::Eval { what: Eval::Text2image { source, images, json } } => {
+                let device = Device::flex();
+                let (model, config) = load_text2image(&source, &device)?;
+                let all = data::captioned::procedural_flowers(images, config.resolution)?;
+                let test = all.subset(&all.test_indices());
+                let report = text2image_train::evaluate(&model, &config.vocabulary(), config.noise, &test, &device)?;
+                print!("{}", report.table());
+                if let Some(path) = json {
+                    std::fs::write(&path, serde_json::to_vec_pretty(&report).expect("report serialises"))
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                }
+                Ok(())
+            }
+            Command::Prompt { source, prompts, n, out, raw } => {
+                if !(1..=16).contains(&n) {
+                    return Err(format!("--n must be between 1 and 16, got {n}"));
+                }
+                let device = Device::flex();
+                let (model, config) = load_text2image(&source, &device)?;
+                let rows: Vec<&str> = prompts.iter().flat_map(|p| std::iter::repeat_n(p.as_str(), n)).collect();
+                let (tokens, text) = model.embed_prompts(&config.vocabulary(), &rows, &device);
+                for (p, t) in prompts.iter().zip(tokens.iter().step_by(n)) {
+                    for notice in t.notices() {
+                        eprintln!("“{p}”: {notice}");
+                    }
+                }
+                let seeds: Vec<u64> = (0..rows.len()).map(|i| (i % n) as u64).collect();
+                let images = ganzoo::image::ImageBatch::from_data(model.forward(text, latents_tensor(&seeds, config.noise, &device)).into_data())?;
+                save_png(&out, &images.grid(n, 2))?;
+                if let Some(raw) = raw {
+                    let bytes: Vec<u8> = images.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+                    std::fs::write(&raw, bytes).map_err(|e| format!("cannot write {}: {e}", raw.display()))?;
+                }
+                println!("wrote {} ({} prompts × {n} flowers)", out.display(), prompts.len());
+                Ok(())
             }
             Command::Export { run, out, dtype } => {
                 let (config, generator, provenance) = load_run(&run)?;
@@ -515,7 +685,7 @@ mod cli {
     /// A run's config, its latest generator (inference mode, CPU; for StyleGAN the weight
     /// average) and provenance.
     fn load_run(run: &Path) -> Result<(ModelConfig, AnyGenerator, Provenance), String> {
-        let not_run = |e: String| format!("{e}: is {} a run directory written by `train dcgan` or `train stylegan`?", run.display());
+        let not_run = |e: String| format!("{e}: is {} a run directory written by `train dcgan`, `train stylegan` or `train text2image`?", run.display());
         let json: serde_json::Value = read_json(&run.join("config.json")).map_err(not_run)?;
         let (state, dir) = CheckpointDir::new(run)
             .latest()?
@@ -523,6 +693,25 @@ mod cli {
         let device = Device::flex();
         let read = |f: &str| train::checkpoint::read_file(&dir, f);
         let parse = |e: serde_json::Error| not_run(format!("config.json does not match its family: {e}"));
+        if json.get("family").and_then(|f| f.as_str()) == Some("text2image") {
+            let config: Text2ImageTrainConfig = serde_json::from_value(json).map_err(parse)?;
+            let model = config.model.init_generator(&device);
+            let model = TextToImage {
+                encoder: train::checkpoint::load_module(model.encoder, read("encoder.bpk")?, "text encoder")?,
+                generator: train::checkpoint::load_module(model.generator, read("generator.bpk")?, "generator")?,
+            };
+            let provenance = Provenance {
+                data: config.data.clone(),
+                steps: state.step,
+                loss: serde_json::json!({ "kind": "gan-int-cls", "int_weight": config.int_weight }),
+                tool: format!("ganzoo train {}", train::VERSION),
+                notes: format!(
+                    "GAN-INT-CLS; text encoder: {} joint image–text steps (margin {}); batch {}, lr {}, beta1 {}, {} images, seed {}",
+                    config.encoder_steps, config.margin, config.batch, config.lr, config.beta1, config.images, config.seed
+                ),
+            };
+            return Ok((ModelConfig::Text2image(config.model), AnyGenerator::Text2image(model.valid()), provenance));
+        }
         if json.get("family").and_then(|f| f.as_str()) == Some("stylegan") {
             let config: StyleGanTrainConfig = serde_json::from_value(json).map_err(parse)?;
             let g = train::checkpoint::load_module(config.model.init_generator(&device), read("generator_ema.bpk")?, "generator average")?;
@@ -550,11 +739,30 @@ mod cli {
         Ok((ModelConfig::Dcgan(config.model), AnyGenerator::Dcgan(generator), provenance))
     }
 
-    fn open_data(spec: &str, resolution: usize) -> Result<data::ImageDataset, String> {
-        let data = data::open(spec, resolution)?;
+    /// A text-to-image model and its configuration from a bundle or run directory.
+    fn load_text2image(source: &Path, device: &Device) -> Result<(TextToImage, Text2ImageConfig), String> {
+        let (generator, config) = if source.join(bundle::MANIFEST_FILE).exists() {
+            let (m, g) = bundle::load_dir(source, device).map_err(|e| e.to_string())?;
+            (g, m.config)
+        } else {
+            let (config, g, _) = load_run(source)?;
+            (g, config)
+        };
+        match (generator, config) {
+            (AnyGenerator::Text2image(g), ModelConfig::Text2image(c)) => Ok((g, c)),
+            (_, other) => Err(format!("{} holds a {} model; this needs a text-to-image one (`train text2image`)", source.display(), other.arch_name())),
+        }
+    }
+
+    fn report_skipped(data: &data::ImageDataset) {
         if !data.skipped.is_empty() {
             eprintln!("skipped {} unreadable image(s), e.g. {}: {}", data.skipped.len(), data.skipped[0].0.display(), data.skipped[0].1);
         }
+    }
+
+    fn open_data(spec: &str, resolution: usize) -> Result<data::ImageDataset, String> {
+        let data = data::open(spec, resolution)?;
+        report_skipped(&data);
         println!("{} images of {} at {} px", data.len, data.source, data.resolution);
         Ok(data)
     }

@@ -25,6 +25,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 pub fn load(dir: &Path, resolution: usize) -> Result<ImageDataset, String> {
+    load_with_paths(dir, resolution).map(|(ds, _)| ds)
+}
+
+/// As [`load`], with the path of each image kept (in the dataset's order).
+pub fn load_with_paths(dir: &Path, resolution: usize) -> Result<(ImageDataset, Vec<PathBuf>), String> {
     let mut files = Vec::new();
     collect(dir, &mut files).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     files.sort();
@@ -39,10 +44,14 @@ pub fn load(dir: &Path, resolution: usize) -> Result<ImageDataset, String> {
             .collect()
     };
     let mut images = Vec::new();
+    let mut paths = Vec::new();
     let mut skipped = Vec::new();
     for (path, result) in decoded {
         match result {
-            Ok(img) => images.push(img),
+            Ok(img) => {
+                images.push(img);
+                paths.push(path);
+            }
             Err(e) => skipped.push((path, e)),
         }
     }
@@ -55,5 +64,5 @@ pub fn load(dir: &Path, resolution: usize) -> Result<ImageDataset, String> {
     }
     let mut ds = ImageDataset::from_images(images, resolution, dir.display().to_string());
     ds.skipped = skipped;
-    Ok(ds)
+    Ok((ds, paths))
 }

@@ -1,6 +1,8 @@
 //! Training data. Every source becomes an [`ImageDataset`]: CHW images in [-1, 1] at the model's
 //! resolution, converted by `crate::image` (the same path the CLI and the browser use).
 
+pub mod captioned;
+pub mod flowers;
 pub mod image_folder;
 pub mod matfile;
 pub mod wildfaces;
@@ -43,13 +45,15 @@ pub fn data_dir() -> PathBuf {
     std::env::var_os("GANZOO_DATA").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data"))
 }
 
-/// Opens a dataset by name (`wildfaces`) or as an image folder path.
+/// Opens a dataset by name (`wildfaces`, `flowers`: the first 2,000 procedural flowers without
+/// their captions) or as an image folder path.
 pub fn open(spec: &str, resolution: usize) -> Result<ImageDataset, String> {
     match spec {
         "wildfaces" => wildfaces::load(&data_dir().join(wildfaces::FILE), resolution),
+        "flowers" => captioned::procedural_flowers(2000, resolution).map(|d| d.images),
         path if Path::new(path).is_dir() => image_folder::load(Path::new(path), resolution),
         other => Err(format!(
-            "no dataset `{other}`: give `wildfaces` (fetched by scripts/fetch-data.sh) or a folder of PNG/JPEG images"
+            "no dataset `{other}`: give `wildfaces` (fetched by scripts/fetch-data.sh), `flowers` (drawn) or a folder of PNG/JPEG images"
         )),
     }
 }

@@ -42,7 +42,7 @@ impl DcganConfig {
     }
 
     /// Doublings from 4×4 to the output: 3 at 32 px, 4 at 64 px.
-    fn doublings(&self) -> usize {
+    pub(crate) fn doublings(&self) -> usize {
         self.resolution.trailing_zeros() as usize - 2
     }
 
@@ -92,7 +92,7 @@ fn conv_transpose(c_in: usize, c_out: usize, stride: usize, pad: usize, device: 
         .init(device)
 }
 
-fn conv(c_in: usize, c_out: usize, stride: usize, pad: usize, device: &Device) -> Conv2d {
+pub(crate) fn conv(c_in: usize, c_out: usize, stride: usize, pad: usize, device: &Device) -> Conv2d {
     Conv2dConfig::new([c_in, c_out], [4, 4])
         .with_stride([stride, stride])
         .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
@@ -152,11 +152,11 @@ pub struct DiscBlock {
 }
 
 impl DiscBlock {
-    fn new(c_in: usize, c_out: usize, bn: bool, device: &Device) -> Self {
+    pub(crate) fn new(c_in: usize, c_out: usize, bn: bool, device: &Device) -> Self {
         Self { conv: conv(c_in, c_out, 2, 1, device), norm: bn.then(|| BatchNormConfig::new(c_out).init(device)) }
     }
 
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    pub(crate) fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = self.conv.forward(x); // [B, 2C, H/2, W/2]
         let x = match &self.norm {
             Some(norm) => norm.forward(x),

@@ -2,6 +2,7 @@
 
 pub mod dcgan;
 pub mod stylegan;
+pub mod text2image;
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -12,15 +13,17 @@ use serde::{Deserialize, Serialize};
 pub enum ModelKind {
     Dcgan,
     Stylegan,
+    Text2image,
 }
 
 impl ModelKind {
-    pub const ALL: &'static [ModelKind] = &[ModelKind::Dcgan, ModelKind::Stylegan];
+    pub const ALL: &'static [ModelKind] = &[ModelKind::Dcgan, ModelKind::Stylegan, ModelKind::Text2image];
 
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Dcgan => "dcgan",
             ModelKind::Stylegan => "stylegan",
+            ModelKind::Text2image => "text2image",
         }
     }
 
@@ -38,6 +41,7 @@ impl ModelKind {
 pub enum ModelConfig {
     Dcgan(dcgan::DcganConfig),
     Stylegan(stylegan::StyleGanConfig),
+    Text2image(text2image::Text2ImageConfig),
 }
 
 impl ModelConfig {
@@ -45,6 +49,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Dcgan(_) => ModelKind::Dcgan,
             ModelConfig::Stylegan(_) => ModelKind::Stylegan,
+            ModelConfig::Text2image(_) => ModelKind::Text2image,
         }
     }
 
@@ -52,6 +57,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Dcgan(c) => c.latent,
             ModelConfig::Stylegan(c) => c.z_dim,
+            ModelConfig::Text2image(c) => c.noise,
         }
     }
 
@@ -59,6 +65,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Dcgan(c) => c.resolution,
             ModelConfig::Stylegan(c) => c.resolution,
+            ModelConfig::Text2image(c) => c.resolution,
         }
     }
 
@@ -66,6 +73,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Dcgan(c) => c.check(),
             ModelConfig::Stylegan(c) => c.check(),
+            ModelConfig::Text2image(c) => c.check(),
         }
     }
 
@@ -79,6 +87,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Dcgan(c) => AnyGenerator::Dcgan(c.init_generator(device)),
             ModelConfig::Stylegan(c) => AnyGenerator::Stylegan(c.init_generator(device)),
+            ModelConfig::Text2image(c) => AnyGenerator::Text2image(c.init_generator(device)),
         }
     }
 }
@@ -88,6 +97,7 @@ impl ModelConfig {
 pub enum AnyGenerator {
     Dcgan(dcgan::Generator),
     Stylegan(stylegan::Generator),
+    Text2image(text2image::TextToImage),
 }
 
 impl AnyGenerator {
@@ -98,18 +108,26 @@ impl AnyGenerator {
 
     /// With the truncation trick: ψ = 1 is the model as trained, smaller ψ trades variety for
     /// typical, cleaner images, ψ = 0 is the centre. StyleGAN truncates in W around the average
-    /// w; a DCGAN has no W, so it scales z towards the centre of its prior.
+    /// w; a DCGAN has no W, so it scales z towards the centre of its prior. A text-to-image
+    /// model draws from an empty description (the noise alone) here; prompts go through
+    /// [`text2image::TextToImage`].
     pub fn generate_truncated(&self, z: Tensor<2>, psi: f32) -> Tensor<4> {
+        let scaled = |z: Tensor<2>| if psi == 1.0 { z } else { z * psi };
         match self {
-            AnyGenerator::Dcgan(g) => g.forward(if psi == 1.0 { z } else { z * psi }),
+            AnyGenerator::Dcgan(g) => g.forward(scaled(z)),
             AnyGenerator::Stylegan(g) => g.forward(z, psi),
+            AnyGenerator::Text2image(g) => {
+                let n = z.dims()[0];
+                let text = g.embed(&vec![vec![crate::text::START, crate::text::END]; n], &z.device());
+                g.forward(text, scaled(z))
+            }
         }
     }
 
     /// Style inputs of the synthesis network (StyleGAN only).
     pub fn num_ws(&self) -> Option<usize> {
         match self {
-            AnyGenerator::Dcgan(_) => None,
+            AnyGenerator::Dcgan(_) | AnyGenerator::Text2image(_) => None,
             AnyGenerator::Stylegan(g) => Some(g.num_ws()),
         }
     }
@@ -118,6 +136,7 @@ impl AnyGenerator {
     pub fn mix(&self, coarse: Tensor<2>, fine: Tensor<2>, crossover: usize, psi: f32) -> Result<Tensor<4>, String> {
         match self {
             AnyGenerator::Dcgan(_) => Err("style mixing needs a StyleGAN model; this one is a DCGAN".into()),
+            AnyGenerator::Text2image(_) => Err("style mixing needs a StyleGAN model; this one is a text-to-image GAN".into()),
             AnyGenerator::Stylegan(g) => {
                 if crossover > g.num_ws() {
                     return Err(format!("crossover must be between 0 and {} (the style inputs), got {crossover}", g.num_ws()));
@@ -135,10 +154,9 @@ impl AnyGenerator {
     pub fn interpolate(&self, a: &[f32], b: &[f32], ts: &[f32], psi: f32, device: &Device) -> Tensor<4> {
         let (n, z) = (ts.len(), a.len());
         match self {
-            AnyGenerator::Dcgan(g) => {
+            AnyGenerator::Dcgan(_) | AnyGenerator::Text2image(_) => {
                 let z_rows: Vec<f32> = ts.iter().flat_map(|&t| slerp(a, b, t)).collect();
-                let z_t = Tensor::<2>::from_data(TensorData::new(z_rows, [n, z]), device);
-                g.forward(if psi == 1.0 { z_t } else { z_t * psi })
+                self.generate_truncated(Tensor::<2>::from_data(TensorData::new(z_rows, [n, z]), device), psi)
             }
             AnyGenerator::Stylegan(g) => {
                 let za = Tensor::<2>::from_data(TensorData::new(a.to_vec(), [1, z]), device);

@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod dcgan;
 pub mod metrics;
 pub mod stylegan;
+pub mod text2image;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

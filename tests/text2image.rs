@@ -1,0 +1,326 @@
+//! Text-to-image: the tokenizer and text encoder (determinism, hostile strings), the joint
+//! embedding loss, the three kinds of pairs, the networks' shapes, bundles, the procedural
+//! flowers and their measurer, the captioned-data loaders, and with the shipped bundle: a colour
+//! word changes the measured colour.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::Path;
+
+use ganzoo::burn::prelude::*;
+use ganzoo::bundle::{self, Provenance, WeightDtype};
+use ganzoo::data::captioned;
+use ganzoo::data::flowers::{self, Attributes, PETAL_COLOURS};
+use ganzoo::latent::Rng;
+use ganzoo::models::text2image::{Pairs, Text2ImageConfig, mismatched};
+use ganzoo::models::{AnyGenerator, ModelConfig};
+use ganzoo::text::{self, Vocabulary};
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+fn vocabulary() -> Vocabulary {
+    let captions: Vec<String> = (0..200).flat_map(flowers::captions).collect();
+    Vocabulary::build(captions.iter().map(String::as_str))
+}
+
+fn tiny(res: usize) -> Text2ImageConfig {
+    Text2ImageConfig::new(vocabulary().words).with_resolution(res).with_width(8).with_noise(10).with_text_dim(16).with_word_dim(8).with_text_channels(16).with_d_text(8)
+}
+
+#[test]
+fn the_tokenizer_normalises_case_punctuation_digits_and_spelling() {
+    let v = vocabulary();
+    let plain = v.tokenize("this flower has five pink petals and a yellow center");
+    assert!(plain.unknown.is_empty() && plain.notices().is_empty(), "{:?}", plain.notices());
+    assert_eq!(plain.ids.first(), Some(&text::START));
+    assert_eq!(plain.ids.last(), Some(&text::END));
+    let shouted = v.tokenize("  THIS flower, has 5 Pink petals... and a YELLOW center!!!  ");
+    assert_eq!(shouted.ids, plain.ids, "case, punctuation and digits do not change what is read");
+    if v.id("color").is_some() {
+        assert_eq!(v.tokenize("pink in colour").ids, v.tokenize("pink in color").ids);
+    }
+}
+
+#[test]
+fn hostile_prompts_are_read_safely_and_explained() {
+    let v = vocabulary();
+    let empty = v.tokenize("");
+    assert_eq!(empty.ids, vec![text::START, text::END]);
+    assert!(empty.notices().iter().any(|n| n.contains("noise alone")), "{:?}", empty.notices());
+
+    let unknown = v.tokenize("a pink flowerz with zorblax petals");
+    assert_eq!(unknown.unknown, vec!["flowerz", "zorblax"]);
+    assert!(unknown.notices().iter().any(|n| n == "ignored 2 unknown words: “flowerz”, “zorblax”"), "{:?}", unknown.notices());
+
+    let emoji = v.tokenize("pink 🌸 petals 👩‍👩‍👧 ✨");
+    assert_eq!(emoji.words, vec!["pink", "petals"]);
+    // 🌸, the family's three people (its zero-width joiners are not symbols of their own), ✨
+    assert_eq!(emoji.symbols.len(), 5, "{:?}", emoji.symbols);
+    assert!(emoji.notices().iter().any(|n| n.starts_with("ignored 5 symbols")), "{:?}", emoji.notices());
+
+    let non_latin = v.tokenize("розовые лепестки 花 pink");
+    assert_eq!(non_latin.words, vec!["pink"]);
+    assert_eq!(non_latin.unknown, vec!["розовые", "лепестки", "花"]);
+
+    let long = "pink petals ".repeat(100);
+    let t = v.tokenize(&long);
+    assert_eq!(t.cut_chars, long.chars().count() - text::MAX_CHARS);
+    assert!(t.notices().iter().any(|n| n.starts_with("truncated at 200 characters")));
+    assert!(t.words.len() <= text::MAX_WORDS);
+    let many = v.tokenize(&"red ".repeat(45));
+    assert_eq!((many.words.len(), many.cut_words), (text::MAX_WORDS, 5));
+
+    let control = v.tokenize("pink\u{0}\u{7}\t\npetals\u{202e}");
+    assert_eq!(control.words, vec!["pink", "petals"]);
+}
+
+#[test]
+fn the_text_encoder_is_deterministic_unit_length_and_order_aware() {
+    let device = Device::flex();
+    device.seed(1);
+    let config = tiny(16);
+    let model = config.init_generator(&device);
+    let v = config.vocabulary();
+    let prompts = ["five pink petals and a yellow center", "five yellow petals and a pink center", "", "🌸🌸🌸"];
+    let (_, a) = model.embed_prompts(&v, &prompts, &device);
+    let (_, b) = model.embed_prompts(&v, &prompts, &device);
+    let (a, b) = (values(a), values(b));
+    assert_eq!(a, b, "the same prompts give the same features");
+    let d = config.text_dim;
+    for row in a.chunks(d) {
+        let norm: f32 = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "features are unit vectors, got norm {norm}");
+    }
+    assert_ne!(&a[..d], &a[d..2 * d], "swapping which colour goes with which part changes the feature");
+    assert_eq!(&a[2 * d..3 * d], &a[3 * d..], "a prompt of symbols only reads as the empty prompt");
+    // padding does not leak: a prompt alone and in a batch with a longer one give the same feature
+    let (_, alone) = model.embed_prompts(&v, &["a red flower"], &device);
+    let (_, batched) = model.embed_prompts(&v, &["a red flower", "a red flower with five large pointed petals and a small black center"], &device);
+    let (alone, batched) = (values(alone), values(batched));
+    for (x, y) in alone.iter().zip(&batched[..d]) {
+        assert!((x - y).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn the_joint_embedding_loss_is_zero_when_pairs_match_by_the_margin() {
+    let device = Device::flex();
+    let eye = Tensor::<2>::eye(3, &device);
+    let zero = values(text::joint_embedding_loss(eye.clone(), eye.clone(), 0.2))[0];
+    assert!(zero.abs() < 1e-7, "matching one-hot pairs with scores 1 vs 0 satisfy margin 0.2");
+    // swap the captions of images 0 and 1, so F(v₀, t₀) = F(v₁, t₁) = 0, F(v₀, t₁) = F(v₁, t₀) = 1:
+    // by hand, images 0 and 1 each pay 0.2 + 1 − 0 for the other's caption and 0.2 + 0 − 0 for
+    // caption 2 (image 2 pays nothing: its own score 1 beats 0 by more than the margin), and
+    // captions 0 and 1 pay the same towards images: 2 × (2 × 1.2 + 2 × 0.2) / (3 × 2) = 0.9333…
+    let swapped = Tensor::<2>::from_floats([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], &device);
+    let loss = values(text::joint_embedding_loss(eye, swapped, 0.2))[0];
+    assert!((loss - 5.6 / 6.0).abs() < 1e-6, "got {loss}");
+}
+
+#[test]
+fn the_three_kinds_of_pairs_are_built_right_on_a_tiny_batch() {
+    let device = Device::flex();
+    let mut rng = Rng::new(5);
+    for n in 2..10 {
+        for _ in 0..20 {
+            let wrong = mismatched(n, &mut rng);
+            assert!(wrong.iter().enumerate().all(|(i, &w)| w != i && w < n), "no image keeps its own caption: {wrong:?}");
+        }
+    }
+    // image i is filled with i, caption i's feature with 10 + i, generated image i with 100 + i
+    let b = 3;
+    let fill = |v: &dyn Fn(usize) -> f32, per: usize| (0..b).flat_map(|i| vec![v(i); per]).collect::<Vec<f32>>();
+    let real = Tensor::<4>::from_data(TensorData::new(fill(&|i| i as f32, 3 * 4 * 4), [b, 3, 4, 4]), &device);
+    let fake = Tensor::<4>::from_data(TensorData::new(fill(&|i| 100.0 + i as f32, 3 * 4 * 4), [b, 3, 4, 4]), &device);
+    let text = Tensor::<2>::from_data(TensorData::new(fill(&|i| 10.0 + i as f32, 2), [b, 2]), &device);
+    let wrong = vec![2, 0, 1];
+    let pairs = Pairs::new(real, fake, text, &wrong);
+    let first = |t: Vec<f32>, per: usize| t.chunks(per).map(|c| c[0]).collect::<Vec<f32>>();
+    assert_eq!(first(values(pairs.real_right.0.clone()), 48), vec![0.0, 1.0, 2.0]);
+    assert_eq!(first(values(pairs.real_right.1.clone()), 2), vec![10.0, 11.0, 12.0]);
+    assert_eq!(first(values(pairs.real_wrong.0.clone()), 48), vec![0.0, 1.0, 2.0]);
+    assert_eq!(first(values(pairs.real_wrong.1.clone()), 2), vec![12.0, 10.0, 11.0], "real image i with caption wrong[i]");
+    assert_eq!(first(values(pairs.fake_right.0.clone()), 48), vec![100.0, 101.0, 102.0]);
+    assert_eq!(first(values(pairs.fake_right.1.clone()), 2), vec![10.0, 11.0, 12.0], "generated image i with the caption it came from");
+    assert_eq!(Pairs::LABELS, [1.0, 0.0, 0.0]);
+}
+
+#[test]
+fn generator_and_discriminator_have_the_papers_shapes() {
+    let device = Device::flex();
+    for res in [16, 32, 64] {
+        let config = tiny(res);
+        let g = config.init_generator(&device);
+        let d = config.init_discriminator(&device);
+        let (_, text) = g.embed_prompts(&config.vocabulary(), &["a pink flower", "a blue flower"], &device);
+        let images = g.forward(text.clone(), Tensor::<2>::zeros([2, config.noise], &device));
+        assert_eq!(images.dims(), [2, 3, res, res]);
+        assert_eq!(d.forward(images, text).dims(), [2, 1]);
+    }
+    let full = Text2ImageConfig::new(vec!["a".into(), "b".into()]);
+    assert_eq!(full.dcgan().latent, 356, "256 numbers of text and 100 of noise");
+}
+
+fn export_tiny(dir: &Path) -> (Text2ImageConfig, AnyGenerator) {
+    let device = Device::flex();
+    let config = tiny(16);
+    let model = AnyGenerator::Text2image(config.init_generator(&device));
+    bundle::export(&model, &ModelConfig::Text2image(config.clone()), Provenance::default(), WeightDtype::F32, dir).unwrap();
+    (config, model)
+}
+
+#[test]
+fn a_bundle_round_trips_with_its_vocabulary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("models/t2i");
+    let (config, model) = export_tiny(&dir);
+    let device = Device::flex();
+    let (manifest, loaded) = bundle::load_dir(&dir, &device).unwrap();
+    assert_eq!(manifest.kind, "text2image");
+    let ModelConfig::Text2image(c) = &manifest.config else { panic!("kind") };
+    assert_eq!(c.vocabulary, config.vocabulary, "the vocabulary travels in the manifest");
+    let (AnyGenerator::Text2image(a), AnyGenerator::Text2image(b)) = (&model, &loaded) else { panic!("kind") };
+    let v = config.vocabulary();
+    let seeds = [1, 2];
+    let (_, x) = a.draw(&v, &["five red petals", "a white flower"], &seeds, config.noise, &device);
+    let (_, y) = b.draw(&v, &["five red petals", "a white flower"], &seeds, config.noise, &device);
+    assert_eq!(values(x), values(y));
+
+    // a vocabulary of another size does not fit the weights; an unsorted one is refused
+    let manifest_path = dir.join(bundle::MANIFEST_FILE);
+    let json = std::fs::read_to_string(&manifest_path).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(&json).unwrap();
+    m["config"]["vocabulary"].as_array_mut().unwrap().push("zzzz".into());
+    std::fs::write(&manifest_path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let err = bundle::load_dir(&dir, &device).unwrap_err().to_string();
+    assert!(err.contains("weights do not fit") && err.contains("words.weight"), "{err}");
+    m["config"]["vocabulary"].as_array_mut().unwrap().swap(0, 1);
+    std::fs::write(&manifest_path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let err = bundle::load_dir(&dir, &device).unwrap_err().to_string();
+    assert!(err.contains("sorted"), "{err}");
+}
+
+#[test]
+fn flowers_are_deterministic_varied_and_captioned() {
+    assert_eq!(flowers::render(7), flowers::render(7));
+    assert_ne!(flowers::render(7), flowers::render(8));
+    let attrs: Vec<Attributes> = (0..400).map(Attributes::of).collect();
+    for a in &attrs {
+        assert!((flowers::MIN_PETALS..=flowers::MAX_PETALS).contains(&a.petals));
+        assert_ne!(a.colour, a.second);
+    }
+    let petals: std::collections::BTreeSet<usize> = attrs.iter().map(|a| a.petals).collect();
+    let colours: std::collections::BTreeSet<usize> = attrs.iter().map(|a| a.colour).collect();
+    assert_eq!(petals.len(), 10, "every count from 3 to 12 occurs");
+    assert_eq!(colours.len(), PETAL_COLOURS.len());
+    for i in 0..100 {
+        let caps = flowers::captions(i);
+        assert_eq!(caps.len(), flowers::CAPTIONS_PER_IMAGE);
+        let a = &attrs[i];
+        for c in &caps {
+            let named = PETAL_COLOURS[a.colour].words.iter().any(|w| c.split(|ch: char| !ch.is_alphanumeric()).any(|x| x == *w));
+            assert!(named, "caption {c:?} names the petal colour {}", PETAL_COLOURS[a.colour].name());
+        }
+        assert!(caps.iter().collect::<std::collections::HashSet<_>>().len() > 1, "paraphrases differ");
+    }
+    assert!(Attributes::is_test(9) && !Attributes::is_test(10));
+}
+
+#[test]
+fn the_measurer_reads_the_drawn_attributes() {
+    let (mut colour, mut count) = (0, 0);
+    let n = 120;
+    for i in 0..n {
+        let a = Attributes::of(i);
+        let m = flowers::measure(&flowers::render(i), flowers::RESOLUTION);
+        colour += (m.colour == Some(a.colour)) as usize;
+        count += (m.petals.abs_diff(a.petals) <= 1) as usize;
+    }
+    assert!(colour * 100 >= n * 90, "petal colour read right on {colour}/{n} drawn flowers");
+    assert!(count * 100 >= n * 80, "petal count within one on {count}/{n} drawn flowers");
+    // a plain image has no flower
+    let flat = vec![0.2; 3 * 64 * 64];
+    assert_eq!(flowers::measure(&flat, 64).colour, None);
+}
+
+fn write_jpg(path: &Path, shade: u8) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    image::RgbImage::from_pixel(20, 16, image::Rgb([shade, 100, 50])).save(path).unwrap();
+}
+
+#[test]
+fn the_oxford102_layout_loads_with_reeds_captions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for (i, class) in [(1, 1), (2, 1), (3, 2)] {
+        write_jpg(&root.join(format!("jpg/image_{i:05}.jpg")), 40 * i as u8);
+        let dir = root.join(format!("text_c10/class_{class:05}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("image_{i:05}.txt")), format!("caption one of {i}\ncaption two of {i}\n\n")).unwrap();
+    }
+    write_jpg(&root.join("jpg/image_00004.jpg"), 200); // no caption: skipped
+    std::fs::write(root.join("jpg/image_00005.jpg"), b"not a jpeg").unwrap(); // unreadable: skipped
+    std::fs::write(root.join("testclasses.txt"), "class_00002\n").unwrap();
+    let ds = captioned::open(root.to_str().unwrap(), 8, 0).unwrap();
+    assert_eq!(ds.images.len, 3);
+    assert_eq!(ds.captions[0], vec!["caption one of 1", "caption two of 1"]);
+    assert_eq!(ds.captions[2][1], "caption two of 3");
+    assert_eq!(ds.test, vec![false, false, true], "Reed's test classes are held out");
+    assert_eq!(ds.images.skipped.len(), 2);
+    assert_eq!(ds.images.resolution, 8);
+}
+
+#[test]
+fn an_image_folder_loads_with_caption_files_or_a_captions_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for i in 0..12 {
+        write_jpg(&root.join(format!("f{i:02}.jpg")), i * 10);
+    }
+    std::fs::write(root.join("f00.txt"), "a red flower\n").unwrap();
+    let list: String = (1..11).map(|i| format!("f{i:02}.jpg\tflower number {i}\n")).collect();
+    std::fs::write(root.join("captions.txt"), list).unwrap();
+    let ds = captioned::open(root.to_str().unwrap(), 8, 0).unwrap();
+    assert_eq!(ds.images.len, 11, "f11 has no caption and is skipped");
+    assert_eq!(ds.captions[0], vec!["a red flower"]);
+    assert_eq!(ds.captions[3], vec!["flower number 3"]);
+    assert_eq!(ds.test_indices(), vec![9]);
+
+    std::fs::write(root.join("captions.txt"), "f01.jpg has no tab\n").unwrap();
+    let err = captioned::open(root.to_str().unwrap(), 8, 0).err().unwrap();
+    assert!(err.contains("line 1") && err.contains("<TAB>"), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    write_jpg(&empty.path().join("x.jpg"), 1);
+    let err = captioned::open(empty.path().to_str().unwrap(), 8, 0).err().unwrap();
+    assert!(err.contains("has a caption"), "{err}");
+    assert!(captioned::open("no/such/dir", 8, 0).err().unwrap().contains("flowers"));
+}
+
+/// With the shipped bundle: changing only the colour word changes the measured colour. The two
+/// colours are those the shipped model paints best (README: petal colour by name); the rest of
+/// the palette is the gap the README states.
+#[test]
+fn the_shipped_bundle_paints_the_colour_it_is_told() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models/text2flower64");
+    let device = Device::flex();
+    let (manifest, model) = bundle::load_dir(&dir, &device).unwrap();
+    let (AnyGenerator::Text2image(model), ModelConfig::Text2image(config)) = (model, manifest.config) else { panic!("kind") };
+    let v = config.vocabulary();
+    let seeds: Vec<u64> = (0..8).collect();
+    let measured = |colour: &str| -> Vec<Option<usize>> {
+        let prompt = format!("this flower has five {colour} petals and a yellow center");
+        let prompts = vec![prompt.as_str(); seeds.len()];
+        let (_, images) = model.draw(&v, &prompts, &seeds, config.noise, &device);
+        let images = ganzoo::image::ImageBatch::from_data(images.into_data()).unwrap();
+        let size = 3 * images.h * images.w;
+        (0..images.n).map(|i| flowers::measure(&images.data[i * size..(i + 1) * size], images.h).colour).collect()
+    };
+    let index = |name: &str| PETAL_COLOURS.iter().position(|c| c.name() == name);
+    let (peach, purple) = (measured("peach"), measured("purple"));
+    let hits = |m: &[Option<usize>], name: &str| m.iter().filter(|c| **c == index(name)).count();
+    assert!(hits(&peach, "peach") >= 6, "“peach” petals measure peach in {}/8 flowers: {peach:?}", hits(&peach, "peach"));
+    assert!(hits(&purple, "purple") >= 6, "“purple” petals measure purple in {}/8 flowers: {purple:?}", hits(&purple, "purple"));
+    let changed = peach.iter().zip(&purple).filter(|(a, b)| a != b).count();
+    assert!(changed >= 6, "with the same noise, the colour word changed the measured colour in {changed}/8 flowers");
+}
