@@ -19,7 +19,7 @@ function randomSeed() {
   return Math.floor(Math.random() * 2 ** 31);
 }
 
-/** A seed from text: a whole number 0 ≤ n ≤ 2^53 − 4 (four flowers follow it), else null. */
+/** A seed from text: a whole number 0 ≤ n ≤ 2^53 − 5 (the four flowers use n … n + 3), else null. */
 function parseSeed(text) {
   if (text === null || !/^\d{1,16}$/.test(String(text).trim())) return null;
   const n = Number(String(text).trim());

@@ -135,6 +135,13 @@ impl Trainer {
         let latest = super::latest_checkpoint(run, resume)?;
         if latest.is_none() {
             config.model.vocabulary = Vocabulary::build(train.captions.iter().flatten().map(String::as_str)).words;
+        } else if config.model.vocabulary.is_empty() {
+            // resuming with a fresh config: the vocabulary is the run's, as saved in config.json
+            let saved = run.join("config.json");
+            let bytes = std::fs::read(&saved).map_err(|e| format!("cannot read {} to resume: {e}", saved.display()))?;
+            let saved: Text2ImageTrainConfig =
+                serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a text2image run config: {e}", saved.display()))?;
+            config.model.vocabulary = saved.model.vocabulary;
         }
         config.model.check()?;
         let device = super::device_from_name(&config.device)?.autodiff();
