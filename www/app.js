@@ -1,5 +1,7 @@
 // The face page: UI only. The model runs in worker.js; this thread draws what it posts.
 // URL: #seed=…&model=…&psi=… (bad values give a notice and a default); ?backend=auto|webgpu|cpu.
+import { blit, bounce, progress, randomSeed, show } from "./ui.js";
+
 const $ = (id) => document.getElementById(id);
 const canvas = $("face");
 const ctx = canvas.getContext("2d");
@@ -17,20 +19,11 @@ let animation = { frames: null, timer: null };
 // a link with #seed= opens that face; reloading the page asks for a new one
 const reloaded = performance.getEntriesByType?.("navigation")?.[0]?.type === "reload";
 
-function randomSeed() {
-  return Math.floor(Math.random() * 2 ** 31);
-}
-
 /** A seed from text: a whole number 0 ≤ n < 2^53, else null. */
 function parseSeed(text) {
   if (text === null || !/^\d{1,16}$/.test(text.trim())) return null;
   const n = Number(text.trim());
   return Number.isSafeInteger(n) ? n : null;
-}
-
-function show(id, text) {
-  $(id).textContent = text ?? "";
-  $(id).hidden = !text;
 }
 
 function psi() {
@@ -56,19 +49,6 @@ function generate(seed) {
   if (busy) { again = true; return; } // the newest request wins once the running one is done
   busy = true;
   worker.postMessage({ generate: { id: nextId++, seed, psi: psi() } });
-}
-
-/** Draws RGBA `rgba` (width × height) scaled into a rectangle of `target`. */
-function blit(target, rgba, width, height, x = 0, y = 0, w = target.width, h = target.height) {
-  const image = new ImageData(new Uint8ClampedArray(rgba), width, height);
-  const small = new OffscreenCanvas(width, height);
-  small.getContext("2d").putImageData(image, 0, 0);
-  const c = target.getContext("2d");
-  c.imageSmoothingEnabled = true;
-  c.imageSmoothingQuality = "high";
-  c.clearRect(x, y, w, h);
-  c.drawImage(small, x, y, w, h);
-  return image;
 }
 
 function draw({ rgba, width, height }) {
@@ -105,12 +85,6 @@ function stopAnimation() {
   animation = { frames: null, timer: null };
 }
 
-/** Plays frames forwards then backwards, so the loop has no jump. */
-function bounce(count) {
-  const order = [...Array(count).keys()];
-  return [...order, ...order.slice(1, -1).reverse()];
-}
-
 function animate({ rgba, width, height, count }) {
   stopAnimation();
   const size = width * height * 4;
@@ -127,15 +101,6 @@ function animate({ rgba, width, height, count }) {
   view.dataset.frames = String(count);
   $("save-gif").disabled = false;
   $("play").disabled = false;
-}
-
-function progress(status) {
-  const el = $("progress");
-  el.hidden = false;
-  const frac = status.total ? status.loaded / status.total : 0;
-  el.querySelector(".bar").style.width = `${Math.round(frac * 100)}%`;
-  const kb = (n) => `${(n / 1024).toFixed(0)} kB`;
-  el.querySelector(".label").textContent = status.total ? `${status.text} ${kb(status.loaded)} / ${kb(status.total)}` : status.text;
 }
 
 worker.onmessage = ({ data }) => {

@@ -1,5 +1,7 @@
 // The text-to-flower page: UI only. The model runs in worker.js; this thread draws what it posts.
 // URL: #prompt=…&seed=…&lock=1 (bad values give a notice and a default); ?backend=auto|webgpu|cpu.
+import { blit, bounce, progress, randomSeed, show } from "./ui.js";
+
 const $ = (id) => document.getElementById(id);
 const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
 const params = new URLSearchParams(location.hash.slice(1));
@@ -15,20 +17,11 @@ let pending = null;
 let animation = { frames: null, timer: null };
 const urlNotices = [];
 
-function randomSeed() {
-  return Math.floor(Math.random() * 2 ** 31);
-}
-
 /** A seed from text: a whole number 0 ≤ n ≤ 2^53 − 5 (the four flowers use n … n + 3), else null. */
 function parseSeed(text) {
   if (text === null || !/^\d{1,16}$/.test(String(text).trim())) return null;
   const n = Number(String(text).trim());
   return Number.isSafeInteger(n + FLOWERS) ? n : null;
-}
-
-function show(id, text) {
-  $(id).textContent = text ?? "";
-  $(id).hidden = !text;
 }
 
 function setHash() {
@@ -55,18 +48,6 @@ function request(prompt, seed) {
   $("flowers").dataset.ready = "";
   const seeds = Array.from({ length: FLOWERS }, (_, i) => seed + i);
   worker.postMessage({ draw: { id: nextId++, prompt, seeds } });
-}
-
-function blit(target, rgba, width, height) {
-  const image = new ImageData(new Uint8ClampedArray(rgba), width, height);
-  const small = new OffscreenCanvas(width, height);
-  small.getContext("2d").putImageData(image, 0, 0);
-  const c = target.getContext("2d");
-  c.imageSmoothingEnabled = true;
-  c.imageSmoothingQuality = "high";
-  c.clearRect(0, 0, target.width, target.height);
-  c.drawImage(small, 0, 0, target.width, target.height);
-  return image;
 }
 
 function showRead(read) {
@@ -105,11 +86,6 @@ function stopAnimation() {
   animation = { frames: null, timer: null };
 }
 
-function bounce(count) {
-  const order = [...Array(count).keys()];
-  return [...order, ...order.slice(1, -1).reverse()];
-}
-
 function walked({ rgba, width, height, count, notices }) {
   stopAnimation();
   const size = width * height * 4;
@@ -127,15 +103,6 @@ function walked({ rgba, width, height, count, notices }) {
   if (notices.length) show("notice", notices.join(" · "));
   $("save-gif").disabled = false;
   $("play").disabled = false;
-}
-
-function progress(status) {
-  const el = $("progress");
-  el.hidden = false;
-  const frac = status.total ? status.loaded / status.total : 0;
-  el.querySelector(".bar").style.width = `${Math.round(frac * 100)}%`;
-  const kb = (n) => `${(n / 1024).toFixed(0)} kB`;
-  el.querySelector(".label").textContent = status.total ? `${status.text} ${kb(status.loaded)} / ${kb(status.total)}` : status.text;
 }
 
 worker.onmessage = ({ data }) => {
