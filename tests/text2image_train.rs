@@ -8,7 +8,7 @@ use std::path::Path;
 use ganzoo::burn::prelude::*;
 use ganzoo::data::captioned::{self, CaptionedDataset};
 use ganzoo::train::GanTrainer;
-use ganzoo::train::text2image::{Text2ImageTrainConfig, Trainer, grid_captions};
+use ganzoo::train::text2image::{EvalPoint, Text2ImageTrainConfig, Trainer, best_point, grid_captions};
 
 static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -78,9 +78,27 @@ fn the_cli_trains_exports_evaluates_and_draws_prompts() {
     };
     let (ok, log) = cmd(&[
         "text2image", "--images", "30", "--res", "16", "--width", "8", "--encoder-steps", "2", "--steps", "2", "--batch", "4",
-        "--out", &p("run"),
+        "--eval-every", "1", "--out", &p("run"),
     ]);
     assert!(ok && log.contains("27 for training, 3 held out") && log.contains("text encoder"), "{log}");
+    assert!(log.contains("captions of 3 held-out flowers") && log.contains("step 2: held-out petal colour"), "{log}");
+    // every evaluation is logged; best/ holds the top-scoring one, which `export --best` ships
+    let evals = |run: &str| -> Vec<EvalPoint> {
+        std::fs::read_to_string(tmp.path().join(run).join("eval.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let logged = evals("run");
+    assert_eq!(logged.iter().map(|e| e.step).collect::<Vec<_>>(), [1, 2]);
+    let best = best_point(&tmp.path().join("run")).expect("a best generator is kept");
+    let top = logged.iter().map(|e| e.score).fold(f64::MIN, f64::max);
+    assert_eq!(best.score, top, "best/ holds the highest score");
+    assert_eq!(best, *logged.iter().find(|e| e.score == top).unwrap(), "and the first step that reached it");
+    assert!(best.score >= 0.0 && best.score <= 2.0 && best.colour <= 1.0);
+    let (ok, log) = cmd(&["export", &p("run"), "--best", "--out", &p("models/best")]);
+    assert!(ok, "{log}");
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(p("models/best/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["provenance"]["steps"], best.step);
+    let notes = manifest["provenance"]["notes"].as_str().unwrap();
+    assert!(notes.contains(&format!("best of the run's evaluations (step {}", best.step)) && notes.contains("label smoothing 0.1"), "{notes}");
     let (ok, log) = cmd(&["export", &p("run"), "--out", &p("models/t2i")]);
     assert!(ok && log.contains("text2image-16"), "{log}");
     let (ok, log) = cmd(&["eval", "text2image", &p("models/t2i"), "--images", "20", "--json", &p("eval.json")]);
@@ -95,6 +113,10 @@ fn the_cli_trains_exports_evaluates_and_draws_prompts() {
     // the same steps on the same data: a resumed run's saved config is reused
     let (ok, log) = cmd(&["text2image", "--steps", "3", "--out", &p("run"), "--resume"]);
     assert!(ok && log.contains("resuming"), "{log}");
+    assert_eq!(evals("run").iter().map(|e| e.step).collect::<Vec<_>>(), [1, 2, 3], "a resumed run keeps evaluating");
+    std::fs::remove_dir_all(tmp.path().join("run").join("best")).unwrap();
+    let (ok, log) = cmd(&["export", &p("run"), "--best", "--out", &p("models/none")]);
+    assert!(!ok && log.contains("no best generator"), "{log}");
     // refusals
     let (ok, log) = cmd(&["text2image", "--images", "30", "--res", "16", "--out", &p("run")]);
     assert!(!ok && log.contains("--resume"), "{log}");

@@ -190,6 +190,10 @@ mod cli {
             /// One-sided label smoothing: D's target for (real image, right text) is 1 − this.
             #[arg(long, default_value_t = 0.1)]
             label_smoothing: f32,
+            /// Measure petal colour and count on held-out captions every K steps (flowers only)
+            /// and keep the best generator in RUN/best/ for `export --best` (0: off).
+            #[arg(long, default_value_t = 500)]
+            eval_every: usize,
             /// Total GAN steps (one D and one G update each).
             #[arg(long, default_value_t = 6000)]
             steps: usize,
@@ -247,6 +251,10 @@ mod cli {
             /// Weight precision; f16 halves the download.
             #[arg(long, value_enum, default_value = "f16")]
             dtype: Dtype,
+            /// Export the generator that scored best in the run's evaluations (RUN/best/, kept
+            /// by `train text2image --eval-every`) instead of the latest checkpoint.
+            #[arg(long)]
+            best: bool,
         },
         /// Generate images by seed from a run or a bundle (the same seed gives the same image everywhere).
         Sample {
@@ -467,6 +475,7 @@ mod cli {
                 int_weight,
                 diversity,
                 label_smoothing,
+                eval_every,
                 steps,
                 batch,
                 seed,
@@ -486,7 +495,8 @@ mod cli {
                         (images, encoder_steps, int_weight, diversity, label_smoothing, batch, seed, lr);
                     c
                 };
-                (config.steps, config.sample_every, config.checkpoint_every, config.device) = (steps, sample_every, checkpoint_every, device);
+                (config.steps, config.sample_every, config.checkpoint_every, config.eval_every, config.device) =
+                    (steps, sample_every, checkpoint_every, eval_every, device);
                 let all = data::captioned::open(&config.data, config.model.resolution, config.images)?;
                 report_skipped(&all.images);
                 let train = all.subset(&all.train_indices());
@@ -494,9 +504,18 @@ mod cli {
                     "{} captioned images of {} at {} px: {} for training, {} held out",
                     all.images.len, all.images.source, all.images.resolution, train.images.len, all.images.len - train.images.len
                 );
-                let trainer = text2image_train::Trainer::open(config, &out, resume, &train, text2image_train::grid_captions(&all), |step, loss| {
+                let every = config.eval_every;
+                let mut trainer = text2image_train::Trainer::open(config, &out, resume, &train, text2image_train::grid_captions(&all), |step, loss| {
                     println!("text encoder (joint image–text training) step {step}: loss {loss:.4}");
                 })?;
+                match trainer.set_held_out(&all.subset(&all.test_indices())) {
+                    Ok(n) if every > 0 => println!(
+                        "evaluating every {every} steps on the captions of {n} held-out flowers; the best generator is kept in {0}/best (`train export {0} --best`)",
+                        out.display()
+                    ),
+                    Err(why) if every > 0 => println!("{why}"),
+                    _ => {}
+                }
                 train_loop(trainer, &train.images)
             }
             Command::Eval { what: Eval::Text2image { source, images, json } } => {
@@ -535,8 +554,8 @@ mod cli {
                 println!("wrote {} ({} prompts × {n} flowers)", out.display(), prompts.len());
                 Ok(())
             }
-            Command::Export { run, out, dtype } => {
-                let (config, generator, provenance) = load_run(&run)?;
+            Command::Export { run, out, dtype, best } => {
+                let (config, generator, provenance) = load_run(&run, best)?;
                 let manifest = bundle::export(&generator, &config, provenance, dtype.into(), &out).map_err(|e| e.to_string())?;
                 println!(
                     "exported {} ({} parameters, {} weights, {:.2} MB) to {}",
@@ -656,7 +675,7 @@ mod cli {
             let (m, g) = bundle::load_dir(source, device).map_err(|e| e.to_string())?;
             (g, m.config)
         } else {
-            let (config, g, _) = load_run(source)?;
+            let (config, g, _) = load_run(source, false)?;
             (g, config)
         };
         Ok((g, config.latent()))
@@ -682,14 +701,20 @@ mod cli {
         img.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 
-    /// A run's config, its latest generator (inference mode, CPU; for StyleGAN the weight
-    /// average) and provenance.
-    fn load_run(run: &Path) -> Result<(ModelConfig, AnyGenerator, Provenance), String> {
+    /// A run's config, its latest generator (or with `best` the one its evaluations kept;
+    /// inference mode, CPU; for StyleGAN the weight average) and provenance.
+    fn load_run(run: &Path, best: bool) -> Result<(ModelConfig, AnyGenerator, Provenance), String> {
         let not_run = |e: String| format!("{e}: is {} a run directory written by `train dcgan`, `train stylegan` or `train text2image`?", run.display());
         let json: serde_json::Value = read_json(&run.join("config.json")).map_err(not_run)?;
-        let (state, dir) = CheckpointDir::new(run)
-            .latest()?
-            .ok_or_else(|| format!("{} has no checkpoint yet: train it first", run.display()))?;
+        let (state, dir) = if best {
+            let dir = run.join("best");
+            let state = train::checkpoint::read_state(&dir).map_err(|e| {
+                format!("{e}: {} has no best generator; only `train text2image` runs with --eval-every keep one", run.display())
+            })?;
+            (state, dir)
+        } else {
+            CheckpointDir::new(run).latest()?.ok_or_else(|| format!("{} has no checkpoint yet: train it first", run.display()))?
+        };
         let device = Device::flex();
         let read = |f: &str| train::checkpoint::read_file(&dir, f);
         let parse = |e: serde_json::Error| not_run(format!("config.json does not match its family: {e}"));
@@ -706,8 +731,25 @@ mod cli {
                 loss: serde_json::json!({ "kind": "gan-int-cls", "int_weight": config.int_weight }),
                 tool: format!("ganzoo train {}", train::VERSION),
                 notes: format!(
-                    "GAN-INT-CLS; text encoder: {} joint image–text steps (margin {}); batch {}, lr {}, beta1 {}, {} images, seed {}",
-                    config.encoder_steps, config.margin, config.batch, config.lr, config.beta1, config.images, config.seed
+                    "GAN-INT-CLS; text encoder: {} joint image–text steps (margin {}); batch {}, lr {}, beta1 {}, mode seeking {}, label smoothing {}, {} images, seed {}{}",
+                    config.encoder_steps,
+                    config.margin,
+                    config.batch,
+                    config.lr,
+                    config.beta1,
+                    config.diversity,
+                    config.label_smoothing,
+                    config.images,
+                    config.seed,
+                    match text2image_train::best_point(run).filter(|_| best) {
+                        Some(p) => format!(
+                            "; best of the run's evaluations (step {}: petal colour {:.1}%, count ±1 {:.1}% on held-out captions)",
+                            p.step,
+                            100.0 * p.colour,
+                            100.0 * p.count_within_one
+                        ),
+                        None => String::new(),
+                    }
                 ),
             };
             return Ok((ModelConfig::Text2image(config.model), AnyGenerator::Text2image(model.valid()), provenance));
@@ -745,7 +787,7 @@ mod cli {
             let (m, g) = bundle::load_dir(source, device).map_err(|e| e.to_string())?;
             (g, m.config)
         } else {
-            let (config, g, _) = load_run(source)?;
+            let (config, g, _) = load_run(source, false)?;
             (g, config)
         };
         match (generator, config) {

@@ -42,6 +42,12 @@ pub struct TrainState {
     pub rng_state: u64,
 }
 
+/// The `state.json` of a checkpoint directory.
+pub fn read_state(dir: &Path) -> Result<TrainState, String> {
+    let state = std::fs::read(dir.join("state.json")).map_err(|e| format!("checkpoint {} is incomplete ({e})", dir.display()))?;
+    serde_json::from_slice(&state).map_err(|e| format!("checkpoint state {} is corrupt: {e}", dir.display()))
+}
+
 /// One file of a checkpoint directory, with an error naming it.
 pub fn read_file(dir: &Path, file: &str) -> Result<Vec<u8>, String> {
     std::fs::read(dir.join(file)).map_err(|e| format!("cannot read checkpoint file {file}: {e}"))
@@ -95,9 +101,7 @@ impl CheckpointDir {
         let pointer = self.root.join("latest");
         let Ok(name) = std::fs::read_to_string(&pointer) else { return Ok(None) };
         let dir = self.root.join(name.trim());
-        let state = std::fs::read(dir.join("state.json"))
-            .map_err(|e| format!("checkpoint {} is incomplete ({e}); delete {} to start over", dir.display(), pointer.display()))?;
-        let state: TrainState = serde_json::from_slice(&state).map_err(|e| format!("checkpoint state {} is corrupt: {e}", dir.display()))?;
+        let state = read_state(&dir).map_err(|e| format!("{e}; delete {} to start over", pointer.display()))?;
         Ok(Some((state, dir)))
     }
 }

@@ -27,11 +27,17 @@ pub fn device_from_name(name: &str) -> Result<Device, String> {
         "wgpu" => Ok(Device::wgpu(Default::default())),
         #[cfg(feature = "cuda")]
         "cuda" => Ok(Device::cuda(0)),
-        "wgpu" | "cuda" => Err(format!(
-            "device `{name}` is not built into this binary: rebuild with `cargo build --release --features {name}`"
-        )),
+        #[cfg(not(feature = "wgpu"))]
+        "wgpu" => Err(not_built(name)),
+        #[cfg(not(feature = "cuda"))]
+        "cuda" => Err(not_built(name)),
         other => Err(format!("unknown device `{other}`: choose cpu, wgpu or cuda")),
     }
+}
+
+#[cfg(any(not(feature = "wgpu"), not(feature = "cuda")))]
+fn not_built(name: &str) -> String {
+    format!("device `{name}` is not built into this binary: rebuild with `cargo build --release --features {name}`")
 }
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -88,6 +94,11 @@ pub trait GanTrainer {
     /// The images for `seeds` from the generator that would be exported.
     fn sample(&self, seeds: &[u64]) -> ImageBatch;
     fn save_checkpoint(&self) -> Result<PathBuf, String>;
+    /// A family's own periodic work after each step's grid and checkpoint (text2image:
+    /// evaluation and the best generator). Nothing by default.
+    fn after_step(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 
     /// Writes the 8×8 grid of `GRID_SEEDS` to `samples/step-N.png` and `samples.png`.
     fn save_grid(&self) -> Result<PathBuf, String> {
@@ -125,6 +136,7 @@ pub trait GanTrainer {
             if schedule.checkpoint_every > 0 && s % schedule.checkpoint_every == 0 {
                 self.save_checkpoint()?;
             }
+            self.after_step()?;
         }
         self.save_grid()?;
         self.save_checkpoint()?;
