@@ -3,43 +3,17 @@
 // explained; the noise lock keeps the noise while the words change; the prompt and seed live in
 // the URL; the interpolation plays; PNG and GIF download. NATIVE_T2I holds `train prompt
 // --raw` for the prompt below (seeds 0–3), for parity with the native run.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { BASE, browser, openPage, readF32, serveSite } from "./harness.mjs";
 
 const MODEL = "text2flower64";
 const NATIVE = process.env.NATIVE_T2I ?? "test-results/native-text2image.f32";
 const PROMPT = "this flower has five large pink petals and a yellow center";
-const PORT = 8000 + Math.floor(Math.random() * 900);
-const BASE = `http://127.0.0.1:${PORT}`;
-const COMMON = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"];
-const WEBGPU = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader"];
-mkdirSync("test-results", { recursive: true });
+serveSite("flowers.html");
 
-let server;
-before(async () => {
-  server = spawn("node_modules/.bin/http-server", ["www", "-a", "127.0.0.1", "-p", String(PORT), "-c-1", "--silent"], { stdio: "inherit" });
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${BASE}/flowers.html`)).ok) return; } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("http-server did not start");
-});
-after(() => server?.kill());
-
-async function browser(webgpu) {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: webgpu ? [...COMMON, ...WEBGPU] : [...COMMON, "--disable-gpu"] });
-}
-
-async function openFlowers(page, hash) {
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${BASE}/flowers.html#${hash}`);
-  await page.waitForSelector("#flowers[data-ready='1']", { timeout: 180_000 });
-  return errors;
-}
+const openFlowers = (page, hash) => openPage(page, "flowers.html", hash, "#flowers[data-ready='1']", 180_000);
 
 /** Waits for the next drawing after `action`. */
 async function redraw(page, action) {
@@ -83,8 +57,7 @@ async function prompted(webgpu) {
       const g = await loadGenerator(`models/${model}/manifest.json`, { backend });
       return Array.from(await g.drawText(prompt, [0, 1, 2, 3]));
     }, { model: MODEL, backend, prompt: PROMPT }).then((rgba) => {
-      const raw = readFileSync(NATIVE);
-      const native = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+      const native = readF32(NATIVE);
       const side = Math.sqrt(native.length / 4 / 3);
       let m = 0;
       for (let n = 0; n < 4; n++) for (let c = 0; c < 3; c++) for (let p = 0; p < side * side; p++) {

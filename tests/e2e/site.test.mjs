@@ -3,42 +3,16 @@
 // (NATIVE_DIR holds seed-N.f32 / seed-N.png for the model below, at ψ = 1). The front page's
 // StyleGAN controls (ψ slider, style mixing, interpolation and its GIF) are driven on both
 // backends. Screenshots go to test-results/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { browser, openPage, readF32, serveSite } from "./harness.mjs";
 
 const MODEL = process.env.E2E_MODEL ?? "wildfaces-lsgan32";
 const NATIVE_DIR = process.env.NATIVE_DIR ?? "test-results/native";
-const PORT = 8000 + Math.floor(Math.random() * 900);
-const BASE = `http://127.0.0.1:${PORT}`;
-const COMMON = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"];
-const WEBGPU = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader"];
-mkdirSync("test-results", { recursive: true });
+serveSite("index.html");
 
-let server;
-before(async () => {
-  server = spawn("node_modules/.bin/http-server", ["www", "-a", "127.0.0.1", "-p", String(PORT), "-c-1", "--silent"], { stdio: "inherit" });
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${BASE}/index.html`)).ok) return; } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("http-server did not start");
-});
-after(() => server?.kill());
-
-async function browser(webgpu) {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: webgpu ? [...COMMON, ...WEBGPU] : [...COMMON, "--disable-gpu"] });
-}
-
-async function openFace(page, hash) {
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${BASE}/index.html#${hash}`);
-  await page.waitForSelector("#face[data-ready='1']", { timeout: 120_000 });
-  return errors;
-}
+const openFace = (page, hash) => openPage(page, "index.html", hash, "#face[data-ready='1']", 120_000);
 
 /** Pixels of the canvas' source image (what the model made), via the page's own state. */
 async function facePixels(page) {
@@ -62,8 +36,7 @@ async function rawOutputs(page, backend, seeds) {
 }
 
 function nativeRaw(seed, dir = NATIVE_DIR) {
-  const b = readFileSync(`${dir}/seed-${seed}.f32`);
-  return new Float32Array(b.buffer, b.byteOffset, b.length / 4);
+  return readF32(`${dir}/seed-${seed}.f32`);
 }
 
 function assertParity(values, seeds, label, dir = NATIVE_DIR) {
