@@ -287,9 +287,9 @@ fn an_image_folder_loads_with_caption_files_or_a_captions_list() {
     assert_eq!(ds.captions[3], vec!["flower number 3"]);
     assert_eq!(ds.test_indices(), vec![9]);
 
-    std::fs::write(root.join("captions.txt"), "f01.jpg has no tab\n").unwrap();
+    std::fs::write(root.join("captions.txt"), "f01.jpg\ta red flower\n\nf02.jpg has no tab\n").unwrap();
     let err = captioned::open(root.to_str().unwrap(), 8, 0).err().unwrap();
-    assert!(err.contains("line 1") && err.contains("<TAB>"), "{err}");
+    assert!(err.contains("line 3") && err.contains("<TAB>"), "blank lines count: {err}");
     let empty = tempfile::tempdir().unwrap();
     write_jpg(&empty.path().join("x.jpg"), 1);
     let err = captioned::open(empty.path().to_str().unwrap(), 8, 0).err().unwrap();

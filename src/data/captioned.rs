@@ -82,9 +82,20 @@ pub fn downsample(chw: &[f32], from: usize, to: usize) -> Vec<f32> {
     out
 }
 
-fn read_lines(path: &Path) -> Result<Vec<String>, String> {
+/// The non-blank lines of a text file, trimmed, with their line numbers (from 1).
+fn numbered_lines(path: &Path) -> Result<Vec<(usize, String)>, String> {
     let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(String::from_utf8_lossy(&text).lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
+    Ok(String::from_utf8_lossy(&text)
+        .lines()
+        .enumerate()
+        .map(|(n, l)| (n + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(n, l)| (n, l.to_string()))
+        .collect())
+}
+
+fn read_lines(path: &Path) -> Result<Vec<String>, String> {
+    Ok(numbered_lines(path)?.into_iter().map(|(_, l)| l).collect())
 }
 
 fn stem(path: &Path) -> String {
@@ -144,10 +155,10 @@ pub fn folder(dir: &Path, resolution: usize) -> Result<CaptionedDataset, String>
     let mut listed: HashMap<String, Vec<String>> = HashMap::new();
     let list = dir.join("captions.txt");
     if list.exists() {
-        for (n, line) in read_lines(&list)?.into_iter().enumerate() {
-            let (file, caption) = line.split_once('\t').ok_or_else(|| {
-                format!("{} line {}: expected `NAME.jpg<TAB>caption`, got `{line}`", list.display(), n + 1)
-            })?;
+        for (n, line) in numbered_lines(&list)? {
+            let (file, caption) = line
+                .split_once('\t')
+                .ok_or_else(|| format!("{} line {n}: expected `NAME.jpg<TAB>caption`, got `{line}`", list.display()))?;
             listed.entry(stem(Path::new(file.trim()))).or_default().push(caption.trim().to_string());
         }
     }
