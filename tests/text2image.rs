@@ -297,30 +297,45 @@ fn an_image_folder_loads_with_caption_files_or_a_captions_list() {
     assert!(captioned::open("no/such/dir", 8, 0).err().unwrap().contains("flowers"));
 }
 
-/// With the shipped bundle: changing only the colour word changes the measured colour. The two
-/// colours are those the shipped model paints best (README: petal colour by name); the rest of
-/// the palette is the gap the README states.
+/// With the shipped bundle, over the whole palette: the prompt "this flower has five COLOUR
+/// petals and a yellow center" for each of the 11 colours, with the same 8 noises. The measured
+/// petal colour must be the word's in at least `PAINTED` of the 88 flowers (chance: 8), the
+/// colours the model paints best must come out in most of their flowers, and changing only the
+/// colour word must change the measured colour. The bars sit a little under what the shipped
+/// model does (README: petal colour by name), so a worse model fails them.
 #[test]
 fn the_shipped_bundle_paints_the_colour_it_is_told() {
+    const PAINTED: usize = 48;
+    const BEST: [&str; 6] = ["pink", "orange", "purple", "lavender", "blue", "peach"];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models/text2flower64");
     let device = Device::flex();
     let (manifest, model) = bundle::load_dir(&dir, &device).unwrap();
     let (AnyGenerator::Text2image(model), ModelConfig::Text2image(config)) = (model, manifest.config) else { panic!("kind") };
     let v = config.vocabulary();
     let seeds: Vec<u64> = (0..8).collect();
-    let measured = |colour: &str| -> Vec<Option<usize>> {
-        let prompt = format!("this flower has five {colour} petals and a yellow center");
-        let prompts = vec![prompt.as_str(); seeds.len()];
-        let (_, images) = model.draw(&v, &prompts, &seeds, config.noise, &device);
-        let images = ganzoo::image::ImageBatch::from_data(images.into_data()).unwrap();
-        let size = 3 * images.h * images.w;
-        (0..images.n).map(|i| flowers::measure(&images.data[i * size..(i + 1) * size], images.h).colour).collect()
-    };
-    let index = |name: &str| PETAL_COLOURS.iter().position(|c| c.name() == name);
-    let (peach, purple) = (measured("peach"), measured("purple"));
-    let hits = |m: &[Option<usize>], name: &str| m.iter().filter(|c| **c == index(name)).count();
-    assert!(hits(&peach, "peach") >= 6, "“peach” petals measure peach in {}/8 flowers: {peach:?}", hits(&peach, "peach"));
-    assert!(hits(&purple, "purple") >= 6, "“purple” petals measure purple in {}/8 flowers: {purple:?}", hits(&purple, "purple"));
-    let changed = peach.iter().zip(&purple).filter(|(a, b)| a != b).count();
-    assert!(changed >= 6, "with the same noise, the colour word changed the measured colour in {changed}/8 flowers");
+    let measured: Vec<Vec<Option<usize>>> = PETAL_COLOURS
+        .iter()
+        .map(|colour| {
+            let prompt = format!("this flower has five {} petals and a yellow center", colour.name());
+            let prompts = vec![prompt.as_str(); seeds.len()];
+            let (_, images) = model.draw(&v, &prompts, &seeds, config.noise, &device);
+            let images = ganzoo::image::ImageBatch::from_data(images.into_data()).unwrap();
+            let size = 3 * images.h * images.w;
+            (0..images.n).map(|i| flowers::measure(&images.data[i * size..(i + 1) * size], images.h).colour).collect()
+        })
+        .collect();
+    let hits: Vec<usize> = measured.iter().enumerate().map(|(k, m)| m.iter().filter(|c| **c == Some(k)).count()).collect();
+    let report: Vec<String> = PETAL_COLOURS.iter().zip(&hits).map(|(c, h)| format!("{} {h}/8", c.name())).collect();
+    eprintln!("measured as told: {}", report.join(", "));
+    let total: usize = hits.iter().sum();
+    assert!(total >= PAINTED, "the colour word is painted in {total}/88 flowers, under {PAINTED}: {report:?}");
+    for name in BEST {
+        let k = PETAL_COLOURS.iter().position(|c| c.name() == name).unwrap();
+        assert!(hits[k] >= 6, "“{name}” petals measure {name} in {}/8 flowers: {:?}", hits[k], measured[k]);
+    }
+    // the same noise, only the colour word changed: how many different colours each noise gives
+    let distinct: Vec<usize> = (0..seeds.len())
+        .map(|s| measured.iter().map(|m| m[s]).collect::<std::collections::HashSet<_>>().len())
+        .collect();
+    assert!(distinct.iter().all(|&d| d >= 5), "measured colours per noise over the 11 words: {distinct:?}");
 }
