@@ -508,7 +508,7 @@ mod cli {
                 let mut trainer = text2image_train::Trainer::open(config, &out, resume, &train, text2image_train::grid_captions(&all), |step, loss| {
                     println!("text encoder (joint image–text training) step {step}: loss {loss:.4}");
                 })?;
-                match trainer.set_held_out(&all.subset(&all.test_indices())) {
+                match trainer.set_held_out(&all) {
                     Ok(n) if every > 0 => println!(
                         "evaluating every {every} steps on the captions of {n} held-out flowers; the best generator is kept in {0}/best (`train export {0} --best`)",
                         out.display()

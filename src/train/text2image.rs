@@ -227,30 +227,31 @@ impl Trainer {
         Ok(trainer)
     }
 
-    /// Evaluates on (the first `EVAL_FLOWERS` of) `test` every `eval_every` steps; returns how
-    /// many flowers. Data without attribute labels (a captioned folder) cannot be measured: the
-    /// error says so and training goes on without evaluation.
-    pub fn set_held_out(&mut self, test: &CaptionedDataset) -> Result<usize, String> {
-        if test.attributes.is_none() || test.images.len == 0 {
+    /// Evaluates on the first `EVAL_FLOWERS` held-out images of `all` every `eval_every` steps;
+    /// returns how many. Data without attribute labels (a captioned folder) cannot be measured:
+    /// the error says so and training goes on without evaluation.
+    pub fn set_held_out(&mut self, all: &CaptionedDataset) -> Result<usize, String> {
+        let test: Vec<usize> = all.test_indices().into_iter().take(EVAL_FLOWERS).collect();
+        if all.attributes.is_none() || test.is_empty() {
             return Err("no evaluation during training: only the procedural flowers have attribute labels".into());
         }
-        let n = test.images.len.min(EVAL_FLOWERS);
-        self.held_out = Some(test.subset(&(0..n).collect::<Vec<_>>()));
-        Ok(n)
+        self.held_out = Some(all.subset(&test));
+        Ok(test.len())
     }
 
     /// Measures the generator on the held-out captions, appends the result to `eval.jsonl`
     /// and, when it beats `best/eval.json`, writes the encoder and generator to `best/`
-    /// (through `best.new/`, so a kill leaves the previous best whole).
-    fn evaluate_and_keep_best(&self, held_out: &CaptionedDataset) -> Result<EvalPoint, String> {
+    /// (through `best.new/`, so a kill leaves the previous best whole). Returns the point and the
+    /// step of the best so far.
+    fn evaluate_and_keep_best(&self, held_out: &CaptionedDataset) -> Result<(EvalPoint, usize), String> {
         let device = self.device.clone().inner();
         let report = evaluate(&self.model(), &self.config.model.vocabulary(), self.config.model.noise, held_out, &device)?;
         let point = EvalPoint::new(self.state.step, &report);
         let io = |e: std::io::Error| format!("cannot write the evaluation to {}: {e}", self.run.display());
         let mut log = std::fs::OpenOptions::new().create(true).append(true).open(self.run.join("eval.jsonl")).map_err(io)?;
         std::io::Write::write_all(&mut log, format!("{}\n", serde_json::to_string(&point).expect("point serialises")).as_bytes()).map_err(io)?;
-        if best_point(&self.run).is_some_and(|best| best.score >= point.score) {
-            return Ok(point);
+        if let Some(best) = best_point(&self.run).filter(|best| best.score >= point.score) {
+            return Ok((point, best.step));
         }
         let (best, fresh) = (self.run.join("best"), self.run.join("best.new"));
         let _ = std::fs::remove_dir_all(&fresh);
@@ -266,7 +267,7 @@ impl Trainer {
         }
         let _ = std::fs::remove_dir_all(&best);
         std::fs::rename(&fresh, &best).map_err(io)?;
-        Ok(point)
+        Ok((point, self.state.step))
     }
 
     /// Computes the frozen features of every caption of `data`.
@@ -430,10 +431,9 @@ impl GanTrainer for Trainer {
         if every == 0 || (step % every != 0 && step != self.config.steps) {
             return Ok(());
         }
-        let p = self.evaluate_and_keep_best(held_out)?;
-        let best = best_point(&self.run).map_or(String::new(), |b| format!(" (best: step {})", b.step));
+        let (p, best) = self.evaluate_and_keep_best(held_out)?;
         println!(
-            "step {step}: held-out petal colour {:.1}%, count ±1 {:.1}%, centre {:.1}%{best}",
+            "step {step}: held-out petal colour {:.1}%, count ±1 {:.1}%, centre {:.1}% (best: step {best})",
             100.0 * p.colour,
             100.0 * p.count_within_one,
             100.0 * p.centre
