@@ -1,6 +1,6 @@
 // The face page: UI only. The model runs in worker.js; this thread draws what it posts.
 // URL: #seed=…&model=…&psi=… (bad values give a notice and a default); ?backend=auto|webgpu|cpu.
-import { blit, bounce, progress, randomSeed, show } from "./ui.js";
+import { Loop, blit, progress, randomSeed, show } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const canvas = $("face");
@@ -15,7 +15,7 @@ let models = [];
 let numStyles = null; // StyleGAN: style inputs; other families: null (no mixing)
 let busy = false; // a face is being generated; slider moves meanwhile wait for it
 let again = false;
-let animation = { frames: null, timer: null };
+const animation = new Loop();
 // a link with #seed= opens that face; reloading the page asks for a new one
 const reloaded = performance.getEntriesByType?.("navigation")?.[0]?.type === "reload";
 
@@ -80,25 +80,8 @@ function drawMix({ rgba, width, height, crossover }) {
   grid.dataset.ready = "1";
 }
 
-function stopAnimation() {
-  clearInterval(animation.timer);
-  animation = { frames: null, timer: null };
-}
-
-function animate({ rgba, width, height, count }) {
-  stopAnimation();
-  const size = width * height * 4;
-  const order = bounce(count);
-  let k = 0;
-  animation.frames = { rgba, width, height, count };
-  const view = $("interp");
-  const step = () => {
-    const i = order[k++ % order.length];
-    blit(view, rgba.subarray(i * size, (i + 1) * size), width, height);
-  };
-  step();
-  animation.timer = setInterval(step, 80);
-  view.dataset.frames = String(count);
+function animate(frames) {
+  animation.play($("interp"), frames, 80);
   $("save-gif").disabled = false;
   $("play").disabled = false;
 }
@@ -177,7 +160,7 @@ function load(name) {
   const model = models.find((m) => m.name === name) ?? smallest(stylegans.length ? stylegans : models);
   $("model").value = model.name;
   canvas.dataset.ready = "";
-  stopAnimation();
+  animation.stop();
   show("error", null);
   worker.postMessage({ load: { manifestUrl: new URL(`models/${model.manifest}`, location.href).href, backend } });
 }
@@ -215,14 +198,10 @@ $("play").onclick = () => {
   worker.postMessage({ interpolate: { id: nextId++, a: current.seed, b: to, frames, psi: psi() } });
 };
 $("save-gif").onclick = () => {
-  const f = animation.frames;
-  if (!f) return;
-  const size = f.width * f.height * 4;
-  const order = bounce(f.count);
-  const rgba = new Uint8Array(order.length * size);
-  order.forEach((i, k) => rgba.set(f.rgba.subarray(i * size, (i + 1) * size), k * size));
+  const gif = animation.gif(nextId++);
+  if (!gif) return;
   $("save-gif").disabled = true;
-  worker.postMessage({ gif: { id: nextId++, rgba, width: f.width, height: f.height, count: order.length, delay: 80, scale: Math.max(1, Math.round(192 / f.width)) } }, [rgba.buffer]);
+  worker.postMessage({ gif }, [gif.rgba.buffer]);
 };
 $("download").onclick = async () => {
   if (!current.image) return;

@@ -1,6 +1,6 @@
 // The text-to-flower page: UI only. The model runs in worker.js; this thread draws what it posts.
 // URL: #prompt=…&seed=…&lock=1 (bad values give a notice and a default); ?backend=auto|webgpu|cpu.
-import { blit, bounce, progress, randomSeed, show } from "./ui.js";
+import { Loop, blit, progress, randomSeed, show } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
@@ -14,7 +14,7 @@ let current = { prompt: null, seed: null, images: null };
 let nextId = 1;
 let busy = false; // a drawing is under way; newer requests wait for it, and the newest wins
 let pending = null;
-let animation = { frames: null, timer: null };
+const animation = new Loop();
 const urlNotices = [];
 
 /** A seed from text: a whole number 0 ≤ n ≤ 2^53 − 5 (the four flowers use n … n + 3), else null. */
@@ -81,25 +81,8 @@ function drawn({ prompt, seeds, read, rgba, count, width, height, ms }) {
   $("play").disabled = false;
 }
 
-function stopAnimation() {
-  clearInterval(animation.timer);
-  animation = { frames: null, timer: null };
-}
-
-function walked({ rgba, width, height, count, notices }) {
-  stopAnimation();
-  const size = width * height * 4;
-  const order = bounce(count);
-  let k = 0;
-  animation.frames = { rgba, width, height, count };
-  const view = $("walk");
-  const step = () => {
-    const i = order[k++ % order.length];
-    blit(view, rgba.subarray(i * size, (i + 1) * size), width, height);
-  };
-  step();
-  animation.timer = setInterval(step, 120);
-  view.dataset.frames = String(count);
+function walked({ notices, ...frames }) {
+  animation.play($("walk"), frames, 120);
   if (notices.length) show("notice", notices.join(" · "));
   $("save-gif").disabled = false;
   $("play").disabled = false;
@@ -172,14 +155,10 @@ $("play").onclick = () => {
   worker.postMessage({ walk: { id: nextId++, a: $("prompt").value, b: $("prompt-b").value, frames, seed: current.seed } });
 };
 $("save-gif").onclick = () => {
-  const f = animation.frames;
-  if (!f) return;
-  const size = f.width * f.height * 4;
-  const order = bounce(f.count);
-  const rgba = new Uint8Array(order.length * size);
-  order.forEach((i, k) => rgba.set(f.rgba.subarray(i * size, (i + 1) * size), k * size));
+  const gif = animation.gif(nextId++);
+  if (!gif) return;
   $("save-gif").disabled = true;
-  worker.postMessage({ gif: { id: nextId++, rgba, width: f.width, height: f.height, count: order.length, delay: 120, scale: Math.max(1, Math.round(192 / f.width)) } }, [rgba.buffer]);
+  worker.postMessage({ gif }, [gif.rgba.buffer]);
 };
 $("download").onclick = async () => {
   // the four flowers side by side at their own resolution, 2 px apart

@@ -1,5 +1,5 @@
 // What the face page and the flower page share: seeds, notices, drawing RGBA into canvases,
-// back-and-forth playback order, the download progress bar.
+// looping a walk's frames back and forth (and as a GIF), the download progress bar.
 
 export function randomSeed() {
   return Math.floor(Math.random() * 2 ** 31);
@@ -25,10 +25,49 @@ export function blit(target, rgba, width, height, x = 0, y = 0, w = target.width
   return image;
 }
 
-/** Plays frames forwards then backwards, so the loop has no jump. */
-export function bounce(count) {
+/** Frame order forwards then backwards, so the loop has no jump. */
+function bounce(count) {
   const order = [...Array(count).keys()];
   return [...order, ...order.slice(1, -1).reverse()];
+}
+
+/** A walk's frames (`count` RGBA images of width × height, one after another) looping on a canvas. */
+export class Loop {
+  frames = null;
+  timer = null;
+
+  stop() {
+    clearInterval(this.timer);
+    this.frames = null;
+    this.timer = null;
+  }
+
+  /** Plays the frames in `view` every `delay` ms and sets `view.dataset.frames`. */
+  play(view, { rgba, width, height, count }, delay) {
+    this.stop();
+    const size = width * height * 4;
+    const order = bounce(count);
+    let k = 0;
+    this.frames = { rgba, width, height, count, delay };
+    const step = () => {
+      const i = order[k++ % order.length];
+      blit(view, rgba.subarray(i * size, (i + 1) * size), width, height);
+    };
+    step();
+    this.timer = setInterval(step, delay);
+    view.dataset.frames = String(count);
+  }
+
+  /** The worker's `gif` request for the playing loop (frames in played order, ~192 px), or null. */
+  gif(id) {
+    const f = this.frames;
+    if (!f) return null;
+    const size = f.width * f.height * 4;
+    const order = bounce(f.count);
+    const rgba = new Uint8Array(order.length * size);
+    order.forEach((i, k) => rgba.set(f.rgba.subarray(i * size, (i + 1) * size), k * size));
+    return { id, rgba, width: f.width, height: f.height, count: order.length, delay: f.delay, scale: Math.max(1, Math.round(192 / f.width)) };
+  }
 }
 
 /** The download progress bar (`#progress`) for a worker's `{status}`. */
