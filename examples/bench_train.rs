@@ -2,7 +2,6 @@
 //! Prints seconds per step and images per second at 32 px / width 32 and 64 px / width 64.
 //! Run through scripts/bench-train.sh, which can also run the same step in PyTorch.
 
-
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
@@ -14,7 +13,6 @@ fn main() {
     use ganzoo::latent::Rng;
     use ganzoo::losses::GanLoss;
     use ganzoo::models::dcgan::DcganConfig;
-    use ganzoo::train::GanTrainer;
     use ganzoo::train::dcgan::{DcganTrainConfig, Trainer};
 
     let steps: usize = std::env::var("BENCH_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
@@ -25,9 +23,9 @@ fn main() {
         let data = ImageDataset::from_images(images, res, "synthetic".into());
         let model = DcganConfig::new().with_resolution(res).with_width(width);
         let mut config = DcganTrainConfig::new(model, GanLoss::default(), "synthetic".into());
-        config.batch = 64;
+        config.run.batch = 64;
         let tmp = tempfile::tempdir().unwrap();
-        let mut trainer = Trainer::open(config, tmp.path(), false).unwrap();
+        let mut trainer = Trainer::open(config, tmp.path(), false, &data).unwrap();
         for _ in 0..2 {
             trainer.step(&data); // warm-up: allocations, thread pool
         }

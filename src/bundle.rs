@@ -13,11 +13,13 @@ use safetensors::{Dtype as StDtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::models::{AnyGenerator, ModelConfig};
+use crate::models::{Ability, AnyGenerator, Input, ModelConfig};
 
 pub const FORMAT: &str = "ganzoo-bundle/1";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const WEIGHTS_FILE: &str = "generator.safetensors";
+/// The list of bundles a site's model picker reads, beside the bundles.
+pub const INDEX_FILE: &str = "index.json";
 
 /// Storage precision of the exported weights. f16 halves the download; compute stays f32.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,8 +58,17 @@ pub struct Manifest {
     pub name: String,
     pub kind: String,
     pub config: ModelConfig,
+    /// What the model takes (`["seed"]`, `["text", "seed"]`, …) and what else it can do
+    /// (`["truncation", "mixing", …]`): what a page reads to know whether it can drive it.
+    /// Filled in from `config` when a bundle of an earlier export lacks them.
+    #[serde(default)]
+    pub inputs: Vec<Input>,
+    #[serde(default)]
+    pub abilities: Vec<Ability>,
     pub resolution: usize,
-    pub latent: usize,
+    /// The size of the latent a seed names (families that take a seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latent: Option<usize>,
     pub parameters: usize,
     pub weights: WeightsInfo,
     pub provenance: Provenance,
@@ -129,7 +140,7 @@ fn convert_floats(bytes: &[u8], to: StDtype) -> Result<Vec<u8>, String> {
 
 impl Manifest {
     pub fn parse(bytes: &[u8]) -> Result<Self, BundleError> {
-        let manifest: Manifest = serde_json::from_slice(bytes)
+        let mut manifest: Manifest = serde_json::from_slice(bytes)
             .map_err(|e| BundleError::Manifest(format!("manifest.json does not parse ({e}); re-export the bundle with `train export`")))?;
         if manifest.format != FORMAT {
             return Err(BundleError::Manifest(format!(
@@ -138,12 +149,22 @@ impl Manifest {
             )));
         }
         manifest.config.check().map_err(BundleError::Manifest)?;
+        let kind = manifest.config.kind();
+        if manifest.inputs.is_empty() && manifest.abilities.is_empty() {
+            (manifest.inputs, manifest.abilities) = (kind.inputs().to_vec(), kind.abilities().to_vec());
+        }
+        if manifest.inputs != kind.inputs() || manifest.abilities != kind.abilities() {
+            return Err(BundleError::Manifest(format!(
+                "manifest says the model takes {:?} and can do {:?}, but a {} model takes {:?} and can do {:?}; the manifest was edited by hand: re-export it with `train export`",
+                manifest.inputs, manifest.abilities, kind.name(), kind.inputs(), kind.abilities()
+            )));
+        }
         if manifest.kind != manifest.config.kind().name()
             || manifest.resolution != manifest.config.resolution()
             || manifest.latent != manifest.config.latent()
         {
             return Err(BundleError::Manifest(format!(
-                "manifest says kind {} at {} px with z={}, but its config is {} with z={}; the manifest was edited by hand: re-export it with `train export`",
+                "manifest says kind {} at {} px with z={:?}, but its config is {} with z={:?}; the manifest was edited by hand: re-export it with `train export`",
                 manifest.kind, manifest.resolution, manifest.latent, manifest.config.arch_name(), manifest.config.latent()
             )));
         }
@@ -200,8 +221,8 @@ mod files {
     use super::*;
     use std::path::Path;
 
-    /// Writes `manifest.json` + weights into `dir` (created if needed) and registers the bundle
-    /// in `dir/../index.json`.
+    /// Writes `manifest.json` + weights into `dir` (created if needed) and, where the folder
+    /// holding `dir` has an `index.json` (as `www/models/` does), registers the bundle in it.
     pub fn export(
         generator: &AnyGenerator,
         config: &ModelConfig,
@@ -218,17 +239,20 @@ mod files {
             name,
             kind: config.kind().name().into(),
             config: config.clone(),
+            inputs: config.kind().inputs().to_vec(),
+            abilities: config.kind().abilities().to_vec(),
             resolution: config.resolution(),
             latent: config.latent(),
             parameters: generator.num_params(),
             weights: WeightsInfo { file: WEIGHTS_FILE.into(), dtype, sha256: sha256_hex(&weights), bytes: weights.len() },
             provenance,
         };
-        crate::train::checkpoint::write_atomic(&dir.join(WEIGHTS_FILE), &weights).map_err(io)?;
+        crate::files::write_atomic(&dir.join(WEIGHTS_FILE), &weights).map_err(io)?;
         let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
-        crate::train::checkpoint::write_atomic(&dir.join(MANIFEST_FILE), &json).map_err(io)?;
-        if let Some(parent) = dir.parent() {
-            update_index(parent).map_err(io)?;
+        crate::files::write_atomic(&dir.join(MANIFEST_FILE), &json).map_err(io)?;
+        let models_dir = crate::files::parent_dir(dir);
+        if models_dir.join(INDEX_FILE).exists() {
+            update_index(models_dir).map_err(io)?;
         }
         Ok(manifest)
     }
@@ -246,6 +270,8 @@ mod files {
                 "name": name,
                 "manifest": format!("{name}/{MANIFEST_FILE}"),
                 "kind": m.kind,
+                "inputs": m.inputs,
+                "abilities": m.abilities,
                 "resolution": m.resolution,
                 "parameters": m.parameters,
                 "bytes": m.weights.bytes,
@@ -253,7 +279,7 @@ mod files {
             }));
         }
         let json = serde_json::to_vec_pretty(&serde_json::json!({ "models": entries })).expect("index serialises");
-        crate::train::checkpoint::write_atomic(&models_dir.join("index.json"), &json)
+        crate::files::write_atomic(&models_dir.join(INDEX_FILE), &json)
     }
 
     /// Loads a bundle directory.

@@ -3,6 +3,8 @@
 pub use burn;
 
 pub mod bundle;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod files;
 pub mod image;
 pub mod latent;
 pub mod losses;
@@ -15,5 +17,7 @@ pub mod data;
 pub mod train;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod import;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sample;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -74,3 +74,49 @@ pub fn bce_with_logits(logits: Tensor<2>, y: f32) -> Tensor<1> {
 pub fn least_squares(x: Tensor<2>, target: f32) -> Tensor<1> {
     x.sub_scalar(target).powi_scalar(2).mean()
 }
+
+/// R1 (Mescheder et al. 2018) as StyleGAN trains it, γ/2 · E‖∇ₓD(x)‖² on real images, without
+/// double backprop (burn's autodiff has no gradient of a gradient): for ε ~ N(0, I),
+/// E[(D(x + σε) − D(x))²] / σ² = ‖∇ₓD(x)‖² + O(σ²), which plain backprop differentiates with
+/// respect to D's weights. `real` and `nudged` are D's logits `[B, 1]` on x and on x + σε;
+/// returns the estimate of E‖∇ₓD(x)‖² (multiply by γ/2 yourself).
+pub fn r1_estimate(real: Tensor<2>, nudged: Tensor<2>, sigma: f32) -> Tensor<1> {
+    (nudged - real).powi_scalar(2).mean() / (sigma * sigma)
+}
+
+/// Mode seeking (Mao et al. 2019, MSGAN): G is rewarded for turning two noises `z_a`, `z_b` of
+/// one condition into different images `a`, `b`. Minimising this — the inverse of
+/// mean|a − b| / mean|z_a − z_b| — maximises that ratio (ε keeps it finite when they coincide).
+pub fn mode_seeking(a: Tensor<4>, b: Tensor<4>, z_a: Tensor<2>, z_b: Tensor<2>) -> Tensor<1> {
+    let ratio = (a - b).abs().mean() / (z_a - z_b).abs().mean();
+    ratio.add_scalar(1e-5).recip()
+}
+
+/// GAN-INT-CLS's matching-aware discriminator loss (Reed et al. 2016, Algorithm 1) on D's
+/// logits `[B, 1]` for (real image, right text), (real image, wrong text) and (generated image,
+/// right text): log D(real, right) + ½ [log(1 − D(real, wrong)) + log(1 − D(fake, right))], as
+/// binary cross-entropy. `smoothing` > 0 lowers the real/right target to 1 − smoothing
+/// (one-sided label smoothing, Salimans et al. 2016), which keeps D from becoming so sure that
+/// G's gradients vanish.
+pub fn matching_aware(real_right: Tensor<2>, real_wrong: Tensor<2>, fake_right: Tensor<2>, smoothing: f32) -> Tensor<1> {
+    bce_with_logits(real_right, 1.0 - smoothing) + (bce_with_logits(real_wrong, 0.0) + bce_with_logits(fake_right, 0.0)) * 0.5
+}
+
+/// The joint image–text loss the text encoder is trained with (DS-SJE style, Reed et al. 2016a):
+/// a symmetric structured hinge on the compatibility F(v, t) = ⟨v, t⟩ of the batch's image
+/// features `images` `[B, E]` and caption features `texts` `[B, E]` (row i of each belongs
+/// together). Each image must score its own caption at least `margin` above every other
+/// caption of the batch, and each caption its own image above every other image; the mean of
+/// the violations over the B·(B − 1) wrong pairings of each kind, summed.
+pub fn joint_embedding(images: Tensor<2>, texts: Tensor<2>, margin: f32) -> Tensor<1> {
+    let [b, _] = images.dims();
+    let device = images.device();
+    let scores = images.matmul(texts.transpose()); // [B, B]: image i × text j
+    let eye = Tensor::<2>::eye(b, &device);
+    let right = (scores.clone() * eye.clone()).sum_dim(1); // [B, 1]: F(vᵢ, tᵢ)
+    let off = eye.neg().add_scalar(1.0); // [B, B], zero on the diagonal
+    let relu = |x: Tensor<2>| x.clamp_min(0.0);
+    let wrong_text = relu(scores.clone().sub(right.clone()).add_scalar(margin)) * off.clone(); // image i, text j
+    let wrong_image = relu(scores.sub(right.transpose()).add_scalar(margin)) * off; // text j's image vs image i
+    (wrong_text.sum() + wrong_image.sum()) / (b * b.saturating_sub(1).max(1)) as f32
+}

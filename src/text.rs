@@ -12,7 +12,7 @@
 //! **Trained before the GAN** with a joint image–text objective in the style of DS-SJE (Reed et
 //! al. 2016a): an image encoder and the text encoder map a picture and its caption to nearby
 //! unit vectors, scored by their inner product, with a symmetric structured hinge loss against
-//! the other captions and images of the batch ([`joint_embedding_loss`]). Then it is frozen, as
+//! the other captions and images of the batch ([`crate::losses::joint_embedding`]). Then it is frozen, as
 //! in GAN-INT-CLS: the GAN's conditioning stays still while G and D learn, and every caption's
 //! embedding is computed once.
 
@@ -293,19 +293,4 @@ impl ImageEncoder {
         let pooled = x.mean_dims(&[2, 3]).reshape([b, c]); // [B, C]
         l2_normalize(self.project.forward(pooled)) // [B, D]
     }
-}
-
-/// DS-SJE's symmetric structured hinge on compatibility F(v, t) = ⟨φ(v), ψ(t)⟩: each image must
-/// score its own caption above every other caption of the batch by `margin`, and each caption
-/// its own image above every other image. images, texts `[B, D]` (row i belongs together).
-pub fn joint_embedding_loss(images: Tensor<2>, texts: Tensor<2>, margin: f32) -> Tensor<1> {
-    let [b, _] = images.dims();
-    let device = images.device();
-    let scores = images.matmul(texts.transpose()); // [B, B]: image i × text j
-    let eye = Tensor::<2>::eye(b, &device);
-    let right = (scores.clone() * eye.clone()).sum_dim(1); // [B, 1]: F(vᵢ, tᵢ)
-    let off = eye.neg().add_scalar(1.0); // [B, B], zero on the diagonal
-    let wrong_text = relu(scores.clone().sub(right.clone()).add_scalar(margin)) * off.clone(); // image i, text j
-    let wrong_image = relu(scores.sub(right.transpose()).add_scalar(margin)) * off; // text j's image vs image i
-    (wrong_text.sum() + wrong_image.sum()) / (b * b.saturating_sub(1).max(1)) as f32
 }

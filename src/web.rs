@@ -29,7 +29,7 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::bundle::{self, Manifest};
 use crate::image::ImageBatch;
 use crate::latent::latents_tensor;
-use crate::models::AnyGenerator;
+use crate::models::{Ability, AnyGenerator, Input, ModelConfig};
 
 thread_local! {
     /// The WebGPU device, initialised once per page (or the reason it could not be).
@@ -130,10 +130,30 @@ impl Inner {
         ImageBatch::from_data(data)
     }
 
+    /// `Ok` when the model declares `ability`; else a message naming the bundle, the ability
+    /// and the families that have it.
+    fn require(&self, ability: Ability) -> Result<(), String> {
+        self.manifest.config.require(ability).map_err(|e| format!("{}: {e}", self.manifest.name))
+    }
+
+    /// `Ok` when the caller's `given` inputs are all the model takes.
+    fn require_inputs(&self, given: &[Input]) -> Result<(), String> {
+        self.manifest.config.require_inputs(given).map_err(|e| format!("{}: {e}", self.manifest.name))
+    }
+
+    /// The latent size of a model that takes a seed.
+    fn latent(&self) -> usize {
+        self.manifest.latent.expect("a model that takes a seed has a latent")
+    }
+
     /// Images `[N, 3, R, R]` for the seeds, read back asynchronously.
     async fn images(&self, seeds: &[u64], psi: f32) -> Result<ImageBatch, String> {
-        let latents = latents_tensor(seeds, self.manifest.latent, &self.device);
-        self.read(self.model.generate_truncated(latents, psi)).await
+        self.require_inputs(&[Input::Seed])?;
+        if psi != 1.0 {
+            self.require(Ability::Truncation)?;
+        }
+        let latents = latents_tensor(seeds, self.latent(), &self.device);
+        self.read(self.model.generate(latents, psi)?).await
     }
 }
 
@@ -159,7 +179,8 @@ impl Generator {
         if coarse.len() != fine.len() {
             return Err(format!("give as many coarse seeds as fine ones ({} vs {})", coarse.len(), fine.len()));
         }
-        let z = self.inner.manifest.latent;
+        self.inner.require(Ability::Mixing)?;
+        let z = self.inner.latent();
         let device = &self.inner.device;
         let images = self.inner.model.mix(latents_tensor(&coarse, z, device), latents_tensor(&fine, z, device), crossover, psi_from_js(psi)?)?;
         self.inner.read(images).await
@@ -167,10 +188,9 @@ impl Generator {
 
     /// The text-to-image model and its vocabulary, or why this bundle has none.
     fn text_model(&self) -> Result<(&crate::models::text2image::TextToImage, crate::text::Vocabulary), String> {
-        match (&self.inner.model, &self.inner.manifest.config) {
-            (AnyGenerator::Text2image(m), crate::models::ModelConfig::Text2image(c)) => Ok((m, c.vocabulary())),
-            (_, other) => Err(format!("prompts need a text-to-image model; this one is {}", other.arch_name())),
-        }
+        self.inner.require_inputs(&[Input::Text, Input::Seed])?;
+        let ModelConfig::Text2image(c) = &self.inner.manifest.config else { unreachable!("only text-to-image models take text") };
+        Ok((self.inner.model.text()?, c.vocabulary()))
     }
 
     /// One flower per seed for `prompt` (any string: see [`crate::text::Tokens::notices`]).
@@ -178,13 +198,14 @@ impl Generator {
         let (model, vocabulary) = self.text_model()?;
         let seeds = seeds_from_js(seeds)?;
         let prompts = vec![prompt; seeds.len()];
-        let (_, images) = model.draw(&vocabulary, &prompts, &seeds, self.inner.manifest.latent, &self.inner.device);
+        let (_, images) = model.draw(&vocabulary, &prompts, &seeds, self.inner.latent(), &self.inner.device);
         self.inner.read(images).await
     }
 
     /// `frames` flowers on the way from prompt `a` to prompt `b`, all with the noise of `seed`.
     pub async fn text_interpolation(&self, a: &str, b: &str, frames: usize, seed: f64) -> Result<ImageBatch, String> {
         let (model, vocabulary) = self.text_model()?;
+        self.inner.require(Ability::TextWalk)?;
         if !(2..=120).contains(&frames) {
             return Err(format!("an interpolation has 2 to 120 frames, got {frames}"));
         }
@@ -192,7 +213,7 @@ impl Generator {
         let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
         let mut all = Vec::new();
         for chunk in ts.chunks(16) {
-            let images = model.interpolate(&vocabulary, a, b, chunk, seed, self.inner.manifest.latent, &self.inner.device);
+            let images = model.interpolate(&vocabulary, a, b, chunk, seed, self.inner.latent(), &self.inner.device);
             all.extend(self.inner.read(images).await?.data);
         }
         let r = self.inner.manifest.resolution;
@@ -204,14 +225,15 @@ impl Generator {
         if !(2..=120).contains(&frames) {
             return Err(format!("an interpolation has 2 to 120 frames, got {frames}"));
         }
+        self.inner.require(Ability::Interpolation)?;
         let psi = psi_from_js(psi)?;
-        let z = self.inner.manifest.latent;
+        let z = self.inner.latent();
         let (za, zb) = (crate::latent::latent_for_seed(seed_from_js(a)?, z), crate::latent::latent_for_seed(seed_from_js(b)?, z));
         let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
         let mut all = Vec::new();
         // in chunks, so that long animations of large models do not need one huge batch
         for chunk in ts.chunks(16) {
-            let images = self.inner.read(self.inner.model.interpolate(&za, &zb, chunk, psi, &self.inner.device)).await?;
+            let images = self.inner.read(self.inner.model.interpolate(&za, &zb, chunk, psi, &self.inner.device)?).await?;
             all.extend(images.data);
         }
         let r = self.inner.manifest.resolution;
@@ -267,10 +289,11 @@ impl Generator {
         promise(async move { Ok(js_sys::Float32Array::from(this.images(&seeds, psi).await?.data.as_slice())) })
     }
 
-    /// Style inputs of a StyleGAN (two per resolution); undefined for other families.
+    /// Style inputs of a model that declares mixing (StyleGAN: two per resolution); undefined
+    /// for the others (`info().abilities` says which can mix).
     #[wasm_bindgen(js_name = numStyles)]
     pub fn num_styles(&self) -> Option<usize> {
-        self.inner.model.num_ws()
+        self.inner.require(Ability::Mixing).and_then(|()| self.inner.model.num_styles()).ok()
     }
 
     /// Style mixing, pair by pair: styles `0..crossover` (coarse: pose, face shape) from

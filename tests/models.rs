@@ -4,7 +4,7 @@
 use ganzoo::burn::prelude::*;
 use ganzoo::image::{ImageBatch, from_u8, to_u8};
 use ganzoo::latent::{Rng, latent_for_seed, latents_for_seeds, parse_seeds};
-use ganzoo::losses::{GanLoss, softplus};
+use ganzoo::losses::{self, GanLoss, softplus};
 use ganzoo::models::dcgan::DcganConfig;
 use ganzoo::models::{ModelConfig, ModelKind};
 
@@ -21,8 +21,9 @@ fn generator_and_discriminator_shapes_per_resolution() {
         let d = config.init_discriminator(&device);
         let images = g.forward(Tensor::random([3, 12], burn::tensor::Distribution::Default, &device));
         assert_eq!(images.dims(), [3, 3, res, res], "generator at {res} px");
-        let v = images.clone().into_data().try_to_vec::<f32>().unwrap();
-        assert!(v.iter().all(|x| (-1.0..=1.0).contains(x)), "tanh output in [-1, 1]");
+        // no conv has a bias and batch norm starts at β = 0, so a zero latent gives exactly 0
+        let zero = g.forward(Tensor::zeros([2, 12], &device)).into_data().try_to_vec::<f32>().unwrap();
+        assert!(zero.iter().all(|&x| x == 0.0), "G(0) = 0 at {res} px");
         assert_eq!(d.forward(images).dims(), [3, 1], "discriminator at {res} px");
     }
 }
@@ -81,6 +82,70 @@ fn lsgan_losses_match_hand_computation() {
     assert!((scalar(l.discriminator(real, fake.clone())) - d).abs() < 1e-6);
     assert!((scalar(l.generator(fake)) - g).abs() < 1e-6);
     assert!(GanLoss::from_name("wgan").unwrap_err().contains("lsgan"));
+}
+
+#[test]
+fn r1_estimate_matches_hand_computation() {
+    let device = Device::flex();
+    let real = Tensor::<2>::from_floats([[1.0], [2.0]], &device);
+    let nudged = Tensor::<2>::from_floats([[1.5], [1.0]], &device);
+    // differences 0.5 and −1 → squares 0.25 and 1 → mean 0.625 → / σ² = 0.25 → 2.5
+    assert!((scalar(losses::r1_estimate(real, nudged, 0.5)) - 2.5).abs() < 1e-6);
+}
+
+#[test]
+fn r1_estimate_is_the_squared_gradient_norm_of_a_linear_discriminator() {
+    // D(x) = ⟨w, x⟩ + b has ∇ₓD = w everywhere, so E‖∇ₓD‖² = ‖w‖² = 3² + 4² + 12² = 169; the
+    // estimate from n nudges ε ~ N(0, I) is mean((σ⟨w, ε⟩)²) / σ², which tends to ‖w‖².
+    let device = Device::flex();
+    let (n, sigma) = (20_000, 0.01);
+    let mut rng = Rng::new(11);
+    let x = Tensor::<2>::from_data(TensorData::new(rng.normals(n * 3), [n, 3]), &device); // [N, 3]
+    let e = rng.normals(n * 3);
+    let eps = Tensor::<2>::from_data(TensorData::new(e.clone(), [n, 3]), &device);
+    let w = Tensor::<2>::from_floats([[3.0], [-4.0], [12.0]], &device); // [3, 1]
+    let d = |x: Tensor<2>| x.matmul(w.clone()).add_scalar(0.7); // [N, 1]
+    let estimate = scalar(losses::r1_estimate(d(x.clone()), d(x + eps * sigma), sigma)) as f64;
+    // the same nudges by hand: mean ⟨w, ε⟩² (174.296 for this seed) …
+    let by_hand = e.chunks(3).map(|v| (3.0 * v[0] as f64 - 4.0 * v[1] as f64 + 12.0 * v[2] as f64).powi(2)).sum::<f64>() / n as f64;
+    println!("R1 estimate {estimate}, by hand {by_hand}, ‖w‖² = 169");
+    assert!((estimate - by_hand).abs() < 5e-4, "{estimate} vs {by_hand} (measured 3.5e-5 apart)");
+    // … which is ‖w‖² within four standard errors (the standard error is ‖w‖² √(2 / n))
+    assert!((by_hand - 169.0).abs() < 4.0 * 169.0 * (2.0 / n as f64).sqrt());
+}
+
+#[test]
+fn mode_seeking_is_the_inverse_of_the_image_to_noise_distance_ratio() {
+    let device = Device::flex();
+    let a = Tensor::<4>::zeros([1, 1, 1, 2], &device);
+    let b = Tensor::<4>::from_floats([[[[1.0, 3.0]]]], &device);
+    let (za, zb) = (Tensor::<2>::zeros([1, 2], &device), Tensor::<2>::ones([1, 2], &device));
+    // mean |a − b| = 2, mean |z_a − z_b| = 1: ratio 2, loss 1 / (2 + 1e-5)
+    let got = scalar(losses::mode_seeking(a, b, za, zb));
+    assert!((got - 0.499_997_5).abs() < 1e-7, "got {got}");
+}
+
+#[test]
+fn the_matching_aware_loss_matches_hand_computation() {
+    let device = Device::flex();
+    let logit = |v: f32| Tensor::<2>::from_floats([[v]], &device);
+    // (softplus(2) − 0.9·2) + ½ (softplus(−1) + softplus(1)) with real/right smoothed to 0.9
+    let got = scalar(losses::matching_aware(logit(2.0), logit(-1.0), logit(1.0), 0.1));
+    assert!((got - 1.140_189_7).abs() < 1e-6, "got {got}");
+}
+
+#[test]
+fn slerp_keeps_to_the_circle_between_its_ends() {
+    use ganzoo::models::slerp;
+    let close = |a: Vec<f32>, b: [f32; 2]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
+    // 90° apart: the midpoint weights are sin 45° / sin 90° = √½ each (a straight line would give ½)
+    assert!(close(slerp(&[1.0, 0.0], &[0.0, 1.0], 0.5), [0.707_106_77, 0.707_106_77]));
+    // a third of the way: (sin 60°, sin 30°)
+    assert!(close(slerp(&[1.0, 0.0], &[0.0, 1.0], 1.0 / 3.0), [0.866_025_4, 0.5]));
+    // 120° apart: sin 60° / sin 120° = 1 each
+    assert!(close(slerp(&[1.0, 0.0], &[-0.5, 0.866_025_4], 0.5), [0.5, 0.866_025_4]));
+    // parallel vectors take the straight line
+    assert!(close(slerp(&[3.0, 4.0], &[6.0, 8.0], 0.5), [4.5, 6.0]));
 }
 
 #[test]

@@ -42,7 +42,6 @@ fn shapes_per_resolution() {
         let config = tiny(res);
         let g = config.init_generator(&device);
         let d = config.init_discriminator(&device);
-        assert_eq!(g.num_ws(), config.num_ws());
         assert_eq!(config.num_ws(), 2 * (res.trailing_zeros() as usize - 1), "two styles per resolution from 4×4");
         let z = Tensor::random([5, 8], Distribution::Normal(0.0, 1.0), &device);
         let w = g.mapping(z.clone());
@@ -82,14 +81,18 @@ fn minibatch_stddev_appends_the_group_spread() {
 #[test]
 fn psi_zero_gives_every_seed_the_average_face() {
     let device = Device::flex();
-    let g = AnyGenerator::Stylegan(generator(&tiny(16), &device));
+    let sg = generator(&tiny(16), &device);
+    // the face drawn at w̄ itself
+    let centre = values(sg.synthesis(sg.broadcast(sg.w_avg.val().reshape([1, 8])), stylegan::SAMPLING_NOISE));
+    let g = AnyGenerator::Stylegan(sg);
     let z = latents_tensor(&[0, 1, 2, 3], 8, &device);
-    let faces = values(g.generate_truncated(z.clone(), 0.0));
+    let faces = values(g.generate(z.clone(), 0.0).unwrap());
     let n = faces.len() / 4;
+    assert!(max_abs_diff(&faces[..n], &centre) < 1e-6, "ψ = 0 draws the face of the average w");
     for i in 1..4 {
         assert!(max_abs_diff(&faces[..n], &faces[i * n..(i + 1) * n]) < 1e-6, "seed {i} differs at ψ = 0");
     }
-    let free = values(g.generate_truncated(z, 1.0));
+    let free = values(g.generate(z, 1.0).unwrap());
     assert!(max_abs_diff(&free[..n], &free[n..2 * n]) > 1e-3, "at ψ = 1 seeds differ");
 }
 
@@ -97,18 +100,21 @@ fn psi_zero_gives_every_seed_the_average_face() {
 fn mixing_crossover_at_the_ends_gives_one_face() {
     let device = Device::flex();
     let g = AnyGenerator::Stylegan(generator(&tiny(16), &device));
-    let layers = g.num_ws().unwrap();
+    let layers = g.num_styles().unwrap();
     let (a, b) = (latents_tensor(&[10], 8, &device), latents_tensor(&[20], 8, &device));
-    let face_a = values(g.generate_truncated(a.clone(), 0.7));
-    let face_b = values(g.generate_truncated(b.clone(), 0.7));
+    let face_a = values(g.generate(a.clone(), 0.7).unwrap());
+    let face_b = values(g.generate(b.clone(), 0.7).unwrap());
     let mixed = |k| values(g.mix(a.clone(), b.clone(), k, 0.7).unwrap());
     assert!(max_abs_diff(&mixed(0), &face_b) < 1e-5, "crossover at the first layer: all of B");
     assert!(max_abs_diff(&mixed(layers), &face_a) < 1e-5, "crossover after the last layer: all of A");
     let middle = mixed(layers / 2);
     assert!(max_abs_diff(&middle, &face_a) > 1e-3 && max_abs_diff(&middle, &face_b) > 1e-3, "a real mix differs from both");
     assert!(g.mix(a.clone(), b.clone(), layers + 1, 1.0).unwrap_err().contains("crossover"));
-    let dcgan = ModelConfig::Dcgan(ganzoo::models::dcgan::DcganConfig::new().with_resolution(8).with_width(4).with_latent(8)).init_generator(&device);
-    assert!(dcgan.mix(a, b, 1, 1.0).unwrap_err().contains("StyleGAN"));
+    // a DCGAN declares no mixing: the refusal names the model, the ability and who has it
+    let config = ModelConfig::Dcgan(ganzoo::models::dcgan::DcganConfig::new().with_resolution(8).with_width(4).with_latent(8));
+    let err = config.require(ganzoo::models::Ability::Mixing).unwrap_err();
+    assert_eq!(err, "dcgan-8 is a dcgan model, which has no style mixing: that needs a stylegan model");
+    assert!(config.init_generator(&device).mix(a, b, 1, 1.0).is_err(), "and the generator refuses too");
 }
 
 #[test]
@@ -118,14 +124,40 @@ fn interpolation_starts_and_ends_at_the_two_faces() {
         .init_generator(&device);
     for g in [AnyGenerator::Stylegan(generator(&tiny(8), &device)), dcgan] {
         let (za, zb) = (ganzoo::latent::latent_for_seed(1, 8), ganzoo::latent::latent_for_seed(2, 8));
-        let frames = values(g.interpolate(&za, &zb, &[0.0, 0.5, 1.0], 1.0, &device));
+        let frames = values(g.interpolate(&za, &zb, &[0.0, 0.5, 1.0], 1.0, &device).unwrap());
         let n = frames.len() / 3;
-        let a = values(g.generate(latents_tensor(&[1], 8, &device)));
-        let b = values(g.generate(latents_tensor(&[2], 8, &device)));
-        assert!(max_abs_diff(&frames[..n], &a) < 1e-4);
-        assert!(max_abs_diff(&frames[2 * n..], &b) < 1e-4);
+        let a = values(g.generate(latents_tensor(&[1], 8, &device), 1.0).unwrap());
+        let b = values(g.generate(latents_tensor(&[2], 8, &device), 1.0).unwrap());
+        assert!(max_abs_diff(&frames[..n], &a) < 1e-6);
+        assert!(max_abs_diff(&frames[2 * n..], &b) < 1e-6);
         assert!(max_abs_diff(&frames[n..2 * n], &a) > 1e-4 && max_abs_diff(&frames[n..2 * n], &b) > 1e-4);
     }
+}
+
+#[test]
+fn the_middle_of_a_walk_is_the_slerp_midpoint_for_a_dcgan_and_the_w_midpoint_for_a_stylegan() {
+    let device = Device::flex();
+    let (za, zb) = (ganzoo::latent::latent_for_seed(1, 8), ganzoo::latent::latent_for_seed(2, 8));
+    let middle = |g: &AnyGenerator| {
+        let frames = values(g.interpolate(&za, &zb, &[0.0, 0.5, 1.0], 1.0, &device).unwrap());
+        let n = frames.len() / 3;
+        frames[n..2 * n].to_vec()
+    };
+    // DCGAN: at t = ½ both slerp weights are 1 / (2 cos(ω/2)); seeds 1 and 2 are 89.6° apart
+    let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    let cos = za.iter().zip(&zb).map(|(x, y)| *x as f64 * *y as f64).sum::<f64>() / (norm(&za) * norm(&zb));
+    let k = 1.0 / (2.0 * ((1.0 + cos) / 2.0).sqrt());
+    assert!((k - 0.704_560).abs() < 1e-6, "{k}");
+    let z_mid: Vec<f32> = za.iter().zip(&zb).map(|(x, y)| (k * (*x as f64 + *y as f64)) as f32).collect();
+    let dcgan = ModelConfig::Dcgan(ganzoo::models::dcgan::DcganConfig::new().with_resolution(8).with_width(4).with_latent(8).with_batch_norm(false))
+        .init_generator(&device);
+    let want = values(dcgan.generate(Tensor::from_data(TensorData::new(z_mid, [1, 8]), &device), 1.0).unwrap());
+    assert!(max_abs_diff(&middle(&dcgan), &want) < 1e-5);
+    // StyleGAN: a straight line in W, so the middle frame is drawn from (w₁ + w₂) / 2
+    let sg = generator(&tiny(8), &device);
+    let w = |s| sg.mapping(latents_tensor(&[s], 8, &device));
+    let want = values(sg.synthesis(sg.broadcast((w(1) + w(2)) * 0.5), stylegan::SAMPLING_NOISE));
+    assert!(max_abs_diff(&middle(&AnyGenerator::Stylegan(sg)), &want) < 1e-5);
 }
 
 #[test]
@@ -133,21 +165,35 @@ fn const_noise_makes_sampling_deterministic_and_random_noise_varies() {
     let device = Device::flex();
     let g = generator(&tiny(16), &device);
     let ws = g.broadcast(g.mapping(latents_tensor(&[5], 8, &device)));
-    assert_eq!(values(g.synthesis(ws.clone(), NoiseMode::Const)), values(g.synthesis(ws.clone(), NoiseMode::Const)));
+    let (with_const, without) = (values(g.synthesis(ws.clone(), NoiseMode::Const)), values(g.synthesis(ws.clone(), NoiseMode::Off)));
+    assert!(max_abs_diff(&with_const, &without) > 1e-3, "the stored noise (strength 0.5) changes the image");
     assert_ne!(values(g.synthesis(ws.clone(), NoiseMode::Random)), values(g.synthesis(ws, NoiseMode::Random)));
 }
 
 #[test]
-fn ema_moves_the_average_towards_the_weights() {
+fn ema_closes_half_the_gap_per_half_life_in_every_parameter() {
     let device = Device::flex();
     let config = tiny(8);
-    let g = config.init_generator(&device);
-    let ema = config.init_generator(&device);
-    let (before_w, target) = (values(ema.mapping[0].weight.val()), values(g.mapping[0].weight.val()));
-    let ema = ema_update(ema, &g, 0.75);
-    let after = values(ema.mapping[0].weight.val());
-    for i in 0..after.len() {
-        assert!((after[i] - (0.75 * before_w[i] + 0.25 * target[i])).abs() < 1e-6);
+    let g = generator(&config, &device);
+    let mut ema = config.init_generator(&device); // its w average (zeros) differs from g's too
+    let p = |m: &stylegan::Generator| {
+        [values(m.constant.val()), values(m.mapping[1].weight.val()), values(m.blocks.last().unwrap().layer1.style.weight.val()), values(m.w_avg.val())]
+    };
+    let (start, target) = (p(&ema), p(&g));
+    // β = 0.5^(batch / half-life) = √½ for a batch of half a half-life: after 2 updates half the
+    // gap is left, after 4 a quarter
+    for k in 1..=4 {
+        ema = ema_update(ema, &g, std::f32::consts::FRAC_1_SQRT_2);
+        if k % 2 == 1 {
+            continue;
+        }
+        let left = if k == 2 { 0.5 } else { 0.25 };
+        for (got, (a, b)) in p(&ema).iter().zip(start.iter().zip(&target)) {
+            for i in 0..got.len() {
+                let want = left * a[i] as f64 + (1.0 - left) * b[i] as f64;
+                assert!((got[i] as f64 - want).abs() < 1e-5 * want.abs().max(1.0), "after {k} updates: {} vs {want}", got[i]);
+            }
+        }
     }
 }
 
@@ -158,11 +204,11 @@ fn bundle_round_trip() {
     let config = tiny(16);
     let g = AnyGenerator::Stylegan(generator(&config, &device));
     let z = || latents_tensor(&[0, 1], 8, &device);
-    let before = values(g.generate_truncated(z(), 0.5));
+    let before = values(g.generate(z(), 0.5).unwrap());
     bundle::export(&g, &ModelConfig::Stylegan(config.clone()), Provenance::default(), WeightDtype::F32, tmp.path()).unwrap();
     let (m, loaded) = bundle::load_dir(tmp.path(), &device).unwrap();
     assert_eq!(m.config, ModelConfig::Stylegan(config));
-    assert_eq!(values(loaded.generate_truncated(z(), 0.5)), before, "the w average travels in the bundle");
+    assert_eq!(values(loaded.generate(z(), 0.5).unwrap()), before, "the w average travels in the bundle");
     // a DCGAN manifest over StyleGAN weights is refused
     let mut other = m.clone();
     other.config = ModelConfig::Dcgan(ganzoo::models::dcgan::DcganConfig::new().with_resolution(16));

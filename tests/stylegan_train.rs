@@ -9,7 +9,6 @@ use ganzoo::burn::prelude::*;
 use ganzoo::data::ImageDataset;
 use ganzoo::latent::Rng;
 use ganzoo::models::stylegan::StyleGanConfig;
-use ganzoo::train::GanTrainer;
 use ganzoo::train::stylegan::{StyleGanTrainConfig, Trainer};
 
 fn tiny(res: usize) -> StyleGanConfig {
@@ -30,12 +29,12 @@ fn toy_data() -> ImageDataset {
 
 fn tiny_run(steps: usize) -> StyleGanTrainConfig {
     let mut c = StyleGanTrainConfig::new(tiny(8), "toy".into());
-    (c.steps, c.batch, c.r1_every, c.sample_every, c.checkpoint_every) = (steps, 4, 2, 0, 0);
+    (c.run.steps, c.run.batch, c.r1_every, c.run.sample_every, c.run.checkpoint_every) = (steps, 4, 2, 0, 0);
     c
 }
 
-fn losses(run: &Path) -> Vec<(f32, f32)> {
-    ganzoo::train::metrics::read(&run.join("metrics.jsonl")).iter().map(|m| (m.d_loss, m.g_loss)).collect()
+fn losses(run: &Path) -> Vec<std::collections::BTreeMap<String, f32>> {
+    ganzoo::train::metrics::read(&run.join("metrics.jsonl")).into_iter().map(|m| m.losses).collect()
 }
 
 #[test]
@@ -44,21 +43,24 @@ fn training_runs_resumes_exactly_and_exports_the_average() {
     let tmp = tempfile::tempdir().unwrap();
     let data = toy_data();
     let straight = tmp.path().join("straight");
-    Trainer::open(tiny_run(5), &straight, false).unwrap().run(&data, |_| {}).unwrap();
+    Trainer::open(tiny_run(5), &straight, false, &data).unwrap().train(&data, |_| {}).unwrap();
     let split = tmp.path().join("split");
-    Trainer::open(tiny_run(3), &split, false).unwrap().run(&data, |_| {}).unwrap();
-    let mut resumed = Trainer::open(tiny_run(5), &split, true).unwrap();
-    assert_eq!(resumed.state.step, 3);
-    resumed.run(&data, |_| {}).unwrap();
+    Trainer::open(tiny_run(3), &split, false, &data).unwrap().train(&data, |_| {}).unwrap();
+    let mut resumed = Trainer::open(tiny_run(5), &split, true, &data).unwrap();
+    assert_eq!(resumed.run.state.step, 3);
+    resumed.train(&data, |_| {}).unwrap();
     let (a, b) = (losses(&straight), losses(&split));
     assert_eq!(a.len(), 5);
-    assert!(a.iter().all(|(d, g)| d.is_finite() && g.is_finite()));
+    assert!(a.iter().all(|l| l["D"].is_finite() && l["G"].is_finite()));
+    // R1 is reported by name on the steps it is applied (every r1_every = 2: steps 0, 2, 4 → logged as 1, 3, 5)
+    let with_r1: Vec<usize> = a.iter().enumerate().filter(|(_, l)| l.contains_key("R1")).map(|(i, _)| i + 1).collect();
+    assert_eq!(with_r1, [1, 3, 5]);
     assert_eq!(a, b, "a resumed run repeats the uninterrupted one");
     assert!(straight.join("samples.png").exists() && straight.join("loss.png").exists());
     // the average is not the raw generator, and its w average has moved off zero
-    let w_avg = values(resumed.ema.w_avg.val());
+    let w_avg = values(resumed.family.ema.w_avg.val());
     assert!(w_avg.iter().any(|v| v.abs() > 1e-4));
-    assert_ne!(values(resumed.ema.constant.val()), values(resumed.generator.constant.val().inner()));
+    assert_ne!(values(resumed.family.ema.constant.val()), values(resumed.family.generator.constant.val().inner()));
 }
 
 #[test]
@@ -66,17 +68,17 @@ fn one_step_moves_the_parameters_of_both_networks() {
     let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
     let tmp = tempfile::tempdir().unwrap();
     let data = toy_data();
-    let mut t = Trainer::open(tiny_run(1), &tmp.path().join("run"), false).unwrap();
-    let g = &t.generator;
+    let mut t = Trainer::open(tiny_run(1), &tmp.path().join("run"), false, &data).unwrap();
+    let g = &t.family.generator;
     let before_g = [values(g.mapping[1].weight.val()), values(g.constant.val()), values(g.blocks[1].layer1.conv.as_ref().unwrap().weight.val()), values(g.blocks[1].to_rgb.weight.val()), values(g.blocks[0].layer0.style.weight.val())];
-    let before_d = values(t.discriminator.from_rgb.weight.val());
-    t.step(&data);
-    let g = &t.generator;
+    let before_d = values(t.family.discriminator.from_rgb.weight.val());
+    t.train(&data, |_| {}).unwrap();
+    let g = &t.family.generator;
     let after_g = [values(g.mapping[1].weight.val()), values(g.constant.val()), values(g.blocks[1].layer1.conv.as_ref().unwrap().weight.val()), values(g.blocks[1].to_rgb.weight.val()), values(g.blocks[0].layer0.style.weight.val())];
     for (i, (b, a)) in before_g.iter().zip(&after_g).enumerate() {
         assert_ne!(b, a, "generator parameter {i} did not move");
     }
-    assert_ne!(before_d, values(t.discriminator.from_rgb.weight.val()));
+    assert_ne!(before_d, values(t.family.discriminator.from_rgb.weight.val()));
 }
 
 #[test]
@@ -120,4 +122,26 @@ fn the_cli_trains_exports_mixes_and_animates_a_stylegan() {
     assert!(!ok && log.contains("--psi"), "{log}");
     let (ok, log) = cmd(&["mix", &p("models/sg"), "--crossover", "9", "--out", &p("m.png")]);
     assert!(!ok && log.contains("crossover"), "{log}");
+}
+
+#[test]
+fn the_w_average_and_the_weight_average_move_by_the_amounts_the_paper_gives() {
+    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    let data = toy_data();
+    let mut c = tiny_run(1);
+    (c.mirror, c.w_avg_beta) = (false, 0.75);
+    let mut t = Trainer::open(c, &tmp.path().join("run"), false, &data).unwrap();
+    // without mirroring, the step's first draws are its latents: w = mapping(z) for the batch of 4
+    let z = t.run.rng().normals(4 * 8);
+    let w = values(t.family.generator.mapping(Tensor::from_data(TensorData::new(z, [4, 8]), &t.run.device)));
+    t.train(&data, |_| {}).unwrap();
+    let (g, ema) = (values(t.family.generator.w_avg.val()), values(t.family.ema.w_avg.val()));
+    for j in 0..8 {
+        let mean = (0..4).map(|i| w[i * 8 + j] as f64).sum::<f64>() / 4.0;
+        // w̄ ← β w̄ + (1 − β) mean w from w̄ = 0, β = 0.75
+        assert!((g[j] as f64 - 0.25 * mean).abs() < 1e-6, "w average {j}: {} vs {}", g[j], 0.25 * mean);
+        // the first EMA step: half-life 5% of the 4 images seen, β = 0.5^(4 / 0.2) = 2^-20
+        assert!((ema[j] as f64 - (1.0 - 2f64.powi(-20)) * g[j] as f64).abs() < 1e-6, "EMA {j}");
+    }
 }

@@ -107,14 +107,14 @@ fn the_text_encoder_is_deterministic_unit_length_and_order_aware() {
 fn the_joint_embedding_loss_is_zero_when_pairs_match_by_the_margin() {
     let device = Device::flex();
     let eye = Tensor::<2>::eye(3, &device);
-    let zero = values(text::joint_embedding_loss(eye.clone(), eye.clone(), 0.2))[0];
+    let zero = values(ganzoo::losses::joint_embedding(eye.clone(), eye.clone(), 0.2))[0];
     assert!(zero.abs() < 1e-7, "matching one-hot pairs with scores 1 vs 0 satisfy margin 0.2");
     // swap the captions of images 0 and 1, so F(v₀, t₀) = F(v₁, t₁) = 0, F(v₀, t₁) = F(v₁, t₀) = 1:
     // by hand, images 0 and 1 each pay 0.2 + 1 − 0 for the other's caption and 0.2 + 0 − 0 for
     // caption 2 (image 2 pays nothing: its own score 1 beats 0 by more than the margin), and
     // captions 0 and 1 pay the same towards images: 2 × (2 × 1.2 + 2 × 0.2) / (3 × 2) = 0.9333…
     let swapped = Tensor::<2>::from_floats([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], &device);
-    let loss = values(text::joint_embedding_loss(eye, swapped, 0.2))[0];
+    let loss = values(ganzoo::losses::joint_embedding(eye, swapped, 0.2))[0];
     assert!((loss - 5.6 / 6.0).abs() < 1e-6, "got {loss}");
 }
 
@@ -143,7 +143,6 @@ fn the_three_kinds_of_pairs_are_built_right_on_a_tiny_batch() {
     assert_eq!(first(values(pairs.real_wrong.1.clone()), 2), vec![12.0, 10.0, 11.0], "real image i with caption wrong[i]");
     assert_eq!(first(values(pairs.fake_right.0.clone()), 48), vec![100.0, 101.0, 102.0]);
     assert_eq!(first(values(pairs.fake_right.1.clone()), 2), vec![10.0, 11.0, 12.0], "generated image i with the caption it came from");
-    assert_eq!(Pairs::LABELS, [1.0, 0.0, 0.0]);
 }
 
 #[test]
@@ -159,7 +158,9 @@ fn generator_and_discriminator_have_the_papers_shapes() {
         assert_eq!(d.forward(images, text).dims(), [2, 1]);
     }
     let full = Text2ImageConfig::new(vec!["a".into(), "b".into()]);
-    assert_eq!(full.dcgan().latent, 356, "256 numbers of text and 100 of noise");
+    assert_eq!(full.dcgan().latent, 356, "the paper's 256 numbers of text and 100 of noise");
+    let small = Text2ImageConfig::new(vec!["a".into()]).with_text_dim(7).with_noise(5).with_resolution(32).with_width(8).dcgan();
+    assert_eq!((small.latent, small.resolution, small.width), (12, 32, 8), "G's input is the text feature then the noise");
 }
 
 fn export_tiny(dir: &Path) -> (Text2ImageConfig, AnyGenerator) {

@@ -62,7 +62,7 @@ async fn check_native(g: &Generator, backend: &str, psi: Option<f32>, natives: &
         }
     }
     web_sys_log(&format!("parity {backend} ψ {psi:?}: max |wasm − native| = {worst:e}"));
-    assert!(worst < 1e-3, "{backend} differs from native by {worst}");
+    assert!(worst < 1e-4, "{backend} differs from native by {worst} (measured ~1e-6 DCGAN, ~1e-5 StyleGAN ψ 0.7)");
 }
 
 /// The StyleGAN controls on one backend: parity at ψ = 0.7, ψ = 0 gives one face for every
@@ -113,7 +113,7 @@ async fn mixing_a_dcgan_is_refused_and_gifs_encode() {
     let g = load("cpu", WEIGHTS).await.unwrap();
     assert_eq!(g.num_styles(), None);
     let err = g.mixed(&[1.0], &[2.0], 1, None).await.unwrap_err();
-    assert!(err.contains("StyleGAN"), "{err}");
+    assert!(err.contains("wildfaces-lsgan32") && err.contains("no style mixing") && err.contains("stylegan model"), "{err}");
     let walk = g.interpolation(1.0, 2.0, 3, None).await.unwrap();
     let rgba: Vec<u8> = (0..walk.n).flat_map(|i| walk.rgba(i)).collect();
     let gif = ganzoo::web::encode_gif(&rgba, 32, 32, 3, 80, 2).unwrap_or_else(|_| panic!("GIF encoding failed"));
@@ -178,7 +178,7 @@ async fn text_to_flower(backend: &str) {
     let native: Vec<f32> = T2I_NATIVE.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
     let worst = max_abs_diff(&flowers.data, &native);
     web_sys_log(&format!("text to flower, {backend}: max |browser − native| = {worst:e}"));
-    assert!(worst < 1e-3, "{backend}: browser and native flowers differ by {worst}");
+    assert!(worst < 1e-4, "{backend}: browser and native flowers differ by {worst}");
 
     let long = "pink ".repeat(1000);
     for prompt in ["", "🌸🌸🌸", "розовый 花", "PINK!!! petals???", long.as_str(), "\u{0}\u{202e}"] {
@@ -208,8 +208,11 @@ async fn text_to_flower_on_webgpu() {
 async fn prompts_to_a_face_model_are_refused() {
     let g = load("cpu", WEIGHTS).await.unwrap();
     let err = g.text_images("a red flower", &[1.0]).await.unwrap_err();
-    assert!(err.contains("text-to-image"), "{err}");
+    assert!(err.contains("takes seed") && err.contains("drives text2image models"), "{err}");
+    // and a text-to-image model is not driven by a seed alone
     let t2i = Generator::load(T2I_MANIFEST, T2I_WEIGHTS, "cpu").await.unwrap();
+    let err = t2i.images(&[1.0], None).await.unwrap_err();
+    assert!(err.contains("text2flower64") && err.contains("takes text + seed"), "{err}");
     let err = t2i.text_interpolation("a", "b", 1, 0.0).await.unwrap_err();
     assert!(err.contains("2 to 120 frames"), "{err}");
 }

@@ -28,6 +28,15 @@ impl ImageDataset {
         Self { images: images.concat(), len, resolution, skipped: Vec::new(), source }
     }
 
+    /// Refuses data of another size than the model's.
+    pub fn check_resolution(&self, model: usize) -> Result<(), String> {
+        if self.resolution == model {
+            Ok(())
+        } else {
+            Err(format!("data is {} px but the model is {model} px: open the data at the model's resolution", self.resolution))
+        }
+    }
+
     /// The images at `indices` as a tensor `[B, 3, R, R]`.
     pub fn batch(&self, indices: &[usize], device: &Device) -> Tensor<4> {
         let size = 3 * self.resolution * self.resolution;

@@ -35,6 +35,80 @@ impl ModelKind {
     }
 }
 
+/// What a model takes to make an image. A page, the CLI and the wasm API read this from the
+/// manifest to know which models they can drive; none of them asks by calling and failing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Input {
+    /// A seed names a latent (the GANs; for text-to-image, the noise beside the text).
+    Seed,
+    /// A description in words (text-to-image).
+    Text,
+    /// An image to translate (CycleGAN, DiscoGAN).
+    Image,
+    /// The top of an image to complete (PixelRNN).
+    PartialImage,
+}
+
+/// An optional ability a model declares beside its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ability {
+    /// Truncation ψ: trade variety for typical images.
+    Truncation,
+    /// Style mixing: coarse styles from one seed, fine ones from another.
+    Mixing,
+    /// A walk from one seed's image to another's.
+    Interpolation,
+    /// A walk from one description's image to another's, with one noise.
+    TextWalk,
+}
+
+impl Ability {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ability::Truncation => "truncation",
+            Ability::Mixing => "style mixing",
+            Ability::Interpolation => "interpolation between seeds",
+            Ability::TextWalk => "a walk between descriptions",
+        }
+    }
+}
+
+impl ModelKind {
+    /// What this family takes, in the order a caller gives it.
+    pub fn inputs(self) -> &'static [Input] {
+        match self {
+            ModelKind::Dcgan | ModelKind::Stylegan => &[Input::Seed],
+            ModelKind::Text2image => &[Input::Text, Input::Seed],
+        }
+    }
+
+    pub fn abilities(self) -> &'static [Ability] {
+        match self {
+            ModelKind::Dcgan => &[Ability::Truncation, Ability::Interpolation],
+            ModelKind::Stylegan => &[Ability::Truncation, Ability::Mixing, Ability::Interpolation],
+            ModelKind::Text2image => &[Ability::TextWalk],
+        }
+    }
+
+    /// Whether a caller that can give `given` (a page's controls, a CLI command) can drive this
+    /// family: it can give every input the family takes.
+    pub fn driven_by(self, given: &[Input]) -> bool {
+        self.inputs().iter().all(|i| given.contains(i))
+    }
+}
+
+/// The families that can do `ability`, for messages.
+fn families_with(ability: Ability) -> String {
+    ModelKind::ALL.iter().filter(|k| k.abilities().contains(&ability)).map(|k| k.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// The families that take exactly `inputs`, for messages.
+fn families_taking(inputs: &[Input]) -> String {
+    ModelKind::ALL.iter().filter(|k| k.driven_by(inputs)).map(|k| k.name()).collect::<Vec<_>>().join(", ")
+}
+
 /// A generator's full configuration, tagged by family (`{"kind": "dcgan", ...}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -53,14 +127,6 @@ impl ModelConfig {
         }
     }
 
-    pub fn latent(&self) -> usize {
-        match self {
-            ModelConfig::Dcgan(c) => c.latent,
-            ModelConfig::Stylegan(c) => c.z_dim,
-            ModelConfig::Text2image(c) => c.noise,
-        }
-    }
-
     pub fn resolution(&self) -> usize {
         match self {
             ModelConfig::Dcgan(c) => c.resolution,
@@ -74,6 +140,40 @@ impl ModelConfig {
             ModelConfig::Dcgan(c) => c.check(),
             ModelConfig::Stylegan(c) => c.check(),
             ModelConfig::Text2image(c) => c.check(),
+        }
+    }
+
+    /// `Ok` when this model can do `ability`; else a message naming the model, the ability and
+    /// the families that have it.
+    pub fn require(&self, ability: Ability) -> Result<(), String> {
+        if self.kind().abilities().contains(&ability) {
+            return Ok(());
+        }
+        Err(format!("{} is a {} model, which has no {}: that needs a {} model", self.arch_name(), self.kind().name(), ability.name(), families_with(ability)))
+    }
+
+    /// `Ok` when a caller that gives `given` can drive this model; else a message naming what
+    /// the model takes and the families the caller can drive.
+    pub fn require_inputs(&self, given: &[Input]) -> Result<(), String> {
+        if self.kind().driven_by(given) {
+            return Ok(());
+        }
+        let names = |inputs: &[Input]| inputs.iter().map(|i| serde_json::to_value(i).expect("input serialises").as_str().unwrap_or_default().to_string()).collect::<Vec<_>>().join(" + ");
+        Err(format!(
+            "{} takes {}, but this gives {}: it drives {} models",
+            self.arch_name(),
+            names(self.kind().inputs()),
+            names(given),
+            families_taking(given)
+        ))
+    }
+
+    /// The size of the latent a seed names, for the families that take a seed.
+    pub fn latent(&self) -> Option<usize> {
+        match self {
+            ModelConfig::Dcgan(c) => Some(c.latent),
+            ModelConfig::Stylegan(c) => Some(c.z_dim),
+            ModelConfig::Text2image(c) => Some(c.noise),
         }
     }
 
@@ -100,63 +200,61 @@ pub enum AnyGenerator {
     Text2image(text2image::TextToImage),
 }
 
-impl AnyGenerator {
-    /// z `[B, Z]` → images `[B, 3, R, R]` in [-1, 1].
-    pub fn generate(&self, z: Tensor<2>) -> Tensor<4> {
-        self.generate_truncated(z, 1.0)
-    }
+/// The message for a call to an ability the model lacks. Callers check the config first
+/// ([`ModelConfig::require`]), so this answers only a caller that skipped the check.
+fn lacks(kind: ModelKind, what: &str) -> String {
+    format!("a {} model cannot {what}: check its config's abilities and inputs first", kind.name())
+}
 
-    /// With the truncation trick: ψ = 1 is the model as trained, smaller ψ trades variety for
-    /// typical, cleaner images, ψ = 0 is the centre. StyleGAN truncates in W around the average
-    /// w; a DCGAN has no W, so it scales z towards the centre of its prior. A text-to-image
-    /// model draws from an empty description (the noise alone) here; prompts go through
-    /// [`text2image::TextToImage`].
-    pub fn generate_truncated(&self, z: Tensor<2>, psi: f32) -> Tensor<4> {
-        let scaled = |z: Tensor<2>| if psi == 1.0 { z } else { z * psi };
+impl AnyGenerator {
+    pub fn kind(&self) -> ModelKind {
         match self {
-            AnyGenerator::Dcgan(g) => g.forward(scaled(z)),
-            AnyGenerator::Stylegan(g) => g.forward(z, psi),
-            AnyGenerator::Text2image(g) => {
-                let n = z.dims()[0];
-                let text = g.embed(&vec![vec![crate::text::START, crate::text::END]; n], &z.device());
-                g.forward(text, scaled(z))
-            }
+            AnyGenerator::Dcgan(_) => ModelKind::Dcgan,
+            AnyGenerator::Stylegan(_) => ModelKind::Stylegan,
+            AnyGenerator::Text2image(_) => ModelKind::Text2image,
         }
     }
 
-    /// Style inputs of the synthesis network (StyleGAN only).
-    pub fn num_ws(&self) -> Option<usize> {
+    /// z `[B, Z]` → images `[B, 3, R, R]` in [-1, 1], for the families that take a seed alone,
+    /// with the truncation trick: ψ = 1 is the model as trained, smaller ψ trades variety for
+    /// typical, cleaner images, ψ = 0 is the centre. StyleGAN truncates in W around the average
+    /// w; a DCGAN has no W, so it scales z towards the centre of its prior.
+    pub fn generate(&self, z: Tensor<2>, psi: f32) -> Result<Tensor<4>, String> {
         match self {
-            AnyGenerator::Dcgan(_) | AnyGenerator::Text2image(_) => None,
-            AnyGenerator::Stylegan(g) => Some(g.num_ws()),
+            AnyGenerator::Dcgan(g) => Ok(g.forward(if psi == 1.0 { z } else { z * psi })),
+            AnyGenerator::Stylegan(g) => Ok(g.forward(z, psi)),
+            AnyGenerator::Text2image(_) => Err(lacks(self.kind(), "draw from a seed alone: give it a description")),
+        }
+    }
+
+    /// Style inputs of the synthesis network (two per resolution), for the families that mix.
+    pub fn num_styles(&self) -> Result<usize, String> {
+        match self {
+            AnyGenerator::Stylegan(g) => Ok(g.num_ws()),
+            _ => Err(lacks(self.kind(), "mix styles")),
         }
     }
 
     /// Style mixing: styles `0..crossover` from `coarse`, the rest from `fine` (both z `[B, Z]`).
     pub fn mix(&self, coarse: Tensor<2>, fine: Tensor<2>, crossover: usize, psi: f32) -> Result<Tensor<4>, String> {
-        match self {
-            AnyGenerator::Dcgan(_) => Err("style mixing needs a StyleGAN model; this one is a DCGAN".into()),
-            AnyGenerator::Text2image(_) => Err("style mixing needs a StyleGAN model; this one is a text-to-image GAN".into()),
-            AnyGenerator::Stylegan(g) => {
-                if crossover > g.num_ws() {
-                    return Err(format!("crossover must be between 0 and {} (the style inputs), got {crossover}", g.num_ws()));
-                }
-                let coarse = g.truncate(g.mapping(coarse), psi);
-                let fine = g.truncate(g.mapping(fine), psi);
-                Ok(g.synthesis(g.mix(coarse, fine, crossover), stylegan::SAMPLING_NOISE))
-            }
+        let AnyGenerator::Stylegan(g) = self else { return Err(lacks(self.kind(), "mix styles")) };
+        if crossover > g.num_ws() {
+            return Err(format!("crossover must be between 0 and {} (the style inputs), got {crossover}", g.num_ws()));
         }
+        let coarse = g.truncate(g.mapping(coarse), psi);
+        let fine = g.truncate(g.mapping(fine), psi);
+        Ok(g.synthesis(g.mix(coarse, fine, crossover), stylegan::SAMPLING_NOISE))
     }
 
     /// Frames between the latents `a` and `b` (z numbers each) at the fractions `ts` →
     /// `[T, 3, R, R]`. StyleGAN interpolates linearly in W (where its paths are perceptually
     /// short); a DCGAN spherically in z (the norm of a Gaussian latent stays typical on the way).
-    pub fn interpolate(&self, a: &[f32], b: &[f32], ts: &[f32], psi: f32, device: &Device) -> Tensor<4> {
+    pub fn interpolate(&self, a: &[f32], b: &[f32], ts: &[f32], psi: f32, device: &Device) -> Result<Tensor<4>, String> {
         let (n, z) = (ts.len(), a.len());
         match self {
-            AnyGenerator::Dcgan(_) | AnyGenerator::Text2image(_) => {
+            AnyGenerator::Dcgan(_) => {
                 let z_rows: Vec<f32> = ts.iter().flat_map(|&t| slerp(a, b, t)).collect();
-                self.generate_truncated(Tensor::<2>::from_data(TensorData::new(z_rows, [n, z]), device), psi)
+                self.generate(Tensor::<2>::from_data(TensorData::new(z_rows, [n, z]), device), psi)
             }
             AnyGenerator::Stylegan(g) => {
                 let za = Tensor::<2>::from_data(TensorData::new(a.to_vec(), [1, z]), device);
@@ -164,8 +262,17 @@ impl AnyGenerator {
                 let (wa, wb) = (g.mapping(za), g.mapping(zb)); // [1, W]
                 let t = Tensor::<1>::from_floats(ts, device).reshape([n, 1]); // [T, 1]
                 let w = g.truncate(wa.clone() + (wb - wa) * t, psi); // [T, W]
-                g.synthesis(g.broadcast(w), stylegan::SAMPLING_NOISE)
+                Ok(g.synthesis(g.broadcast(w), stylegan::SAMPLING_NOISE))
             }
+            AnyGenerator::Text2image(_) => Err(lacks(self.kind(), "walk between seeds: walk between descriptions")),
+        }
+    }
+
+    /// The text-to-image model, for the families that take text.
+    pub fn text(&self) -> Result<&text2image::TextToImage, String> {
+        match self {
+            AnyGenerator::Text2image(m) => Ok(m),
+            _ => Err(lacks(self.kind(), "read a description")),
         }
     }
 }

@@ -19,7 +19,6 @@ use burn::tensor::activation::leaky_relu;
 
 use super::dcgan::{self, DcganConfig, DiscBlock};
 use crate::latent::Rng;
-use crate::losses::bce_with_logits;
 use crate::text::{self, TextEncoder, TextEncoderConfig, Tokens, Vocabulary};
 
 #[derive(Config, Debug, PartialEq)]
@@ -216,8 +215,6 @@ pub struct Pairs {
 }
 
 impl Pairs {
-    pub const LABELS: [f32; 3] = [1.0, 0.0, 0.0];
-
     /// `real[i]` was captioned `text[i]`, `fake[i]` generated from `text[i]`; `wrong[i]` names
     /// the image whose caption `real[i]` is mismatched with (see [`mismatched`]).
     pub fn new(real: Tensor<4>, fake: Tensor<4>, text: Tensor<2>, wrong: &[usize]) -> Self {
@@ -230,14 +227,9 @@ impl Pairs {
         }
     }
 
-    /// D's loss: log D(real, right) + ½ [log(1 − D(real, wrong)) + log(1 − D(fake, right))],
-    /// as binary cross-entropy (Reed et al., Algorithm 1). `smoothing` > 0 lowers the real
-    /// label to 1 − smoothing (one-sided label smoothing, Salimans et al. 2016), which keeps D
-    /// from becoming so sure that G's gradients vanish.
+    /// D's loss on the three kinds of pairs: [`crate::losses::matching_aware`].
     pub fn discriminator_loss(self, d: &Discriminator, smoothing: f32) -> Tensor<1> {
-        let right = bce_with_logits(d.forward(self.real_right.0, self.real_right.1), Self::LABELS[0] - smoothing);
-        let wrong = bce_with_logits(d.forward(self.real_wrong.0, self.real_wrong.1), Self::LABELS[1]);
-        let fake = bce_with_logits(d.forward(self.fake_right.0, self.fake_right.1), Self::LABELS[2]);
-        right + (wrong + fake) * 0.5
+        let logits = |(images, text): (Tensor<4>, Tensor<2>)| d.forward(images, text);
+        crate::losses::matching_aware(logits(self.real_right), logits(self.real_wrong), logits(self.fake_right), smoothing)
     }
 }

@@ -1,8 +1,7 @@
-//! Crash-safe checkpoints. Every file is written to a temporary name, synced, then renamed; a
+//! Crash-safe checkpoints. Every file is written atomically (`files::write_atomic`); a
 //! checkpoint directory is complete before the `latest` pointer (itself written atomically) names
 //! it. A kill at any moment therefore leaves the last good checkpoint in place.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
@@ -11,23 +10,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
-/// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
+use crate::files::write_atomic;
 
 /// Where a run keeps its checkpoints: `RUN/checkpoints/step-NNNNNNN/` and `RUN/checkpoints/latest`.
 pub struct CheckpointDir {

@@ -6,13 +6,25 @@ use std::path::Path;
 
 use image::{Rgba, RgbaImage};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
+/// One line of `metrics.jsonl`: the step's losses by name (`{"D": 0.6, "G": 1.2}`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct StepMetrics {
     pub step: usize,
-    pub d_loss: f32,
-    pub g_loss: f32,
+    pub losses: BTreeMap<String, f32>,
     pub images_per_s: f32,
+}
+
+impl StepMetrics {
+    pub fn new(step: usize, losses: &[(&str, f32)], images_per_s: f32) -> Self {
+        Self { step, losses: losses.iter().map(|(n, v)| (n.to_string(), *v)).collect(), images_per_s }
+    }
+
+    /// The loss named `name` (NaN when this step did not report it).
+    pub fn loss(&self, name: &str) -> f32 {
+        self.losses.get(name).copied().unwrap_or(f32::NAN)
+    }
 }
 
 /// Appends one line to `metrics.jsonl`.
@@ -30,23 +42,23 @@ pub fn read(path: &Path) -> Vec<StepMetrics> {
         .collect()
 }
 
-/// Drops entries at or after `step` (used on resume, so a replayed step is not listed twice).
+/// Drops the lines of a JSON-lines log (`metrics.jsonl`, `eval.jsonl`) whose `step` is after
+/// `step`, and torn lines (used on resume, so a replayed step is not listed twice).
 pub fn truncate_after(path: &Path, step: usize) -> std::io::Result<()> {
-    let kept: Vec<String> = read(path)
-        .into_iter()
-        .filter(|m| m.step <= step)
-        .map(|m| serde_json::to_string(&m).expect("metrics serialise"))
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
+    let kept: String = text
+        .lines()
+        .filter(|l| {
+            serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v.get("step").and_then(|s| s.as_u64()).is_some_and(|s| s as usize <= step))
+        })
+        .map(|l| format!("{l}\n"))
         .collect();
-    let mut text = kept.join("\n");
-    if !text.is_empty() {
-        text.push('\n');
-    }
-    super::checkpoint::write_atomic(path, text.as_bytes())
+    crate::files::write_atomic(path, kept.as_bytes())
 }
 
-// 3×5 glyphs, one u16 per glyph, rows top to bottom, 3 bits a row.
+// 3×5 glyphs, one u16 per glyph, rows top to bottom, 3 bits a row; letters are upper case.
 fn glyph(c: char) -> u16 {
-    match c {
+    match c.to_ascii_uppercase() {
         '0' => 0b111_101_101_101_111,
         '1' => 0b010_110_010_010_111,
         '2' => 0b111_001_111_100_111,
@@ -59,12 +71,34 @@ fn glyph(c: char) -> u16 {
         '9' => 0b111_101_111_001_111,
         '.' => 0b000_000_000_000_010,
         '-' => 0b000_000_111_000_000,
+        '_' => 0b000_000_000_000_111,
+        '/' => 0b001_001_010_100_100,
+        'A' => 0b010_101_111_101_101,
+        'B' => 0b110_101_110_101_110,
+        'C' => 0b011_100_100_100_011,
         'D' => 0b110_101_101_101_110,
-        'G' => 0b111_100_101_101_111,
-        's' => 0b000_111_110_011_111,
-        't' => 0b010_111_010_010_011,
-        'e' => 0b000_111_111_100_111,
-        'p' => 0b000_111_101_111_100,
+        'E' => 0b111_100_110_100_111,
+        'F' => 0b111_100_110_100_100,
+        'G' => 0b011_100_101_101_011,
+        'H' => 0b101_101_111_101_101,
+        'I' => 0b111_010_010_010_111,
+        'J' => 0b001_001_001_101_010,
+        'K' => 0b101_101_110_101_101,
+        'L' => 0b100_100_100_100_111,
+        'M' => 0b101_111_111_101_101,
+        'N' => 0b110_101_101_101_101,
+        'O' => 0b010_101_101_101_010,
+        'P' => 0b110_101_110_100_100,
+        'Q' => 0b010_101_101_110_011,
+        'R' => 0b110_101_110_101_101,
+        'S' => 0b011_100_010_001_110,
+        'T' => 0b111_010_010_010_010,
+        'U' => 0b101_101_101_101_111,
+        'V' => 0b101_101_101_101_010,
+        'W' => 0b101_101_111_111_101,
+        'X' => 0b101_101_010_101_101,
+        'Y' => 0b101_101_010_010_010,
+        'Z' => 0b111_001_010_100_111,
         _ => 0,
     }
 }
@@ -102,21 +136,23 @@ fn line(img: &mut RgbaImage, (x0, y0): (f64, f64), (x1, y1): (f64, f64), c: Rgba
     }
 }
 
-/// Moving average over `w` points, so the curve shows the trend under the GAN's noise.
+/// Moving average over the finite values among the last `w` points, so the curve shows the
+/// trend under the GAN's noise; a step without a value stays a gap.
 fn smooth(v: &[f32], w: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(v.len());
-    let mut sum = 0.0;
-    for i in 0..v.len() {
-        sum += v[i];
-        if i >= w {
-            sum -= v[i - w];
-        }
-        out.push(sum / (i + 1).min(w) as f32);
-    }
-    out
+    (0..v.len())
+        .map(|i| {
+            let window = v[(i + 1).saturating_sub(w)..=i].iter().filter(|x| x.is_finite());
+            let (sum, n) = window.fold((0.0, 0), |(s, n), x| (s + x, n + 1));
+            if v[i].is_finite() && n > 0 { sum / n as f32 } else { f32::NAN }
+        })
+        .collect()
 }
 
-/// Renders D (red) and G (blue) losses against the step, raw faint and smoothed bold.
+/// Line colours of the loss curves, in the order the names first appear (D red, G blue, …).
+const PALETTE: [[u8; 3]; 8] = [[200, 30, 30], [30, 60, 200], [20, 140, 60], [220, 120, 0], [130, 50, 170], [0, 140, 150], [140, 90, 40], [90, 90, 90]];
+
+/// Renders one curve per loss name against the step, raw faint and smoothed bold, with a legend
+/// of the names in their colours. A name a step did not report leaves a gap in its curve.
 pub fn loss_curve(metrics: &[StepMetrics]) -> RgbaImage {
     let (w, h, left, right, top, bottom) = (720i64, 360i64, 56i64, 16i64, 28i64, 28i64);
     let mut img = RgbaImage::from_pixel(w as u32, h as u32, Rgba([255, 255, 255, 255]));
@@ -126,13 +162,28 @@ pub fn loss_curve(metrics: &[StepMetrics]) -> RgbaImage {
     if metrics.is_empty() {
         return img;
     }
-    let finite = |v: f32| if v.is_finite() { v } else { 0.0 };
-    let d: Vec<f32> = metrics.iter().map(|m| finite(m.d_loss)).collect();
-    let g: Vec<f32> = metrics.iter().map(|m| finite(m.g_loss)).collect();
+    // names in the order they first appear ("D" and "G" first in every family's step)
+    let mut names: Vec<&str> = Vec::new();
+    for m in metrics {
+        for n in m.losses.keys() {
+            if !names.contains(&n.as_str()) {
+                names.push(n);
+            }
+        }
+    }
+    names.sort_by_key(|n| match *n {
+        "D" => 0,
+        "G" => 1,
+        _ => 2,
+    });
+    let series: Vec<Vec<f32>> = names.iter().map(|n| metrics.iter().map(|m| m.loss(n)).collect()).collect();
     let (mut lo, mut hi) = (f32::MAX, f32::MIN);
-    for v in d.iter().chain(&g) {
+    for v in series.iter().flatten().filter(|v| v.is_finite()) {
         lo = lo.min(*v);
         hi = hi.max(*v);
+    }
+    if lo > hi {
+        (lo, hi) = (0.0, 1.0);
     }
     if hi - lo < 1e-6 {
         hi = lo + 1.0;
@@ -141,23 +192,27 @@ pub fn loss_curve(metrics: &[StepMetrics]) -> RgbaImage {
     let px = |s: usize| left as f64 + (s as f64 - s0) / (s1 - s0) * (w - left - right) as f64;
     let py = |v: f32| (h - bottom) as f64 - ((v - lo) / (hi - lo)) as f64 * (h - top - bottom) as f64;
     let window = (metrics.len() / 50).max(1);
-    for (series, faint, bold) in [
-        (&d, Rgba([240, 180, 180, 255]), Rgba([200, 30, 30, 255])),
-        (&g, Rgba([180, 190, 240, 255]), Rgba([30, 60, 200, 255])),
-    ] {
-        let smooth = smooth(series, window);
-        for (vals, color) in [(series.as_slice(), faint), (smooth.as_slice(), bold)] {
+    let mut legend_x = left + 16;
+    for (k, (name, values)) in names.iter().zip(&series).enumerate() {
+        let [r, g, b] = PALETTE[k % PALETTE.len()];
+        let bold = Rgba([r, g, b, 255]);
+        let faint = Rgba([255 - (255 - r) / 3, 255 - (255 - g) / 3, 255 - (255 - b) / 3, 255]);
+        let smooth = smooth(values, window);
+        for (vals, color) in [(values.as_slice(), faint), (smooth.as_slice(), bold)] {
             for i in 1..vals.len() {
-                line(&mut img, (px(metrics[i - 1].step), py(vals[i - 1])), (px(metrics[i].step), py(vals[i])), color);
+                if vals[i - 1].is_finite() && vals[i].is_finite() {
+                    line(&mut img, (px(metrics[i - 1].step), py(vals[i - 1])), (px(metrics[i].step), py(vals[i])), color);
+                }
             }
         }
+        line(&mut img, (legend_x as f64, 13.0), ((legend_x + 12) as f64, 13.0), bold);
+        text(&mut img, legend_x + 16, 6, name, 3, bold);
+        legend_x += 16 + 12 * name.chars().count() as i64 + 20;
     }
     text(&mut img, 4, top - 4, &format!("{hi:.3}"), 2, axis);
     text(&mut img, 4, h - bottom - 8, &format!("{lo:.3}"), 2, axis);
     text(&mut img, left, h - bottom + 8, &format!("step {}", metrics[0].step), 2, axis);
     let last = format!("{}", metrics.last().unwrap().step);
     text(&mut img, w - right - last.len() as i64 * 8, h - bottom + 8, &last, 2, axis);
-    text(&mut img, left + 16, 6, "D", 3, Rgba([200, 30, 30, 255]));
-    text(&mut img, left + 40, 6, "G", 3, Rgba([30, 60, 200, 255]));
     img
 }

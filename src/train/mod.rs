@@ -1,5 +1,12 @@
-//! Native training: one loop per family, checkpoints, metrics. This module and `web.rs` are the
+//! Native training: the one run core every family trains on. This module and `web.rs` are the
 //! only places that choose a device.
+//!
+//! A family (`dcgan.rs`, `stylegan.rs`, `text2image.rs`) implements [`Family`]: its networks and
+//! optimizers, listed once by name in [`Family::parts`], and one training step that returns its
+//! losses by name. [`Trainer`] owns everything else — the run directory and its `config.json`
+//! (which always names the family), the state and RNG, the schedule, the device, sample grids,
+//! `metrics.jsonl`, the loss curve, atomic checkpoints, exact resume — and [`FAMILIES`] is the
+//! registry that opens any run directory for `train export` and `train sample`.
 
 pub mod checkpoint;
 pub mod dcgan;
@@ -10,12 +17,18 @@ pub mod text2image;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::data::ImageDataset;
+use crate::bundle::Provenance;
+use crate::files::write_atomic;
 use crate::image::ImageBatch;
 use crate::latent::Rng;
+use crate::models::{AnyGenerator, ModelConfig};
 use checkpoint::{CheckpointDir, TrainState};
+use indicatif::{ProgressBar, ProgressStyle};
 use metrics::StepMetrics;
 
 /// The training device by name. `cpu` (Flex, pure Rust) is always built; `wgpu` and `cuda` need
@@ -42,10 +55,78 @@ fn not_built(name: &str) -> String {
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The seeds whose faces every sample grid shows: the same as `train sample --seeds 0-63`.
+/// The seeds whose images every sample grid shows: the same as `train sample --seeds 0-63`.
 pub const GRID_SEEDS: std::ops::Range<u64> = 0..64;
 
-/// Indices of the batch for `step`: a fresh permutation of the `n` images per epoch, seeded by
+/// What every run has, whatever its family; flattened into the family's `config.json`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunSettings {
+    /// Total optimizer steps (each one D update and one G update for a GAN).
+    pub steps: usize,
+    pub batch: usize,
+    /// Seeds the weight initialisation, the data order and every random draw of the run.
+    pub seed: u64,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Write a sample grid every this many steps (0: only at the end).
+    pub sample_every: usize,
+    /// Write a checkpoint every this many steps (0: only at the end).
+    pub checkpoint_every: usize,
+    /// `cpu`, `wgpu` or `cuda` (see [`device_from_name`]).
+    pub device: String,
+}
+
+/// What every training run takes. Unset values come from the run being resumed, else from
+/// the family's defaults (shown per family).
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Total steps, one D and one G update each [dcgan 2000, stylegan 5000, text2image 6000].
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Images per step [dcgan 64, stylegan 32, text2image 64].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Seeds initialisation, data order and every random draw [0].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Adam learning rate [dcgan 2e-4, stylegan 0.002 (mapping 0.01× of it), text2image 2e-4].
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Write an 8×8 sample grid (seeds 0-63) every K steps [dcgan 200, stylegan 250, text2image 250].
+    #[arg(long)]
+    pub sample_every: Option<usize>,
+    /// Write a checkpoint every K steps [500].
+    #[arg(long)]
+    pub checkpoint_every: Option<usize>,
+    /// Run directory: config.json, metrics.jsonl, samples/, checkpoints/, loss.png.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Continue the run in --out from its latest checkpoint (to --steps in total).
+    #[arg(long)]
+    pub resume: bool,
+    /// cpu (always), wgpu or cuda (when built with that cargo feature) [cpu].
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+impl RunArgs {
+    /// Sets what was given on the command line, and nothing else.
+    pub fn apply(&self, s: &mut RunSettings) {
+        let RunArgs { steps, batch, seed, lr, sample_every, checkpoint_every, device, .. } = self;
+        s.steps = steps.unwrap_or(s.steps);
+        s.batch = batch.unwrap_or(s.batch);
+        s.seed = seed.unwrap_or(s.seed);
+        s.lr = lr.unwrap_or(s.lr);
+        s.sample_every = sample_every.unwrap_or(s.sample_every);
+        s.checkpoint_every = checkpoint_every.unwrap_or(s.checkpoint_every);
+        s.device = device.clone().unwrap_or(s.device.clone());
+    }
+}
+
+/// A step's losses by name, in the order the family reports them ("D", "G", "R1", …).
+pub type Losses = Vec<(&'static str, f32)>;
+
+/// Indices of the batch for `step`: a fresh permutation of the `n` items per epoch, seeded by
 /// the run's seed and the epoch (so resuming needs only the step), last partial batch dropped.
 pub fn batch_indices(seed: u64, batch: usize, step: usize, n: usize) -> Vec<usize> {
     let b = batch.min(n);
@@ -55,92 +136,386 @@ pub fn batch_indices(seed: u64, batch: usize, step: usize, n: usize) -> Vec<usiz
     perm[offset..offset + b].to_vec()
 }
 
-/// Opens the run directory `run`: its latest checkpoint when `resume` is set, and a refusal to
-/// start over a run that has one when it is not.
-pub fn latest_checkpoint(run: &Path, resume: bool) -> Result<Option<(TrainState, PathBuf)>, String> {
-    let latest = CheckpointDir::new(run).latest()?;
-    if latest.is_some() && !resume {
-        return Err(format!("{} already holds a run: pass --resume to continue it, or choose another --out", run.display()));
+/// The networks and optimizer states of a family, visited by name: the one list that saving,
+/// resuming, the best generator and exporting all read. File names are `NAME.bpk`.
+pub struct Parts<'a> {
+    mode: PartsMode<'a>,
+}
+
+enum PartsMode<'a> {
+    /// Collect the bytes of the parts named in `only` (all when `None`).
+    Save { files: Vec<(String, Vec<u8>)>, only: Option<&'a [&'static str]> },
+    /// Replace the parts named in `only` (all when `None`) by those stored in `dir`.
+    Load { dir: &'a Path, only: Option<&'a [&'static str]> },
+}
+
+impl Parts<'_> {
+    fn wanted(&self, name: &str) -> bool {
+        let only = match &self.mode {
+            PartsMode::Save { only, .. } | PartsMode::Load { only, .. } => only,
+        };
+        only.is_none_or(|names| names.contains(&name))
     }
-    Ok(latest)
-}
 
-/// Makes `run` ready to train from `step`: drops metrics of later steps (all of them when
-/// starting over, so a resumed run lists every step once), creates `samples/`, writes
-/// `config.json`.
-pub fn prepare_run_dir(run: &Path, step: usize, config: &impl serde::Serialize) -> Result<(), String> {
-    metrics::truncate_after(&run.join("metrics.jsonl"), step).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(run.join("samples")).map_err(|e| format!("cannot create {}: {e}", run.display()))?;
-    let json = serde_json::to_vec_pretty(config).expect("config serialises");
-    checkpoint::write_atomic(&run.join("config.json"), &json).map_err(|e| e.to_string())
-}
+    fn file(name: &str) -> String {
+        format!("{name}.bpk")
+    }
 
-/// How long a run trains and how often it reports.
-pub struct Schedule {
-    pub steps: usize,
-    pub batch: usize,
-    pub sample_every: usize,
-    pub checkpoint_every: usize,
-}
-
-/// What every family's trainer provides; the loop, grids, metrics and loss curve are shared.
-pub trait GanTrainer {
-    fn run_dir(&self) -> &Path;
-    fn schedule(&self) -> Schedule;
-    fn state(&self) -> &TrainState;
-    fn resolution(&self) -> usize;
-    /// One D update and one G update; returns (D loss, G loss).
-    fn step(&mut self, data: &ImageDataset) -> (f32, f32);
-    /// The images for `seeds` from the generator that would be exported.
-    fn sample(&self, seeds: &[u64]) -> ImageBatch;
-    fn save_checkpoint(&self) -> Result<PathBuf, String>;
-    /// A family's own periodic work after each step's grid and checkpoint (text2image:
-    /// evaluation and the best generator). Nothing by default.
-    fn after_step(&mut self) -> Result<(), String> {
+    /// A network (or any module) named `name`.
+    pub fn module<M: Module>(&mut self, name: &str, module: &mut M) -> Result<(), String> {
+        if !self.wanted(name) {
+            return Ok(());
+        }
+        match &mut self.mode {
+            PartsMode::Save { files, .. } => files.push((Self::file(name), checkpoint::module_bytes(module))),
+            PartsMode::Load { dir, .. } => {
+                let bytes = checkpoint::read_file(dir, &Self::file(name))?;
+                *module = checkpoint::load_module(module.clone(), bytes, name)?;
+            }
+        }
         Ok(())
     }
 
+    /// An optimizer's state named `name`.
+    pub fn optimizer(&mut self, name: &str, optim: &mut ModuleOptimizer) -> Result<(), String> {
+        if !self.wanted(name) {
+            return Ok(());
+        }
+        match &mut self.mode {
+            PartsMode::Save { files, .. } => files.push((Self::file(name), checkpoint::optimizer_bytes(optim))),
+            PartsMode::Load { dir, .. } => {
+                let bytes = checkpoint::read_file(dir, &Self::file(name))?;
+                *optim = checkpoint::load_optimizer(optim.clone(), bytes, name)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A model family that trains on the run core.
+pub trait Family: Sized {
+    /// The name in `config.json`, on the command line (`train NAME`) and in the registry.
+    const NAME: &'static str;
+    /// The run's whole configuration (model, loss, data, [`RunSettings`] flattened), saved as
+    /// `config.json`.
+    type Config: Clone + Serialize + DeserializeOwned;
+    /// What it trains on: [`crate::data::ImageDataset`] (images) or
+    /// [`crate::data::captioned::CaptionedDataset`] (captioned images).
+    type Data;
+
+    fn settings(config: &Self::Config) -> &RunSettings;
+    fn settings_mut(config: &mut Self::Config) -> &mut RunSettings;
+    /// Fresh networks and optimizers on `device` (with autodiff), or why the configuration
+    /// cannot train, saying which option to change. `data` is given when the run
+    /// will train (a fresh text-to-image run trains its text encoder here and fills in its
+    /// vocabulary), and is `None` when a run is only opened to export or sample.
+    fn init(config: &mut Self::Config, device: &Device, data: Option<&Self::Data>, fresh: bool) -> Result<Self, String>;
+    /// Every network and optimizer state, each by its name, in one list.
+    fn parts(&mut self, parts: &mut Parts) -> Result<(), String>;
+    /// The names among [`Family::parts`] that the exported model is made of.
+    const EXPORTED: &'static [&'static str];
+    /// One training step on `data`; the core counts the step.
+    fn step(&mut self, run: &mut RunState, config: &Self::Config, data: &Self::Data) -> Losses;
+    /// The grid's images for `seeds` from the model that would be exported, on `device` (the
+    /// training device without autodiff).
+    fn sample(&self, config: &Self::Config, seeds: &[u64], device: &Device) -> ImageBatch;
+    /// The model as `train export` ships it (inference mode, on the CPU's inner device).
+    fn export(&self, config: &Self::Config) -> (ModelConfig, AnyGenerator);
+    /// What the bundle's manifest says of the run: data, loss and notes (the core adds steps
+    /// and the tool). `best` is the point the run's evaluation kept, when it is what ships.
+    fn provenance(config: &Self::Config, run: &Path, best: bool) -> Provenance;
+    /// A family's own periodic work after each step (text2image: evaluation on held-out data).
+    /// `Some(files)` asks the core to keep the exported parts as the best so far in `RUN/best/`,
+    /// with `files` (the evaluation) beside them. Nothing by default.
+    fn after_step(&mut self, _run: &RunState, _config: &Self::Config) -> Result<Option<Vec<(&'static str, Vec<u8>)>>, String> {
+        Ok(None)
+    }
+}
+
+/// The state a step reads and advances: where the run lives, its step and RNG, its device.
+pub struct RunState {
+    pub dir: PathBuf,
+    pub state: TrainState,
+    /// The training device, with autodiff.
+    pub device: Device,
+}
+
+impl RunState {
+    /// The training RNG (data order aside, every random draw of a step comes from it).
+    pub fn rng(&self) -> Rng {
+        Rng { state: self.state.rng_state }
+    }
+
+    /// Stores the RNG after a step has drawn from it, so a resumed run draws the same numbers.
+    pub fn keep_rng(&mut self, rng: Rng) {
+        self.state.rng_state = rng.state;
+    }
+
+    /// This step's batch of `batch` indices out of `n` (see [`batch_indices`]).
+    pub fn batch(&self, settings: &RunSettings, n: usize) -> Vec<usize> {
+        batch_indices(settings.seed, settings.batch, self.state.step, n)
+    }
+}
+
+/// A family's run: its configuration, its state and its networks.
+pub struct Trainer<F: Family> {
+    pub config: F::Config,
+    pub run: RunState,
+    pub family: F,
+}
+
+/// `config.json` of `run`, if it exists: (the family it names, the whole JSON).
+fn saved_json(run: &Path) -> Result<Option<(String, serde_json::Value)>, String> {
+    let path = run.join("config.json");
+    let Ok(bytes) = std::fs::read(&path) else { return Ok(None) };
+    let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| format!("{} is not valid JSON ({e})", path.display()))?;
+    let known = FAMILIES.iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
+    match json.get("family").and_then(|f| f.as_str()) {
+        Some(name) if FAMILIES.iter().any(|f| f.name == name) => Ok(Some((name.to_string(), json))),
+        Some(name) => Err(format!("{} names the family `{name}`, which this version does not know (known: {known})", path.display())),
+        None => Err(format!(
+            "{} names no family: add \"family\": \"NAME\" with the family that trained it (one of {known})",
+            path.display()
+        )),
+    }
+}
+
+/// The configuration saved in the run directory `run` for family `F`, if there is one; an error
+/// when it belongs to another family, naming the command that resumes it.
+pub fn saved_config<F: Family>(run: &Path) -> Result<Option<F::Config>, String> {
+    let Some((name, json)) = saved_json(run)? else { return Ok(None) };
+    if name != F::NAME {
+        return Err(format!(
+            "{} holds a {name} run, not a {} one: resume it with `train {name} --resume --out {}`",
+            run.display(),
+            F::NAME,
+            run.display()
+        ));
+    }
+    serde_json::from_value(json).map(Some).map_err(|e| format!("{}/config.json does not fit a {} run: {e}", run.display(), F::NAME))
+}
+
+impl<F: Family> Trainer<F> {
+    /// A fresh run in `dir` (which must not hold a checkpoint), or its latest checkpoint when
+    /// `resume` is set.
+    pub fn open(mut config: F::Config, dir: &Path, resume: bool, data: &F::Data) -> Result<Self, String> {
+        if F::settings(&config).batch == 0 {
+            return Err("--batch must be at least 1".into());
+        }
+        let latest = CheckpointDir::new(dir).latest()?;
+        if latest.is_some() && !resume {
+            return Err(format!("{} already holds a run: pass --resume to continue it, or choose another --out", dir.display()));
+        }
+        if let (true, Some(mut saved)) = (latest.is_some(), saved_config::<F>(dir)?) {
+            // a resume continues that run: its model, loss and data; the caller's schedule
+            *F::settings_mut(&mut saved) = F::settings(&config).clone();
+            config = saved;
+        }
+        let device = device_from_name(&F::settings(&config).device)?.autodiff();
+        let seed = F::settings(&config).seed;
+        device.seed(seed);
+        let mut family = F::init(&mut config, &device, Some(data), latest.is_none())?;
+        let mut state = TrainState { step: 0, rng_state: Rng::new(seed ^ name_hash(F::NAME)).state };
+        if let Some((saved, checkpoint)) = latest {
+            family.parts(&mut Parts { mode: PartsMode::Load { dir: &checkpoint, only: None } })?;
+            state = saved;
+        }
+        let trainer = Trainer { config, run: RunState { dir: dir.to_path_buf(), state, device }, family };
+        trainer.prepare_dir()?;
+        Ok(trainer)
+    }
+
+    /// Opens the run in `dir` to export or sample it, on the CPU: its latest checkpoint, or with
+    /// `best` the generator its evaluations kept in `RUN/best/`.
+    pub fn load(dir: &Path, best: bool) -> Result<(Self, Provenance), String> {
+        let mut config = saved_config::<F>(dir)?.ok_or_else(|| format!("{} has no config.json: is it a run directory written by `train`?", dir.display()))?;
+        let (state, from) = if best {
+            let kept = crate::files::read_swapped_dir(&dir.join("best")).ok_or_else(|| {
+                format!("{} has no best generator; only runs that evaluate as they train (`train text2image --eval-every`) keep one", dir.display())
+            })?;
+            (checkpoint::read_state(&kept)?, kept)
+        } else {
+            CheckpointDir::new(dir).latest()?.ok_or_else(|| format!("{} has no checkpoint yet: train it first", dir.display()))?
+        };
+        let device = Device::flex().autodiff();
+        let mut family = F::init(&mut config, &device, None, false)?;
+        family.parts(&mut Parts { mode: PartsMode::Load { dir: &from, only: Some(F::EXPORTED) } })?;
+        let mut provenance = F::provenance(&config, dir, best);
+        provenance.steps = state.step;
+        provenance.tool = format!("ganzoo train {VERSION}");
+        Ok((Trainer { config, run: RunState { dir: dir.to_path_buf(), state, device }, family }, provenance))
+    }
+
+    pub fn settings(&self) -> &RunSettings {
+        F::settings(&self.config)
+    }
+
+    /// Makes the run directory ready to train from the current step: drops metrics and
+    /// evaluations of later steps (all of them when starting over, so a resumed run lists every
+    /// step once), creates `samples/`, writes `config.json` naming the family.
+    fn prepare_dir(&self) -> Result<(), String> {
+        let (dir, step) = (&self.run.dir, self.run.state.step);
+        for log in ["metrics.jsonl", "eval.jsonl"] {
+            metrics::truncate_after(&dir.join(log), step).map_err(|e| format!("cannot rewrite {}: {e}", dir.join(log).display()))?;
+        }
+        std::fs::create_dir_all(dir.join("samples")).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let mut json = serde_json::to_value(&self.config).expect("config serialises");
+        json.as_object_mut().expect("a config is a JSON object").insert("family".into(), F::NAME.into());
+        write_atomic(&dir.join("config.json"), &serde_json::to_vec_pretty(&json).expect("config serialises")).map_err(|e| e.to_string())
+    }
+
+    /// The exported model: the configuration and generator `train export` writes into a bundle.
+    pub fn export(&self) -> (ModelConfig, AnyGenerator) {
+        self.family.export(&self.config)
+    }
+
+    /// Writes every part and the state as one checkpoint (see [`CheckpointDir::save`]).
+    pub fn save_checkpoint(&mut self) -> Result<PathBuf, String> {
+        let files = self.collect(None)?;
+        let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        CheckpointDir::new(&self.run.dir).save(&self.run.state, &files).map_err(|e| format!("cannot write checkpoint: {e}"))
+    }
+
+    /// The bytes of the parts named in `only` (all when `None`), by file name.
+    pub fn collect(&mut self, only: Option<&[&'static str]>) -> Result<Vec<(String, Vec<u8>)>, String> {
+        let mut parts = Parts { mode: PartsMode::Save { files: Vec::new(), only } };
+        self.family.parts(&mut parts)?;
+        let PartsMode::Save { files, .. } = parts.mode else { unreachable!("a saving visit stays a saving visit") };
+        Ok(files)
+    }
+
+    /// Replaces `RUN/best/` by the exported parts, the state and `extra` files (a kill leaves
+    /// the previous best whole: [`crate::files::replace_dir_atomic`]).
+    pub fn keep_best(&mut self, extra: Vec<(&str, Vec<u8>)>) -> Result<(), String> {
+        let mut files = self.collect(Some(F::EXPORTED))?;
+        files.push(("state.json".into(), serde_json::to_vec_pretty(&self.run.state).expect("state serialises")));
+        let mut files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        files.extend(extra);
+        let best = self.run.dir.join("best");
+        crate::files::replace_dir_atomic(&best, &files).map_err(|e| format!("cannot write {}: {e}", best.display()))
+    }
+
     /// Writes the 8×8 grid of `GRID_SEEDS` to `samples/step-N.png` and `samples.png`.
-    fn save_grid(&self) -> Result<PathBuf, String> {
+    pub fn save_grid(&self) -> Result<PathBuf, String> {
         let seeds: Vec<u64> = GRID_SEEDS.collect();
-        let run = self.run_dir();
-        let path = run.join("samples").join(format!("step-{:08}.png", self.state().step));
-        let png = crate::image::png_bytes(&self.sample(&seeds).grid(8, 2));
-        checkpoint::write_atomic(&path, &png).map_err(|e| e.to_string())?;
-        checkpoint::write_atomic(&run.join("samples.png"), &png).map_err(|e| e.to_string())?;
+        let dir = &self.run.dir;
+        let path = dir.join("samples").join(format!("step-{:08}.png", self.run.state.step));
+        let png = crate::image::png_bytes(&self.family.sample(&self.config, &seeds, &self.run.device.clone().inner()).grid(8, 2));
+        write_atomic(&path, &png).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join("samples.png"), &png).map_err(|e| e.to_string())?;
         Ok(path)
     }
 
-    /// Trains to `schedule().steps`, calling `progress` after each step.
-    fn run(&mut self, data: &ImageDataset, mut progress: impl FnMut(&StepMetrics)) -> Result<(), String> {
-        if data.resolution != self.resolution() {
-            return Err(format!("data is {} px but the model is {} px", data.resolution, self.resolution()));
-        }
-        let schedule = self.schedule();
-        let metrics_path = self.run_dir().join("metrics.jsonl");
-        while self.state().step < schedule.steps {
+    /// One training step (no grid, checkpoint or metrics); returns its losses by name.
+    pub fn step(&mut self, data: &F::Data) -> Losses {
+        let losses = self.family.step(&mut self.run, &self.config, data);
+        self.run.state.step += 1;
+        losses
+    }
+
+    /// Trains to `steps`, calling `progress` after each step; then writes the last grid,
+    /// checkpoint and `loss.png`.
+    pub fn train(&mut self, data: &F::Data, mut progress: impl FnMut(&StepMetrics)) -> Result<(), String> {
+        let s = self.settings().clone();
+        let metrics_path = self.run.dir.join("metrics.jsonl");
+        while self.run.state.step < s.steps {
             let t = Instant::now();
-            let (d, g) = self.step(data);
-            let m = StepMetrics {
-                step: self.state().step,
-                d_loss: d,
-                g_loss: g,
-                images_per_s: schedule.batch.min(data.len) as f32 / t.elapsed().as_secs_f32(),
-            };
+            let losses = self.step(data);
+            let m = StepMetrics::new(self.run.state.step, &losses, s.batch as f32 / t.elapsed().as_secs_f32());
             metrics::append(&metrics_path, &m).map_err(|e| format!("cannot append to {}: {e}", metrics_path.display()))?;
             progress(&m);
-            let s = self.state().step;
-            if schedule.sample_every > 0 && s % schedule.sample_every == 0 {
+            let step = self.run.state.step;
+            if s.sample_every > 0 && step % s.sample_every == 0 {
                 self.save_grid()?;
             }
-            if schedule.checkpoint_every > 0 && s % schedule.checkpoint_every == 0 {
+            if s.checkpoint_every > 0 && step % s.checkpoint_every == 0 {
                 self.save_checkpoint()?;
             }
-            self.after_step()?;
+            if let Some(evaluation) = self.family.after_step(&self.run, &self.config)? {
+                self.keep_best(evaluation)?;
+            }
         }
         self.save_grid()?;
         self.save_checkpoint()?;
         let curve = metrics::loss_curve(&metrics::read(&metrics_path));
-        checkpoint::write_atomic(&self.run_dir().join("loss.png"), &crate::image::png_bytes(&curve)).map_err(|e| e.to_string())
+        write_atomic(&self.run.dir.join("loss.png"), &crate::image::png_bytes(&curve)).map_err(|e| e.to_string())
+    }
+}
+
+/// A salt per family for the run's RNG, so two families with one seed draw differently.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01B3))
+}
+
+/// One registry entry: a family's name and how to open one of its runs for export.
+pub struct FamilyEntry {
+    pub name: &'static str,
+    /// The run's exported model and provenance (latest checkpoint, or with `best` the kept one).
+    pub load: fn(&Path, bool) -> Result<(ModelConfig, AnyGenerator, Provenance), String>,
+}
+
+fn load_entry<F: Family>(run: &Path, best: bool) -> Result<(ModelConfig, AnyGenerator, Provenance), String> {
+    let (trainer, provenance) = Trainer::<F>::load(run, best)?;
+    let (config, generator) = trainer.export();
+    Ok((config, generator, provenance))
+}
+
+/// Every family that trains on the run core: the one place a family is named for dispatch.
+pub const FAMILIES: &[FamilyEntry] = &[
+    FamilyEntry { name: dcgan::Dcgan::NAME, load: load_entry::<dcgan::Dcgan> },
+    FamilyEntry { name: stylegan::StyleGan::NAME, load: load_entry::<stylegan::StyleGan> },
+    FamilyEntry { name: text2image::Text2Image::NAME, load: load_entry::<text2image::Text2Image> },
+];
+
+/// The exported model of any run directory, whatever its family (`config.json` names it).
+pub fn load_run(run: &Path, best: bool) -> Result<(ModelConfig, AnyGenerator, Provenance), String> {
+    let (name, _) = saved_json(run)?.ok_or_else(|| format!("{} has no config.json: is it a run directory written by `train`?", run.display()))?;
+    let entry = FAMILIES.iter().find(|f| f.name == name).expect("saved_json accepts registered families only");
+    (entry.load)(run, best)
+}
+
+/// Trains family `F`: the run's saved config when resuming (else `fresh()`), with the run
+/// flags given on the command line over it; `setup` sees the trainer before the first step.
+pub fn train_cli<F: Family>(
+    args: &RunArgs,
+    fresh: impl FnOnce() -> Result<F::Config, String>,
+    open_data: impl FnOnce(&F::Config) -> Result<F::Data, String>,
+    setup: impl FnOnce(&mut Trainer<F>) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut config = match saved_config::<F>(&args.out)? {
+        Some(saved) if args.resume => {
+            println!("resuming {} (its saved config, with the run flags given here)", args.out.display());
+            saved
+        }
+        _ => fresh()?,
+    };
+    args.apply(F::settings_mut(&mut config));
+    let data = open_data(&config)?;
+    let mut trainer = Trainer::<F>::open(config, &args.out, args.resume, &data)?;
+    setup(&mut trainer)?;
+    let bar = ProgressBar::new(trainer.settings().steps as u64).with_position(trainer.run.state.step as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} steps | {msg} | ETA {eta}").expect("valid template").progress_chars("█▉▊▋▌▍▎▏ "));
+    trainer.train(&data, |m| {
+        bar.set_position(m.step as u64);
+        let losses: Vec<String> = m.losses.iter().map(|(name, v)| format!("{name} {v:.4}")).collect();
+        bar.set_message(format!("{} | {:.0} img/s", losses.join(" "), m.images_per_s));
+    })?;
+    bar.finish();
+    println!("done: {} (samples.png, loss.png, metrics.jsonl, checkpoints/)", args.out.display());
+    Ok(())
+}
+
+/// Opens image data for training, saying how much there is and what was skipped.
+pub fn open_images(spec: &str, resolution: usize) -> Result<crate::data::ImageDataset, String> {
+    let data = crate::data::open(spec, resolution)?;
+    report_skipped(&data);
+    println!("{} images of {} at {} px", data.len, data.source, data.resolution);
+    Ok(data)
+}
+
+/// Says how many files were unreadable, with the first one and why.
+pub fn report_skipped(data: &crate::data::ImageDataset) {
+    if let Some((path, why)) = data.skipped.first() {
+        eprintln!("skipped {} unreadable image(s), e.g. {}: {why}", data.skipped.len(), path.display());
     }
 }

@@ -4,12 +4,10 @@
 //! average of w for truncation and an exponential moving average of G's weights, which is what
 //! sample grids show and `train export` ships.
 //!
-//! R1 without double backprop. R1 = γ/2 · E‖∇ₓD(x)‖² needs the gradient of a gradient, which
-//! burn's autodiff does not provide. We use its unbiased finite-difference estimate instead: for
-//! ε ~ N(0, I), E[(D(x + σε) − D(x))²] / σ² = ‖∇ₓD(x)‖² + O(σ²), which plain backprop can
-//! differentiate with respect to D's weights.
+//! R1 is estimated by finite differences (`losses::r1_estimate`): burn's autodiff has no
+//! gradient of a gradient. Grids, metrics, checkpoints and resume are the run core's.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -17,28 +15,23 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{self, CheckpointDir, TrainState};
-use super::{GanTrainer, Schedule};
+use super::{Family, Losses, Parts, RunSettings, RunState};
+use crate::bundle::Provenance;
 use crate::data::ImageDataset;
 use crate::image::ImageBatch;
 use crate::latent::{Rng, latents_tensor};
-use crate::losses::GanLoss;
+use crate::losses::{GanLoss, r1_estimate};
 use crate::models::stylegan::{Discriminator, Generator, NoiseMode, StyleGanConfig};
+use crate::models::{AnyGenerator, ModelConfig};
 
 /// Everything a StyleGAN run needs, saved as `RUN/config.json`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct StyleGanTrainConfig {
-    /// Always "stylegan": tells `train export` / `sample` which family a run directory holds.
-    pub family: String,
     pub model: StyleGanConfig,
     pub loss: GanLoss,
     /// `wildfaces` or an image-folder path.
     pub data: String,
-    pub steps: usize,
-    pub batch: usize,
-    pub seed: u64,
-    /// Adam learning rate of both networks (0.002 in StyleGAN2).
-    pub lr: f64,
+    /// Adam β₁ and β₂ of both networks ((0, 0.99) in StyleGAN2; lr 0.002 in `run`).
     pub beta1: f32,
     pub beta2: f32,
     /// R1 weight γ; 0 turns the penalty off.
@@ -53,22 +46,16 @@ pub struct StyleGanTrainConfig {
     pub w_avg_beta: f32,
     /// Flip each real image left–right with probability ½ (doubles a small face dataset).
     pub mirror: bool,
-    pub sample_every: usize,
-    pub checkpoint_every: usize,
-    pub device: String,
+    #[serde(flatten)]
+    pub run: RunSettings,
 }
 
 impl StyleGanTrainConfig {
     pub fn new(model: StyleGanConfig, data: String) -> Self {
         Self {
-            family: "stylegan".into(),
             model,
             loss: GanLoss::Vanilla { non_saturating: true },
             data,
-            steps: 5000,
-            batch: 32,
-            seed: 0,
-            lr: 0.002,
             beta1: 0.0,
             beta2: 0.99,
             r1_gamma: 1.0,
@@ -77,24 +64,18 @@ impl StyleGanTrainConfig {
             ema_kimg: 10.0,
             w_avg_beta: 0.995,
             mirror: true,
-            sample_every: 250,
-            checkpoint_every: 500,
-            device: "cpu".into(),
+            run: RunSettings { steps: 5000, batch: 32, seed: 0, lr: 0.002, sample_every: 250, checkpoint_every: 500, device: "cpu".into() },
         }
     }
 }
 
-pub struct Trainer {
-    pub config: StyleGanTrainConfig,
-    pub run: PathBuf,
+pub struct StyleGan {
     pub generator: Generator,
     pub discriminator: Discriminator,
     /// The moving average of the generator's weights (no autodiff): what is sampled and exported.
     pub ema: Generator,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
-    pub state: TrainState,
-    device: Device,
 }
 
 /// The float parameters of a module, flattened, in visiting order.
@@ -132,62 +113,27 @@ pub fn ema_update(ema: Generator, g: &Generator, beta: f32) -> Generator {
     ema.map(&mut Blend { targets: collect.0.into_iter(), beta })
 }
 
-impl Trainer {
-    /// A fresh run in `run`, or its latest checkpoint when `resume` is set.
-    pub fn open(config: StyleGanTrainConfig, run: &Path, resume: bool) -> Result<Self, String> {
-        config.model.check()?;
-        if config.batch == 0 || config.r1_every == 0 {
-            return Err("--batch and --r1-every must be at least 1".into());
-        }
-        let device = super::device_from_name(&config.device)?.autodiff();
-        let latest = super::latest_checkpoint(run, resume)?;
-        device.seed(config.seed);
-        let generator = config.model.init_generator(&device);
-        let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(config.beta2).with_epsilon(1e-8).init();
-        let mut trainer = Trainer {
-            ema: generator.valid(),
-            generator,
-            discriminator: config.model.init_discriminator(&device),
-            optim_g: adam(),
-            optim_d: adam(),
-            state: TrainState { step: 0, rng_state: Rng::new(config.seed ^ 0x57_1E_6A_4E).state },
-            run: run.to_path_buf(),
-            config,
-            device,
-        };
-        if let Some((state, dir)) = latest {
-            let read = |f: &str| checkpoint::read_file(&dir, f);
-            trainer.generator = checkpoint::load_module(trainer.generator, read("generator.bpk")?, "generator")?;
-            trainer.discriminator = checkpoint::load_module(trainer.discriminator, read("discriminator.bpk")?, "discriminator")?;
-            trainer.ema = checkpoint::load_module(trainer.ema, read("generator_ema.bpk")?, "generator average")?;
-            trainer.optim_g = checkpoint::load_optimizer(trainer.optim_g, read("optim_g.bpk")?, "generator optimizer")?;
-            trainer.optim_d = checkpoint::load_optimizer(trainer.optim_d, read("optim_d.bpk")?, "discriminator optimizer")?;
-            trainer.state = state;
-        }
-        super::prepare_run_dir(run, trainer.state.step, &trainer.config)?;
-        Ok(trainer)
-    }
-
+impl StyleGan {
     /// The real batch for this step, each image mirrored with probability ½ when asked.
-    fn real_batch(&self, data: &ImageDataset, rng: &mut Rng) -> Tensor<4> {
-        let idx = super::batch_indices(self.config.seed, self.config.batch, self.state.step, data.len);
-        let real = data.batch(&idx, &self.device); // [B, 3, R, R]
-        if !self.config.mirror {
+    fn real_batch(run: &RunState, c: &StyleGanTrainConfig, data: &ImageDataset, rng: &mut Rng) -> Tensor<4> {
+        let idx = run.batch(&c.run, data.len);
+        let real = data.batch(&idx, &run.device); // [B, 3, R, R]
+        if !c.mirror {
             return real;
         }
         let flips: Vec<f32> = idx.iter().map(|_| (rng.below(2)) as f32).collect();
-        let m = Tensor::<1>::from_floats(flips.as_slice(), &self.device).reshape([idx.len(), 1, 1, 1]);
+        let m = Tensor::<1>::from_floats(flips.as_slice(), &run.device).reshape([idx.len(), 1, 1, 1]);
         real.clone().flip([3]) * m.clone() + real * (m.neg() + 1.0)
     }
 
     /// Per-layer styles for a batch of fresh latents, mixing two of them with probability
     /// `mixing_prob` at a random crossover; also returns the unmixed w for the w average.
-    fn styles(&self, b: usize, rng: &mut Rng) -> (Tensor<3>, Tensor<2>) {
-        let z_dim = self.config.model.z_dim;
-        let z = |rng: &mut Rng| Tensor::<2>::from_data(TensorData::new(rng.normals(b * z_dim), [b, z_dim]), &self.device);
+    fn styles(&self, c: &StyleGanTrainConfig, device: &Device, b: usize, rng: &mut Rng) -> (Tensor<3>, Tensor<2>) {
+        let z_dim = c.model.z_dim;
+        let z = |rng: &mut Rng| Tensor::<2>::from_data(TensorData::new(rng.normals(b * z_dim), [b, z_dim]), device);
         let w = self.generator.mapping(z(rng)); // [B, W]
         let l = self.generator.num_ws();
-        let ws = if rng.uniform() < self.config.model.mixing_prob {
+        let ws = if rng.uniform() < c.model.mixing_prob {
             let crossover = 1 + rng.below(l - 1);
             let w2 = self.generator.mapping(z(rng));
             self.generator.mix(w.clone(), w2, crossover)
@@ -198,33 +144,57 @@ impl Trainer {
     }
 }
 
-impl GanTrainer for Trainer {
-    fn run_dir(&self) -> &Path {
-        &self.run
+impl Family for StyleGan {
+    const NAME: &'static str = "stylegan";
+    const EXPORTED: &'static [&'static str] = &["generator_ema"];
+    type Config = StyleGanTrainConfig;
+    type Data = ImageDataset;
+
+    fn settings(config: &Self::Config) -> &RunSettings {
+        &config.run
     }
 
-    fn schedule(&self) -> Schedule {
-        let c = &self.config;
-        Schedule { steps: c.steps, batch: c.batch, sample_every: c.sample_every, checkpoint_every: c.checkpoint_every }
+    fn settings_mut(config: &mut Self::Config) -> &mut RunSettings {
+        &mut config.run
     }
 
-    fn state(&self) -> &TrainState {
-        &self.state
+    fn init(config: &mut Self::Config, device: &Device, data: Option<&ImageDataset>, _fresh: bool) -> Result<Self, String> {
+        config.model.check()?;
+        if config.r1_every == 0 {
+            return Err("--r1-every must be at least 1".into());
+        }
+        if let Some(data) = data {
+            data.check_resolution(config.model.resolution)?;
+        }
+        let generator = config.model.init_generator(device);
+        let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(config.beta2).with_epsilon(1e-8).init();
+        Ok(StyleGan {
+            ema: generator.valid(),
+            generator,
+            discriminator: config.model.init_discriminator(device),
+            optim_g: adam(),
+            optim_d: adam(),
+        })
     }
 
-    fn resolution(&self) -> usize {
-        self.config.model.resolution
+    fn parts(&mut self, parts: &mut Parts) -> Result<(), String> {
+        parts.module("generator", &mut self.generator)?;
+        parts.module("generator_ema", &mut self.ema)?;
+        parts.module("discriminator", &mut self.discriminator)?;
+        parts.optimizer("optim_g", &mut self.optim_g)?;
+        parts.optimizer("optim_d", &mut self.optim_d)
     }
 
-    fn step(&mut self, data: &ImageDataset) -> (f32, f32) {
-        let c = self.config.clone();
+    fn step(&mut self, run: &mut RunState, c: &Self::Config, data: &ImageDataset) -> Losses {
         // the device RNG (noise inputs, R1 directions) is reseeded per step, so resume is exact
-        self.device.seed(c.seed.wrapping_mul(0x9E37_79B9).wrapping_add(self.state.step as u64));
-        let mut rng = Rng { state: self.state.rng_state };
-        let real = self.real_batch(data, &mut rng);
+        let step = run.state.step;
+        run.device.seed(c.run.seed.wrapping_mul(0x9E37_79B9).wrapping_add(step as u64));
+        let mut rng = run.rng();
+        let real = Self::real_batch(run, c, data, &mut rng);
         let b = real.dims()[0];
-        let (ws, w) = self.styles(b, &mut rng);
-        self.state.rng_state = rng.state;
+        let (ws, w) = self.styles(c, &run.device, b, &mut rng);
+        run.keep_rng(rng);
+        let mut losses = Vec::new();
 
         let fake = self.generator.synthesis(ws, NoiseMode::Random); // [B, 3, R, R]
 
@@ -233,19 +203,20 @@ impl GanTrainer for Trainer {
         let fake_logits = self.discriminator.forward(fake.clone().detach());
         let mut d_total = c.loss.discriminator(real_logits.clone(), fake_logits);
         let d_loss = d_total.clone().inner();
-        if c.r1_gamma > 0.0 && self.state.step % c.r1_every == 0 {
-            let eps = Tensor::random(real.shape(), Distribution::Normal(0.0, 1.0), &self.device);
+        if c.r1_gamma > 0.0 && step % c.r1_every == 0 {
+            let eps = Tensor::random(real.shape(), Distribution::Normal(0.0, 1.0), &run.device);
             let nudged = self.discriminator.forward(real + eps * c.r1_sigma);
-            let r1 = (nudged - real_logits).powi_scalar(2).mean() / (c.r1_sigma * c.r1_sigma); // ≈ E‖∇D‖²
+            let r1 = r1_estimate(real_logits, nudged, c.r1_sigma); // ≈ E‖∇D‖²
+            losses.push(("R1", r1.clone().inner().into_scalar::<f32>()));
             d_total = d_total + r1 * (c.r1_gamma / 2.0 * c.r1_every as f32);
         }
         let grads = GradientsParams::from_grads(d_total.backward(), &self.discriminator);
-        self.discriminator = self.optim_d.step(c.lr, self.discriminator.clone(), grads);
+        self.discriminator = self.optim_d.step(c.run.lr, self.discriminator.clone(), grads);
 
         // G
         let g_loss = c.loss.generator(self.discriminator.forward(fake));
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
-        self.generator = self.optim_g.step(c.lr, self.generator.clone(), grads);
+        self.generator = self.optim_g.step(c.run.lr, self.generator.clone(), grads);
 
         // running average of w (truncation centre) and of G's weights (what gets shipped)
         let w_mean = w.inner().mean_dim(0).reshape([c.model.w_dim]);
@@ -254,30 +225,90 @@ impl GanTrainer for Trainer {
             let avg = avg.inner();
             (avg.clone() + (w_mean - avg) * (1.0 - w_beta)).autodiff()
         });
-        let images = ((self.state.step + 1) * b) as f32;
+        let images = ((step + 1) * b) as f32;
         let half_life = (c.ema_kimg * 1000.0).min(images * 0.05).max(1e-8); // ramps up early on
         let beta = 0.5f32.powf(b as f32 / half_life);
         self.ema = ema_update(self.ema.clone(), &self.generator, beta);
 
-        self.state.step += 1;
-        (d_loss.into_scalar::<f32>(), g_loss.into_scalar::<f32>())
+        losses.splice(0..0, [("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())]);
+        losses
     }
 
     /// The averaged generator's images for `seeds` (ψ = 1, the stored noise).
-    fn sample(&self, seeds: &[u64]) -> ImageBatch {
-        let device = self.device.clone().inner();
-        let z = latents_tensor(seeds, self.config.model.z_dim, &device);
+    fn sample(&self, c: &Self::Config, seeds: &[u64], device: &Device) -> ImageBatch {
+        let z = latents_tensor(seeds, c.model.z_dim, device);
         ImageBatch::from_data(self.ema.forward(z, 1.0).into_data()).expect("generator outputs [B, 3, R, R]")
     }
 
-    fn save_checkpoint(&self) -> Result<PathBuf, String> {
-        let files = [
-            ("generator.bpk", checkpoint::module_bytes(&self.generator)),
-            ("generator_ema.bpk", checkpoint::module_bytes(&self.ema)),
-            ("discriminator.bpk", checkpoint::module_bytes(&self.discriminator)),
-            ("optim_g.bpk", checkpoint::optimizer_bytes(&self.optim_g)),
-            ("optim_d.bpk", checkpoint::optimizer_bytes(&self.optim_d)),
-        ];
-        CheckpointDir::new(&self.run).save(&self.state, &files).map_err(|e| format!("cannot write checkpoint: {e}"))
+    fn export(&self, c: &Self::Config) -> (ModelConfig, AnyGenerator) {
+        (ModelConfig::Stylegan(c.model.clone()), AnyGenerator::Stylegan(self.ema.valid()))
+    }
+
+    fn provenance(c: &Self::Config, _run: &Path, _best: bool) -> Provenance {
+        Provenance {
+            data: c.data.clone(),
+            loss: serde_json::to_value(&c.loss).expect("loss serialises"),
+            notes: format!(
+                "StyleGAN, weight average (EMA {} kimg); batch {}, lr {}, R1 γ {} every {}, mixing {}, mirror {}, seed {}",
+                c.ema_kimg, c.run.batch, c.run.lr, c.r1_gamma, c.r1_every, c.model.mixing_prob, c.mirror, c.run.seed
+            ),
+            ..Provenance::default()
+        }
     }
 }
+
+/// `train stylegan`: the preset and its overrides, loss, R1, mixing; the run flags are the core's.
+#[derive(clap::Args)]
+pub struct Cli {
+    /// `wildfaces` (run scripts/fetch-data.sh first) or a folder of PNG/JPEG images.
+    #[arg(long)]
+    data: String,
+    /// Architecture preset: faces32 (the site's), faces64, paper (1024 px).
+    #[arg(long, default_value = "faces32")]
+    preset: String,
+    /// Override the preset's resolution.
+    #[arg(long)]
+    res: Option<usize>,
+    /// Override the preset's channel cap (channels at r px = min(channel_base / r, this)).
+    #[arg(long)]
+    channel_max: Option<usize>,
+    /// Override the preset's channel base.
+    #[arg(long)]
+    channel_base: Option<usize>,
+    /// Override the preset's z and w size.
+    #[arg(long)]
+    latent: Option<usize>,
+    /// vanilla (non-saturating, the StyleGAN loss), minimax, lsgan, lsgan-chi2.
+    #[arg(long, default_value = "vanilla")]
+    loss: String,
+    /// R1 penalty weight γ (0 turns it off).
+    #[arg(long, default_value_t = 1.0)]
+    r1_gamma: f32,
+    /// Probability of style mixing per batch.
+    #[arg(long, default_value_t = 0.9)]
+    mixing: f64,
+    /// Do not mirror real images.
+    #[arg(long)]
+    no_mirror: bool,
+    #[command(flatten)]
+    run: super::RunArgs,
+}
+
+impl Cli {
+    pub fn train(&self) -> Result<(), String> {
+        let fresh = || -> Result<_, String> {
+            let mut model = StyleGanConfig::preset(&self.preset)?.with_mixing_prob(self.mixing);
+            model.resolution = self.res.unwrap_or(model.resolution);
+            model.channel_max = self.channel_max.unwrap_or(model.channel_max);
+            model.channel_base = self.channel_base.unwrap_or(model.channel_base);
+            (model.z_dim, model.w_dim) = self.latent.map_or((model.z_dim, model.w_dim), |z| (z, z));
+            let mut c = StyleGanTrainConfig::new(model, self.data.clone());
+            (c.loss, c.r1_gamma, c.mirror) = (GanLoss::from_name(&self.loss)?, self.r1_gamma, !self.no_mirror);
+            Ok(c)
+        };
+        super::train_cli::<StyleGan>(&self.run, fresh, |c| super::open_images(&c.data, c.model.resolution), |_| Ok(()))
+    }
+}
+
+/// A StyleGAN run (see [`super::Trainer`]).
+pub type Trainer = super::Trainer<StyleGan>;

@@ -1,46 +1,40 @@
 //! GAN-INT-CLS training (Reed et al. 2016, Algorithm 1 plus the interpolation term).
 //!
 //! A run first trains the text encoder with the joint image–text objective
-//! (`text::joint_embedding_loss`, `encoder_steps` Adam steps), then freezes it, embeds every
+//! (`losses::joint_embedding`, `encoder_steps` Adam steps), then freezes it, embeds every
 //! training caption once and trains G and D: per step one caption per image is drawn, D sees the
 //! three kinds of pairs (`models::text2image::Pairs`), G is trained to fool D on its images and,
 //! with weight `int_weight`, on images made from the halfway point between two captions' features
 //! (GAN-INT). Checkpoints hold the encoder, both networks and both optimizers; a resumed run
 //! skips the encoder's training. A kill during the encoder's training (a few minutes) loses only
-//! that: there is no checkpoint yet, and `--resume` starts it again.
+//! that: there is no checkpoint yet, and `--resume` starts it again. Grids, metrics, checkpoints,
+//! resume and the best generator are the run core's (`train/mod.rs`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{self, CheckpointDir, TrainState};
-use super::{GanTrainer, Schedule};
-use crate::data::ImageDataset;
+use super::{Family, Losses, Parts, RunSettings, RunState};
+use crate::bundle::Provenance;
 use crate::data::captioned::CaptionedDataset;
 use crate::image::ImageBatch;
 use crate::latent::{Rng, latents_tensor};
-use crate::losses::bce_with_logits;
-use crate::models::dcgan;
+use crate::losses::{bce_with_logits, joint_embedding, mode_seeking};
+use crate::models::{AnyGenerator, ModelConfig, dcgan};
 use crate::models::text2image::{Discriminator, Pairs, Text2ImageConfig, TextToImage, condition, interpolate_text, mismatched};
 use crate::text::{self, TextEncoder, Vocabulary};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Text2ImageTrainConfig {
-    /// Always "text2image": tells `train export` / `sample` which family a run directory holds.
-    pub family: String,
     /// The vocabulary is filled in from the training captions when the run starts.
     pub model: Text2ImageConfig,
     /// `flowers` or a captioned folder (Oxford-102 layout, or images with captions).
     pub data: String,
     /// How many procedural flowers to draw (`flowers` only).
     pub images: usize,
-    pub steps: usize,
-    pub batch: usize,
-    pub seed: u64,
-    /// Adam for G and D: 2e-4, β₁ 0.5 as in the paper.
-    pub lr: f64,
+    /// Adam β₁ for G and D: 0.5 as in the paper (lr 2e-4 in `run`).
     pub beta1: f32,
     /// Adam steps of the text encoder's joint training before the GAN, its learning rate and
     /// the hinge margin.
@@ -65,22 +59,16 @@ pub struct Text2ImageTrainConfig {
     /// drew its best colours at step 1,000 and lost them by 2,500. 0 turns it off.
     #[serde(default)]
     pub eval_every: usize,
-    pub sample_every: usize,
-    pub checkpoint_every: usize,
-    pub device: String,
+    #[serde(flatten)]
+    pub run: RunSettings,
 }
 
 impl Text2ImageTrainConfig {
     pub fn new(data: String) -> Self {
         Self {
-            family: "text2image".into(),
             model: Text2ImageConfig::new(Vec::new()),
             data,
             images: 8000,
-            steps: 6000,
-            batch: 64,
-            seed: 0,
-            lr: 2e-4,
             beta1: 0.5,
             encoder_steps: 1500,
             encoder_lr: 1e-3,
@@ -89,9 +77,7 @@ impl Text2ImageTrainConfig {
             diversity: 0.05,
             label_smoothing: 0.1,
             eval_every: 500,
-            sample_every: 250,
-            checkpoint_every: 500,
-            device: "cpu".into(),
+            run: RunSettings { steps: 6000, batch: 64, seed: 0, lr: 2e-4, sample_every: 250, checkpoint_every: 500, device: "cpu".into() },
         }
     }
 }
@@ -103,15 +89,12 @@ pub fn grid_captions(data: &CaptionedDataset) -> Vec<String> {
     from.iter().take(8).map(|&i| data.captions[i][0].clone()).collect()
 }
 
-pub struct Trainer {
-    pub config: Text2ImageTrainConfig,
-    pub run: PathBuf,
+pub struct Text2Image {
     pub encoder: TextEncoder,
     pub generator: dcgan::Generator,
     pub discriminator: Discriminator,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
-    pub state: TrainState,
     /// Frozen text features of every training caption: image i's captions are rows
     /// `offsets[i]..offsets[i + 1]` of `features` (`text_dim` numbers each).
     features: Vec<f32>,
@@ -119,7 +102,6 @@ pub struct Trainer {
     grid_captions: Vec<String>,
     /// Held-out flowers with attributes for `eval_every` (none: no evaluation).
     held_out: Option<CaptionedDataset>,
-    device: Device,
 }
 
 /// How many held-out flowers the periodic evaluation draws (6 captions each).
@@ -154,83 +136,17 @@ impl EvalPoint {
 
 /// The best evaluation a run kept, if any (`RUN/best/eval.json`).
 pub fn best_point(run: &Path) -> Option<EvalPoint> {
-    serde_json::from_slice(&std::fs::read(run.join("best").join("eval.json")).ok()?).ok()
+    let best = crate::files::read_swapped_dir(&run.join("best"))?;
+    serde_json::from_slice(&std::fs::read(best.join("eval.json")).ok()?).ok()
 }
 
-fn adam(beta1: f32) -> ModuleOptimizer {
-    AdamConfig::new().with_beta_1(beta1).with_beta_2(0.999).with_epsilon(1e-8).init()
-}
-
-impl Trainer {
-    /// Opens a run on the training split of `train` (`grid` names the sample grid's captions).
-    /// A fresh run builds the vocabulary and trains the text encoder first (`progress` hears
-    /// its step and loss).
-    pub fn open(
-        mut config: Text2ImageTrainConfig,
-        run: &Path,
-        resume: bool,
-        train: &CaptionedDataset,
-        grid_captions: Vec<String>,
-        mut progress: impl FnMut(usize, f32),
-    ) -> Result<Self, String> {
-        if config.batch < 2 {
-            return Err("--batch must be at least 2 (mismatched pairs need two images)".into());
-        }
-        let latest = super::latest_checkpoint(run, resume)?;
-        if latest.is_none() {
-            config.model.vocabulary = Vocabulary::build(train.captions.iter().flatten().map(String::as_str)).words;
-        } else if config.model.vocabulary.is_empty() {
-            // resuming with a fresh config: the vocabulary is the run's, as saved in config.json
-            let saved = run.join("config.json");
-            let bytes = std::fs::read(&saved).map_err(|e| format!("cannot read {} to resume: {e}", saved.display()))?;
-            let saved: Text2ImageTrainConfig =
-                serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a text2image run config: {e}", saved.display()))?;
-            config.model.vocabulary = saved.model.vocabulary;
-        }
-        config.model.check()?;
-        let device = super::device_from_name(&config.device)?.autodiff();
-        device.seed(config.seed);
-        let encoder = match &latest {
-            Some((_, dir)) => checkpoint::load_module(
-                config.model.text_encoder().init(&device.clone().inner()),
-                checkpoint::read_file(dir, "encoder.bpk")?,
-                "text encoder",
-            )?,
-            None => train_text_encoder(&config, train, &device, &mut progress),
-        };
-        let mut trainer = Trainer {
-            generator: config.model.dcgan().init_generator(&device),
-            discriminator: config.model.init_discriminator(&device),
-            optim_g: adam(config.beta1),
-            optim_d: adam(config.beta1),
-            state: TrainState { step: 0, rng_state: Rng::new(config.seed ^ 0x7E47_2146).state },
-            run: run.to_path_buf(),
-            features: Vec::new(),
-            offsets: Vec::new(),
-            grid_captions,
-            held_out: None,
-            encoder,
-            config,
-            device,
-        };
-        trainer.embed_captions(train);
-        if let Some((state, dir)) = latest {
-            let read = |f: &str| checkpoint::read_file(&dir, f);
-            trainer.generator = checkpoint::load_module(trainer.generator, read("generator.bpk")?, "generator")?;
-            trainer.discriminator = checkpoint::load_module(trainer.discriminator, read("discriminator.bpk")?, "discriminator")?;
-            trainer.optim_g = checkpoint::load_optimizer(trainer.optim_g, read("optim_g.bpk")?, "generator optimizer")?;
-            trainer.optim_d = checkpoint::load_optimizer(trainer.optim_d, read("optim_d.bpk")?, "discriminator optimizer")?;
-            trainer.state = state;
-        }
-        super::prepare_run_dir(run, trainer.state.step, &trainer.config)?;
-        truncate_evaluations(&run.join("eval.jsonl"), trainer.state.step)?;
-        Ok(trainer)
-    }
-
-    /// Evaluates on the first `EVAL_FLOWERS` held-out images of `all` every `eval_every` steps;
-    /// returns how many. Data without attribute labels (a captioned folder) cannot be measured:
-    /// the error says so and training goes on without evaluation.
+impl Text2Image {
+    /// Evaluates on the first `EVAL_FLOWERS` held-out images of `all` every `eval_every` steps,
+    /// and draws the sample grid from their captions; returns how many. Data without attribute
+    /// labels (a captioned folder) cannot be measured: the error says so and training goes on
+    /// without evaluation.
     pub fn set_held_out(&mut self, all: &CaptionedDataset) -> Result<usize, String> {
+        self.grid_captions = grid_captions(all);
         let test: Vec<usize> = all.test_indices().into_iter().take(EVAL_FLOWERS).collect();
         if all.attributes.is_none() || test.is_empty() {
             return Err("no evaluation during training: only the procedural flowers have attribute labels".into());
@@ -239,45 +155,13 @@ impl Trainer {
         Ok(test.len())
     }
 
-    /// Measures the generator on the held-out captions, appends the result to `eval.jsonl`
-    /// and, when it beats `best/eval.json`, writes the encoder and generator to `best/`
-    /// (through `best.new/`, so a kill leaves the previous best whole). Returns the point and the
-    /// step of the best so far.
-    fn evaluate_and_keep_best(&self, held_out: &CaptionedDataset) -> Result<(EvalPoint, usize), String> {
-        let device = self.device.clone().inner();
-        let report = evaluate(&self.model(), &self.config.model.vocabulary(), self.config.model.noise, held_out, &device)?;
-        let point = EvalPoint::new(self.state.step, &report);
-        let io = |e: std::io::Error| format!("cannot write the evaluation to {}: {e}", self.run.display());
-        let mut log = std::fs::OpenOptions::new().create(true).append(true).open(self.run.join("eval.jsonl")).map_err(io)?;
-        std::io::Write::write_all(&mut log, format!("{}\n", serde_json::to_string(&point).expect("point serialises")).as_bytes()).map_err(io)?;
-        if let Some(best) = best_point(&self.run).filter(|best| best.score >= point.score) {
-            return Ok((point, best.step));
-        }
-        let (best, fresh) = (self.run.join("best"), self.run.join("best.new"));
-        let _ = std::fs::remove_dir_all(&fresh);
-        std::fs::create_dir_all(&fresh).map_err(io)?;
-        let files = [
-            ("encoder.bpk", checkpoint::module_bytes(&self.encoder)),
-            ("generator.bpk", checkpoint::module_bytes(&self.generator)),
-            ("state.json", serde_json::to_vec_pretty(&self.state).expect("state serialises")),
-            ("eval.json", serde_json::to_vec_pretty(&point).expect("point serialises")),
-        ];
-        for (name, bytes) in files {
-            checkpoint::write_atomic(&fresh.join(name), &bytes).map_err(io)?;
-        }
-        let _ = std::fs::remove_dir_all(&best);
-        std::fs::rename(&fresh, &best).map_err(io)?;
-        Ok((point, self.state.step))
-    }
-
     /// Computes the frozen features of every caption of `data`.
-    fn embed_captions(&mut self, data: &CaptionedDataset) {
-        let vocabulary = self.config.model.vocabulary();
-        let device = self.device.clone().inner();
+    fn embed_captions(&mut self, config: &Text2ImageTrainConfig, data: &CaptionedDataset, device: &Device) {
+        let vocabulary = config.model.vocabulary();
         let all: Vec<Vec<usize>> = data.captions.iter().flatten().map(|c| vocabulary.tokenize(c).ids).collect();
         self.features.clear();
         for chunk in all.chunks(512) {
-            let (ids, pad) = text::batch_ids(chunk, &device);
+            let (ids, pad) = text::batch_ids(chunk, device);
             let f = self.encoder.forward(ids, pad).into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 features");
             self.features.extend(f);
         }
@@ -294,153 +178,288 @@ impl Trainer {
     }
 
     /// Features `[B, D]` of one caption per image of `indices`, drawn with `rng`.
-    fn caption_features(&self, indices: &[usize], rng: &mut Rng) -> Tensor<2> {
-        let d = self.config.model.text_dim;
+    fn caption_features(&self, text_dim: usize, indices: &[usize], rng: &mut Rng, device: &Device) -> Tensor<2> {
+        let d = text_dim;
         let mut rows = Vec::with_capacity(indices.len() * d);
         for &i in indices {
             let (a, b) = (self.offsets[i], self.offsets[i + 1]);
             let c = a + rng.below(b - a);
             rows.extend_from_slice(&self.features[c * d..(c + 1) * d]);
         }
-        Tensor::from_data(TensorData::new(rows, [indices.len(), d]), &self.device)
+        Tensor::from_data(TensorData::new(rows, [indices.len(), d]), device)
     }
-}
-
-/// Drops the lines of `eval.jsonl` after `step` (a resumed run logs each step once).
-fn truncate_evaluations(path: &Path, step: usize) -> Result<(), String> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
-    let kept: String = text
-        .lines()
-        .filter(|l| serde_json::from_str::<EvalPoint>(l).is_ok_and(|p| p.step <= step))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    checkpoint::write_atomic(path, kept.as_bytes()).map_err(|e| format!("cannot rewrite {}: {e}", path.display()))
 }
 
 /// The joint image–text training of the text encoder (DS-SJE style); returns it frozen (inner
 /// device, no autodiff).
-fn train_text_encoder(config: &Text2ImageTrainConfig, data: &CaptionedDataset, device: &Device, progress: &mut impl FnMut(usize, f32)) -> TextEncoder {
+fn train_text_encoder(config: &Text2ImageTrainConfig, data: &CaptionedDataset, device: &Device) -> TextEncoder {
     let vocabulary = config.model.vocabulary();
     let mut encoder = config.model.text_encoder().init(device);
     let mut images = config.model.text_encoder().init_image_encoder(data.images.resolution, device);
     let (mut optim_t, mut optim_i) = (AdamConfig::new().init(), AdamConfig::new().init());
-    let mut rng = Rng::new(config.seed ^ 0x7E47);
+    let mut rng = Rng::new(config.run.seed ^ 0x7E47);
     let n = data.images.len;
-    let batch = config.batch.min(n);
+    let batch = config.run.batch.min(n);
     for step in 0..config.encoder_steps {
-        let idx = super::batch_indices(config.seed ^ 0xE4C, batch, step, n);
+        let idx = super::batch_indices(config.run.seed ^ 0xE4C, batch, step, n);
         let ids: Vec<Vec<usize>> = idx.iter().map(|&i| vocabulary.tokenize(&data.captions[i][rng.below(data.captions[i].len())]).ids).collect();
         let (ids, pad) = text::batch_ids(&ids, device);
-        let loss = text::joint_embedding_loss(images.forward(data.images.batch(&idx, device)), encoder.forward(ids, pad), config.margin);
+        let loss = joint_embedding(images.forward(data.images.batch(&idx, device)), encoder.forward(ids, pad), config.margin);
         let mut grads = loss.backward();
         let (g_t, g_i) = (GradientsParams::from_module(&mut grads, &encoder), GradientsParams::from_module(&mut grads, &images));
         encoder = optim_t.step(config.encoder_lr, encoder, g_t);
         images = optim_i.step(config.encoder_lr, images, g_i);
         if step % 50 == 0 || step + 1 == config.encoder_steps {
-            progress(step + 1, loss.into_scalar::<f32>());
+            println!("text encoder (joint image–text training) step {}: loss {:.4}", step + 1, loss.into_scalar::<f32>());
         }
     }
     encoder.valid()
 }
 
-impl GanTrainer for Trainer {
-    fn run_dir(&self) -> &Path {
-        &self.run
+impl Family for Text2Image {
+    const NAME: &'static str = "text2image";
+    const EXPORTED: &'static [&'static str] = &["encoder", "generator"];
+    type Config = Text2ImageTrainConfig;
+    /// The training split of a captioned dataset.
+    type Data = CaptionedDataset;
+
+    fn settings(config: &Self::Config) -> &RunSettings {
+        &config.run
     }
 
-    fn schedule(&self) -> Schedule {
-        let c = &self.config;
-        Schedule { steps: c.steps, batch: c.batch, sample_every: c.sample_every, checkpoint_every: c.checkpoint_every }
+    fn settings_mut(config: &mut Self::Config) -> &mut RunSettings {
+        &mut config.run
     }
 
-    fn state(&self) -> &TrainState {
-        &self.state
+    /// A fresh run builds the vocabulary from the training captions and trains the text encoder
+    /// first; a resumed one loads it from the checkpoint.
+    fn init(config: &mut Self::Config, device: &Device, data: Option<&CaptionedDataset>, fresh: bool) -> Result<Self, String> {
+        if fresh {
+            let data = data.ok_or("a fresh text-to-image run needs its captioned data")?;
+            config.model.vocabulary = Vocabulary::build(data.captions.iter().flatten().map(String::as_str)).words;
+        }
+        if config.run.batch < 2 {
+            return Err("--batch must be at least 2 (mismatched pairs need two images)".into());
+        }
+        config.model.check()?;
+        let encoder = match (fresh, data) {
+            (true, Some(data)) => train_text_encoder(config, data, device),
+            _ => config.model.text_encoder().init(&device.clone().inner()),
+        };
+        let grid = data.map(grid_captions).unwrap_or_default();
+        let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(0.999).with_epsilon(1e-8).init();
+        Ok(Text2Image {
+            generator: config.model.dcgan().init_generator(device),
+            discriminator: config.model.init_discriminator(device),
+            optim_g: adam(),
+            optim_d: adam(),
+            features: Vec::new(),
+            offsets: Vec::new(),
+            grid_captions: grid,
+            held_out: None,
+            encoder,
+        })
     }
 
-    fn resolution(&self) -> usize {
-        self.config.model.resolution
+    fn parts(&mut self, parts: &mut Parts) -> Result<(), String> {
+        parts.module("encoder", &mut self.encoder)?;
+        parts.module("generator", &mut self.generator)?;
+        parts.module("discriminator", &mut self.discriminator)?;
+        parts.optimizer("optim_g", &mut self.optim_g)?;
+        parts.optimizer("optim_d", &mut self.optim_d)
     }
 
     /// One D step on the three kinds of pairs, one G step with the GAN-INT term.
-    fn step(&mut self, data: &ImageDataset) -> (f32, f32) {
-        let idx = super::batch_indices(self.config.seed, self.config.batch, self.state.step, data.len);
+    fn step(&mut self, run: &mut RunState, c: &Self::Config, data: &CaptionedDataset) -> Losses {
+        if self.features.is_empty() {
+            self.embed_captions(c, data, &run.device.clone().inner()); // once per process: the encoder is frozen
+        }
+        let device = run.device.clone();
+        let idx = run.batch(&c.run, data.images.len);
         let b = idx.len();
-        let real = data.batch(&idx, &self.device); // [B, 3, R, R]
-        let mut rng = Rng { state: self.state.rng_state };
-        let text = self.caption_features(&idx, &mut rng); // [B, D]
+        let real = data.images.batch(&idx, &device); // [B, 3, R, R]
+        let mut rng = run.rng();
+        let text = self.caption_features(c.model.text_dim, &idx, &mut rng, &device); // [B, D]
         let wrong = mismatched(b, &mut rng);
         let other = mismatched(b, &mut rng);
-        let z_dim = self.config.model.noise;
-        let mut noise = || Tensor::<2>::from_data(TensorData::new(rng.normals(b * z_dim), [b, z_dim]), &self.device);
+        let z_dim = c.model.noise;
+        let mut noise = || Tensor::<2>::from_data(TensorData::new(rng.normals(b * z_dim), [b, z_dim]), &device);
         let (z, z_int, z_other) = (noise(), noise(), noise());
-        self.state.rng_state = rng.state;
-        let lr = self.config.lr;
+        run.keep_rng(rng);
+        let lr = c.run.lr;
+        let mut losses = Vec::new();
 
         let fake = self.generator.forward(condition(text.clone(), z.clone())); // [B, 3, R, R]
-        let d_loss = Pairs::new(real, fake.clone().detach(), text.clone(), &wrong).discriminator_loss(&self.discriminator, self.config.label_smoothing);
+        let d_loss = Pairs::new(real, fake.clone().detach(), text.clone(), &wrong).discriminator_loss(&self.discriminator, c.label_smoothing);
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
         self.discriminator = self.optim_d.step(lr, self.discriminator.clone(), grads);
 
-        let mut g_loss = bce_with_logits(self.discriminator.forward(fake.clone(), text.clone()), 1.0);
-        if self.config.diversity > 0.0 {
-            // MSGAN: maximise |G(t, z₁) − G(t, z₂)| / |z₁ − z₂| by minimising its inverse
+        let g_adv = bce_with_logits(self.discriminator.forward(fake.clone(), text.clone()), 1.0);
+        let mut g_loss = g_adv.clone();
+        if c.diversity > 0.0 {
             let other = self.generator.forward(condition(text.clone(), z_other.clone()));
-            let ratio = (fake - other).abs().mean() / (z - z_other).abs().mean();
-            g_loss = g_loss + ratio.add_scalar(1e-5).recip() * self.config.diversity;
+            let ms = mode_seeking(fake, other, z, z_other);
+            losses.push(("mode seeking", ms.clone().inner().into_scalar::<f32>()));
+            g_loss = g_loss + ms * c.diversity;
         }
-        if self.config.int_weight > 0.0 {
-            let other = Tensor::<1, Int>::from_data(TensorData::new(other.iter().map(|&i| i as i64).collect(), [b]), &self.device);
+        if c.int_weight > 0.0 {
+            let other = Tensor::<1, Int>::from_data(TensorData::new(other.iter().map(|&i| i as i64).collect(), [b]), &device);
             let between = interpolate_text(text.clone(), text.select(0, other), 0.5); // [B, D]
             let fake_int = self.generator.forward(condition(between.clone(), z_int));
-            g_loss = g_loss + bce_with_logits(self.discriminator.forward(fake_int, between), 1.0) * self.config.int_weight;
+            let g_int = bce_with_logits(self.discriminator.forward(fake_int, between), 1.0);
+            losses.push(("GAN-INT", g_int.clone().inner().into_scalar::<f32>()));
+            g_loss = g_loss + g_int * c.int_weight;
         }
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.optim_g.step(lr, self.generator.clone(), grads);
 
-        self.state.step += 1;
-        (d_loss.into_scalar::<f32>(), g_loss.into_scalar::<f32>())
+        losses.splice(0..0, [("D", d_loss.into_scalar::<f32>()), ("G", g_adv.into_scalar::<f32>())]);
+        losses
     }
 
     /// Seed s draws row s / 8's caption with noise seed s % 8: 8 captions × 8 flowers.
-    fn sample(&self, seeds: &[u64]) -> ImageBatch {
+    fn sample(&self, c: &Self::Config, seeds: &[u64], device: &Device) -> ImageBatch {
         let model = self.model();
-        let device = self.device.clone().inner();
-        let vocabulary = self.config.model.vocabulary();
+        let vocabulary = c.model.vocabulary();
         let prompts: Vec<&str> = seeds.iter().map(|&s| self.grid_captions[(s as usize / 8) % self.grid_captions.len()].as_str()).collect();
-        let (_, text) = model.embed_prompts(&vocabulary, &prompts, &device);
+        let (_, text) = model.embed_prompts(&vocabulary, &prompts, device);
         let noise_seeds: Vec<u64> = seeds.iter().map(|s| s % 8).collect();
-        let z = latents_tensor(&noise_seeds, self.config.model.noise, &device);
+        let z = latents_tensor(&noise_seeds, c.model.noise, device);
         ImageBatch::from_data(model.forward(text, z).into_data()).expect("generator outputs [B, 3, R, R]")
     }
 
-    fn save_checkpoint(&self) -> Result<PathBuf, String> {
-        let files = [
-            ("encoder.bpk", checkpoint::module_bytes(&self.encoder)),
-            ("generator.bpk", checkpoint::module_bytes(&self.generator)),
-            ("discriminator.bpk", checkpoint::module_bytes(&self.discriminator)),
-            ("optim_g.bpk", checkpoint::optimizer_bytes(&self.optim_g)),
-            ("optim_d.bpk", checkpoint::optimizer_bytes(&self.optim_d)),
-        ];
-        CheckpointDir::new(&self.run).save(&self.state, &files).map_err(|e| format!("cannot write checkpoint: {e}"))
+    fn export(&self, c: &Self::Config) -> (ModelConfig, AnyGenerator) {
+        (ModelConfig::Text2image(c.model.clone()), AnyGenerator::Text2image(self.model()))
     }
 
-    /// Every `eval_every` steps and at the last: `evaluate_and_keep_best` on the held-out flowers.
-    fn after_step(&mut self) -> Result<(), String> {
-        let (step, every) = (self.state.step, self.config.eval_every);
-        let Some(held_out) = &self.held_out else { return Ok(()) };
-        if every == 0 || (step % every != 0 && step != self.config.steps) {
-            return Ok(());
+    fn provenance(c: &Self::Config, run: &Path, best: bool) -> Provenance {
+        Provenance {
+            data: c.data.clone(),
+            loss: serde_json::json!({ "kind": "gan-int-cls", "int_weight": c.int_weight }),
+            notes: format!(
+                "GAN-INT-CLS; text encoder: {} joint image–text steps (margin {}); batch {}, lr {}, beta1 {}, mode seeking {}, label smoothing {}, {} images, seed {}{}",
+                c.encoder_steps,
+                c.margin,
+                c.run.batch,
+                c.run.lr,
+                c.beta1,
+                c.diversity,
+                c.label_smoothing,
+                c.images,
+                c.run.seed,
+                match best_point(run).filter(|_| best) {
+                    Some(p) => format!(
+                        "; best of the run's evaluations (step {}: petal colour {:.1}%, count ±1 {:.1}% on held-out captions)",
+                        p.step,
+                        100.0 * p.colour,
+                        100.0 * p.count_within_one
+                    ),
+                    None => String::new(),
+                }
+            ),
+            ..Provenance::default()
         }
-        let (p, best) = self.evaluate_and_keep_best(held_out)?;
+    }
+
+    /// Every `eval_every` steps and at the last: the generator measured on the held-out
+    /// captions, logged to `eval.jsonl`; when it beats the best so far, the core keeps it in
+    /// `RUN/best/` with its `eval.json`.
+    fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Vec<(&'static str, Vec<u8>)>>, String> {
+        let (step, every) = (run.state.step, c.eval_every);
+        let Some(held_out) = &self.held_out else { return Ok(None) };
+        if every == 0 || (step % every != 0 && step != c.run.steps) {
+            return Ok(None);
+        }
+        let device = run.device.clone().inner();
+        let report = evaluate(&self.model(), &c.model.vocabulary(), c.model.noise, held_out, &device)?;
+        let point = EvalPoint::new(step, &report);
+        let io = |e: std::io::Error| format!("cannot write the evaluation to {}: {e}", run.dir.display());
+        let mut log = std::fs::OpenOptions::new().create(true).append(true).open(run.dir.join("eval.jsonl")).map_err(io)?;
+        std::io::Write::write_all(&mut log, format!("{}\n", serde_json::to_string(&point).expect("point serialises")).as_bytes()).map_err(io)?;
+        let previous = best_point(&run.dir).filter(|best| best.score >= point.score);
         println!(
-            "step {step}: held-out petal colour {:.1}%, count ±1 {:.1}%, centre {:.1}% (best: step {best})",
-            100.0 * p.colour,
-            100.0 * p.count_within_one,
-            100.0 * p.centre
+            "step {step}: held-out petal colour {:.1}%, count ±1 {:.1}%, centre {:.1}% (best: step {})",
+            100.0 * point.colour,
+            100.0 * point.count_within_one,
+            100.0 * point.centre,
+            previous.as_ref().map_or(step, |b| b.step)
         );
-        Ok(())
+        Ok(previous.is_none().then(|| vec![("eval.json", serde_json::to_vec_pretty(&point).expect("point serialises"))]))
     }
 }
+
+/// `train text2image`: data, encoder and GAN-INT-CLS flags; the run flags are the core's.
+#[derive(clap::Args)]
+pub struct Cli {
+    /// `flowers` (drawn procedurally) or a captioned folder: Oxford-102 (jpg/ + text_c10/),
+    /// or images with NAME.txt captions or a captions.txt.
+    #[arg(long, default_value = "flowers")]
+    data: String,
+    /// How many procedural flowers to draw (every tenth is held out for evaluation).
+    #[arg(long, default_value_t = 8000)]
+    images: usize,
+    /// Image side in pixels (64 is the flowers' native size).
+    #[arg(long, default_value_t = 64)]
+    res: usize,
+    /// Channels at full resolution (ngf = ndf).
+    #[arg(long, default_value_t = 32)]
+    width: usize,
+    /// Steps of the text encoder's joint image–text training before the GAN.
+    #[arg(long, default_value_t = 1500)]
+    encoder_steps: usize,
+    /// Weight of the GAN-INT term (0: plain GAN-CLS).
+    #[arg(long, default_value_t = 1.0)]
+    int_weight: f32,
+    /// Weight of the mode-seeking term that makes different noise give different flowers (0: off).
+    #[arg(long, default_value_t = 0.05)]
+    diversity: f32,
+    /// One-sided label smoothing: D's target for (real image, right text) is 1 − this.
+    #[arg(long, default_value_t = 0.1)]
+    label_smoothing: f32,
+    /// Measure petal colour and count on held-out captions every K steps (flowers only)
+    /// and keep the best generator in RUN/best/ for `export --best` (0: off).
+    #[arg(long, default_value_t = 500)]
+    eval_every: usize,
+    #[command(flatten)]
+    run: super::RunArgs,
+}
+
+impl Cli {
+    pub fn train(&self) -> Result<(), String> {
+        let fresh = || -> Result<_, String> {
+            let mut c = Text2ImageTrainConfig::new(self.data.clone());
+            c.model = c.model.with_resolution(self.res).with_width(self.width);
+            (c.images, c.encoder_steps, c.int_weight, c.diversity, c.label_smoothing) =
+                (self.images, self.encoder_steps, self.int_weight, self.diversity, self.label_smoothing);
+            Ok(c)
+        };
+        let all = std::cell::OnceCell::new();
+        let open = |c: &Text2ImageTrainConfig| {
+            let whole = crate::data::captioned::open(&c.data, c.model.resolution, c.images)?;
+            super::report_skipped(&whole.images);
+            let train = whole.subset(&whole.train_indices());
+            let (n, held) = (whole.images.len, whole.images.len - train.images.len);
+            println!("{n} captioned images of {} at {} px: {} for training, {held} held out", whole.images.source, whole.images.resolution, train.images.len);
+            let _ = all.set(whole);
+            Ok(train)
+        };
+        let (every, out) = (self.eval_every, self.run.out.display());
+        super::train_cli::<Text2Image>(&self.run, fresh, open, |t| {
+            t.config.eval_every = every; // also when resuming: how often to measure is not part of the run
+            match t.family.set_held_out(all.get().expect("the data was opened")) {
+                Ok(n) if every > 0 => {
+                    println!("evaluating every {every} steps on the captions of {n} held-out flowers; the best generator is kept in {out}/best (`train export {out} --best`)")
+                }
+                Err(why) if every > 0 => println!("{why}"),
+                _ => {}
+            }
+            Ok(())
+        })
+    }
+}
+
+/// A text-to-image run (see [`super::Trainer`]).
+pub type Trainer = super::Trainer<Text2Image>;
 
 /// Attribute accuracy of a text-to-image model on held-out captions of procedural flowers.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
