@@ -26,7 +26,9 @@ if [ "${WASM_OPT:-0}" = 1 ] && command -v wasm-opt >/dev/null; then
 fi
 version=$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)
 cp www/ganzoo.js pkg/index.js
-sed -i 's#"./pkg/ganzoo.js"#"./ganzoo.js"#' pkg/index.js
+# wasm-bindgen's ganzoo.d.ts knows only the Rust side; index.d.ts (hand-written) types index.js
+cp www/ganzoo.d.ts pkg/index.d.ts
+sed -i 's#"./pkg/ganzoo.js"#"./ganzoo.js"#' pkg/index.js pkg/index.d.ts
 cat > pkg/package.json <<JSON
 {
   "name": "ganzoo",
@@ -35,8 +37,8 @@ cat > pkg/package.json <<JSON
   "type": "module",
   "main": "index.js",
   "module": "index.js",
-  "types": "ganzoo.d.ts",
-  "files": ["index.js", "ganzoo.js", "ganzoo.d.ts", "ganzoo_bg.wasm", "ganzoo_bg.wasm.d.ts"],
+  "types": "index.d.ts",
+  "files": ["index.js", "index.d.ts", "ganzoo.js", "ganzoo.d.ts", "ganzoo_bg.wasm", "ganzoo_bg.wasm.d.ts"],
   "sideEffects": false,
   "license": "MIT OR Apache-2.0"
 }

@@ -92,10 +92,11 @@ impl ModelKind {
         }
     }
 
-    /// Whether a caller that can give `given` (a page's controls, a CLI command) can drive this
-    /// family: it can give every input the family takes.
+    /// Whether a caller that gives `given` (a page's controls, a CLI command) drives this family:
+    /// the family takes exactly those inputs (a face page gives a seed: not the text-to-image
+    /// model, which needs words too; the flower page gives words and a seed: not the face GANs).
     pub fn driven_by(self, given: &[Input]) -> bool {
-        self.inputs().iter().all(|i| given.contains(i))
+        self.inputs().len() == given.len() && self.inputs().iter().all(|i| given.contains(i))
     }
 }
 

@@ -50,14 +50,6 @@ impl Family for Dcgan {
     type Config = DcganTrainConfig;
     type Data = ImageDataset;
 
-    fn settings(config: &Self::Config) -> &RunSettings {
-        &config.run
-    }
-
-    fn settings_mut(config: &mut Self::Config) -> &mut RunSettings {
-        &mut config.run
-    }
-
     fn init(config: &mut Self::Config, device: &Device, data: Option<&ImageDataset>, _fresh: bool) -> Result<Self, String> {
         config.model.check()?;
         if let Some(data) = data {

@@ -123,6 +123,19 @@ impl RunArgs {
     }
 }
 
+/// The run settings of a family's config, where they are flattened (`#[serde(flatten)] run`).
+pub fn settings_of<C: Serialize>(config: &C) -> RunSettings {
+    serde_json::from_value(serde_json::to_value(config).expect("config serialises")).expect("a family's config flattens RunSettings")
+}
+
+/// `config` with its run settings replaced by `settings`.
+pub fn with_settings<C: Serialize + DeserializeOwned>(config: C, settings: &RunSettings) -> C {
+    let mut json = serde_json::to_value(&config).expect("config serialises");
+    let serde_json::Value::Object(run) = serde_json::to_value(settings).expect("settings serialise") else { unreachable!("a struct") };
+    json.as_object_mut().expect("a config is a JSON object").extend(run);
+    serde_json::from_value(json).expect("a family's config flattens RunSettings")
+}
+
 /// A step's losses by name, in the order the family reports them ("D", "G", "R1", …).
 pub type Losses = Vec<(&'static str, f32)>;
 
@@ -163,29 +176,29 @@ impl Parts<'_> {
 
     /// A network (or any module) named `name`.
     pub fn module<M: Module>(&mut self, name: &str, module: &mut M) -> Result<(), String> {
-        if !self.wanted(name) {
-            return Ok(());
-        }
-        match &mut self.mode {
-            PartsMode::Save { files, .. } => files.push((Self::file(name), checkpoint::module_bytes(module))),
-            PartsMode::Load { dir, .. } => {
-                let bytes = checkpoint::read_file(dir, &Self::file(name))?;
-                *module = checkpoint::load_module(module.clone(), bytes, name)?;
-            }
-        }
-        Ok(())
+        self.visit(name, |stored| match stored {
+            None => Ok(Some(checkpoint::module_bytes(module))),
+            Some(bytes) => checkpoint::load_module(module.clone(), bytes, name).map(|m| *module = m).map(|()| None),
+        })
     }
 
     /// An optimizer's state named `name`.
     pub fn optimizer(&mut self, name: &str, optim: &mut ModuleOptimizer) -> Result<(), String> {
+        self.visit(name, |stored| match stored {
+            None => Ok(Some(checkpoint::optimizer_bytes(optim))),
+            Some(bytes) => checkpoint::load_optimizer(optim.clone(), bytes, name).map(|o| *optim = o).map(|()| None),
+        })
+    }
+
+    /// Saving: `part(None)` gives the part's bytes. Loading: `part(Some(stored bytes))` replaces it.
+    fn visit(&mut self, name: &str, part: impl FnOnce(Option<Vec<u8>>) -> Result<Option<Vec<u8>>, String>) -> Result<(), String> {
         if !self.wanted(name) {
             return Ok(());
         }
         match &mut self.mode {
-            PartsMode::Save { files, .. } => files.push((Self::file(name), checkpoint::optimizer_bytes(optim))),
+            PartsMode::Save { files, .. } => files.extend(part(None)?.map(|bytes| (Self::file(name), bytes))),
             PartsMode::Load { dir, .. } => {
-                let bytes = checkpoint::read_file(dir, &Self::file(name))?;
-                *optim = checkpoint::load_optimizer(optim.clone(), bytes, name)?;
+                part(Some(checkpoint::read_file(dir, &Self::file(name))?))?;
             }
         }
         Ok(())
@@ -196,15 +209,13 @@ impl Parts<'_> {
 pub trait Family: Sized {
     /// The name in `config.json`, on the command line (`train NAME`) and in the registry.
     const NAME: &'static str;
-    /// The run's whole configuration (model, loss, data, [`RunSettings`] flattened), saved as
-    /// `config.json`.
+    /// The run's whole configuration (model, loss, data, and [`RunSettings`] as a
+    /// `#[serde(flatten)] run` field), saved as `config.json`.
     type Config: Clone + Serialize + DeserializeOwned;
     /// What it trains on: [`crate::data::ImageDataset`] (images) or
     /// [`crate::data::captioned::CaptionedDataset`] (captioned images).
     type Data;
 
-    fn settings(config: &Self::Config) -> &RunSettings;
-    fn settings_mut(config: &mut Self::Config) -> &mut RunSettings;
     /// Fresh networks and optimizers on `device` (with autodiff), or why the configuration
     /// cannot train, saying which option to change. `data` is given when the run
     /// will train (a fresh text-to-image run trains its text encoder here and fills in its
@@ -299,20 +310,20 @@ impl<F: Family> Trainer<F> {
     /// A fresh run in `dir` (which must not hold a checkpoint), or its latest checkpoint when
     /// `resume` is set.
     pub fn open(mut config: F::Config, dir: &Path, resume: bool, data: &F::Data) -> Result<Self, String> {
-        if F::settings(&config).batch == 0 {
+        let settings = settings_of(&config);
+        if settings.batch == 0 {
             return Err("--batch must be at least 1".into());
         }
         let latest = CheckpointDir::new(dir).latest()?;
         if latest.is_some() && !resume {
             return Err(format!("{} already holds a run: pass --resume to continue it, or choose another --out", dir.display()));
         }
-        if let (true, Some(mut saved)) = (latest.is_some(), saved_config::<F>(dir)?) {
+        if let (true, Some(saved)) = (latest.is_some(), saved_config::<F>(dir)?) {
             // a resume continues that run: its model, loss and data; the caller's schedule
-            *F::settings_mut(&mut saved) = F::settings(&config).clone();
-            config = saved;
+            config = with_settings(saved, &settings);
         }
-        let device = device_from_name(&F::settings(&config).device)?.autodiff();
-        let seed = F::settings(&config).seed;
+        let device = device_from_name(&settings.device)?.autodiff();
+        let seed = settings.seed;
         device.seed(seed);
         let mut family = F::init(&mut config, &device, Some(data), latest.is_none())?;
         let mut state = TrainState { step: 0, rng_state: Rng::new(seed ^ name_hash(F::NAME)).state };
@@ -346,8 +357,8 @@ impl<F: Family> Trainer<F> {
         Ok((Trainer { config, run: RunState { dir: dir.to_path_buf(), state, device }, family }, provenance))
     }
 
-    pub fn settings(&self) -> &RunSettings {
-        F::settings(&self.config)
+    pub fn settings(&self) -> RunSettings {
+        settings_of(&self.config)
     }
 
     /// Makes the run directory ready to train from the current step: drops metrics and
@@ -416,7 +427,7 @@ impl<F: Family> Trainer<F> {
     /// Trains to `steps`, calling `progress` after each step; then writes the last grid,
     /// checkpoint and `loss.png`.
     pub fn train(&mut self, data: &F::Data, mut progress: impl FnMut(&StepMetrics)) -> Result<(), String> {
-        let s = self.settings().clone();
+        let s = self.settings();
         let metrics_path = self.run.dir.join("metrics.jsonl");
         while self.run.state.step < s.steps {
             let t = Instant::now();
@@ -482,14 +493,16 @@ pub fn train_cli<F: Family>(
     open_data: impl FnOnce(&F::Config) -> Result<F::Data, String>,
     setup: impl FnOnce(&mut Trainer<F>) -> Result<(), String>,
 ) -> Result<(), String> {
-    let mut config = match saved_config::<F>(&args.out)? {
+    let config = match saved_config::<F>(&args.out)? {
         Some(saved) if args.resume => {
             println!("resuming {} (its saved config, with the run flags given here)", args.out.display());
             saved
         }
         _ => fresh()?,
     };
-    args.apply(F::settings_mut(&mut config));
+    let mut settings = settings_of(&config);
+    args.apply(&mut settings);
+    let config = with_settings(config, &settings);
     let data = open_data(&config)?;
     let mut trainer = Trainer::<F>::open(config, &args.out, args.resume, &data)?;
     setup(&mut trainer)?;

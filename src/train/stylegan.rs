@@ -150,14 +150,6 @@ impl Family for StyleGan {
     type Config = StyleGanTrainConfig;
     type Data = ImageDataset;
 
-    fn settings(config: &Self::Config) -> &RunSettings {
-        &config.run
-    }
-
-    fn settings_mut(config: &mut Self::Config) -> &mut RunSettings {
-        &mut config.run
-    }
-
     fn init(config: &mut Self::Config, device: &Device, data: Option<&ImageDataset>, _fresh: bool) -> Result<Self, String> {
         config.model.check()?;
         if config.r1_every == 0 {

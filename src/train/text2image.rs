@@ -223,14 +223,6 @@ impl Family for Text2Image {
     /// The training split of a captioned dataset.
     type Data = CaptionedDataset;
 
-    fn settings(config: &Self::Config) -> &RunSettings {
-        &config.run
-    }
-
-    fn settings_mut(config: &mut Self::Config) -> &mut RunSettings {
-        &mut config.run
-    }
-
     /// A fresh run builds the vocabulary from the training captions and trains the text encoder
     /// first; a resumed one loads it from the checkpoint.
     fn init(config: &mut Self::Config, device: &Device, data: Option<&CaptionedDataset>, fresh: bool) -> Result<Self, String> {

@@ -124,14 +124,21 @@ test("bad URL values on the flower page give notices, and an empty prompt still 
   const b = await browser(false);
   try {
     const page = await b.newPage();
-    const errors = await openFlowers(page, "prompt=&seed=-4&lock=maybe&model=nope");
+    const errors = await openPage(page, "flowers.html?backend=quantum", "prompt=&seed=-4&lock=maybe&model=nope", "#flowers[data-ready='1']", 180_000);
     const notice = await page.textContent("#notice");
     assert.match(notice, /"-4" is not a seed/);
     assert.match(notice, /"maybe" is not a noise-lock setting/);
-    assert.match(notice, /no text-to-image model "nope"/);
+    assert.match(notice, /"nope" is not one of the text-to-image models \(text2flower64\): using text2flower64/);
+    assert.match(notice, /"quantum" is not a backend \(auto, webgpu, cpu\): using auto/);
     assert.match(notice, /noise alone/, "an empty prompt draws from the noise and says so");
+    assert.equal(await page.getAttribute("#backend", "data-backend"), "cpu", "auto without WebGPU");
     const px = await flowerPixels(page);
     assert.ok(px.every((p) => p.spread > 20));
+    // the same seeds as the face page, up to 2^53 − 1: the four flowers' seeds wrap to 0
+    await page.fill("#seed", String(2 ** 53 - 1));
+    await redraw(page, () => page.dispatchEvent("#seed", "change"));
+    assert.equal(await page.getAttribute("#flowers", "data-seed"), String(2 ** 53 - 1));
+    assert.match(await page.textContent("#timing"), /seeds 9007199254740991–2 /);
     // the face page does not offer the flower model
     await page.goto(`${BASE}/index.html`);
     await page.waitForSelector("#face[data-ready='1']", { timeout: 120_000 });

@@ -1,7 +1,10 @@
 // What every end-to-end test file sets up: the site served from www/ on a random port for the
 // file's tests, headless Chromium with WebGPU (SwiftShader) or without it (the CPU fallback),
 // pages opened until they have drawn, and the raw f32 files `train sample|prompt --raw` writes.
-import { before, after } from "node:test";
+// Every page a test opens is watched: a console error (a 404 included), an uncaught page error
+// or a Content-Security-Policy violation fails that test.
+import { before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
@@ -24,19 +27,45 @@ export function serveSite(page) {
     throw new Error("http-server did not start");
   });
   after(() => server?.kill());
+  afterEach(() => assert.deepEqual(problems.splice(0), [], "the pages logged errors or broke their Content-Security-Policy"));
 }
 
-export function browser(webgpu) {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: webgpu ? [...COMMON, ...WEBGPU] : [...COMMON, "--disable-gpu"] });
+const problems = []; // of every page opened by the running test; afterEach fails the test on any
+const pageProblems = new WeakMap();
+
+/** Records `page`'s console errors, uncaught errors and CSP violations (in `problems`, and for openPage). */
+async function watch(page) {
+  const mine = [];
+  pageProblems.set(page, mine);
+  const note = (text) => { mine.push(text); problems.push(text); };
+  page.on("console", (m) => { if (m.type() === "error") note(`console error: ${m.text()} (${m.location().url})`); });
+  page.on("pageerror", (e) => note(`page error: ${e.message}`));
+  // Chromium logs a refused resource as a console error; this also catches what it only reports as an event
+  await page.exposeFunction("__cspViolation", (text) => note(`CSP violation: ${text}`));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      globalThis.__cspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline code"} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
 }
 
-/** Opens `page` at BASE/path#hash and waits for the `ready` selector; returns the page's errors. */
+/** Headless Chromium with WebGPU (SwiftShader) or without any GPU; its pages are watched. */
+export async function browser(webgpu) {
+  const b = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: webgpu ? [...COMMON, ...WEBGPU] : [...COMMON, "--disable-gpu"] });
+  const newPage = b.newPage.bind(b);
+  b.newPage = async (options) => {
+    const page = await newPage(options);
+    await watch(page);
+    return page;
+  };
+  return b;
+}
+
+/** Opens `page` at BASE/path#hash and waits for the `ready` selector; returns the page's problems so far and to come. */
 export async function openPage(page, path, hash, ready, timeout) {
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`${BASE}/${path}#${hash}`);
   await page.waitForSelector(ready, { timeout });
-  return errors;
+  return pageProblems.get(page);
 }
 
 /** A little-endian f32 file. */
