@@ -159,13 +159,18 @@ impl Manifest {
                 manifest.inputs, manifest.abilities, kind.name(), kind.inputs(), kind.abilities()
             )));
         }
+        let z = |latent: Option<usize>| latent.map_or("none".to_string(), |z| z.to_string());
         if manifest.kind != manifest.config.kind().name()
             || manifest.resolution != manifest.config.resolution()
             || manifest.latent != manifest.config.latent()
         {
             return Err(BundleError::Manifest(format!(
-                "manifest says kind {} at {} px with z={:?}, but its config is {} with z={:?}; the manifest was edited by hand: re-export it with `train export`",
-                manifest.kind, manifest.resolution, manifest.latent, manifest.config.arch_name(), manifest.config.latent()
+                "manifest says kind {} at {} px with z={}, but its config is {} with z={}; the manifest was edited by hand: re-export it with `train export`",
+                manifest.kind,
+                manifest.resolution,
+                z(manifest.latent),
+                manifest.config.arch_name(),
+                z(manifest.config.latent())
             )));
         }
         Ok(manifest)

@@ -395,8 +395,11 @@ fn resuming_keeps_the_flags_given_and_the_run_names_its_family() {
         args.extend_from_slice(extra);
         train_cmd(tmp.path(), &args)
     };
+    // an earlier start's best generator (killed before its first checkpoint) is not this run's
+    std::fs::create_dir_all(tmp.path().join("run/best")).unwrap();
     let (ok, log) = train("2", &flags);
     assert!(ok, "{log}");
+    assert!(!tmp.path().join("run/best").exists(), "starting over drops the old best generator");
     let config = read_json(&tmp.path().join("run/config.json"));
     assert_eq!(config["family"], "dcgan", "a run names its family");
     // a run whose config.json was lost, resumed with flags: the flags are kept, not the defaults

@@ -160,13 +160,9 @@ impl ModelConfig {
             return Ok(());
         }
         let names = |inputs: &[Input]| inputs.iter().map(|i| serde_json::to_value(i).expect("input serialises").as_str().unwrap_or_default().to_string()).collect::<Vec<_>>().join(" + ");
-        Err(format!(
-            "{} takes {}, but this gives {}: it drives {} models",
-            self.arch_name(),
-            names(self.kind().inputs()),
-            names(given),
-            families_taking(given)
-        ))
+        let drives = families_taking(given);
+        let who = if drives.is_empty() { "no family takes that".to_string() } else { format!("this drives {drives} models") };
+        Err(format!("{} takes {}, but this gives {}: {who}", self.arch_name(), names(self.kind().inputs()), names(given)))
     }
 
     /// The size of the latent a seed names, for the families that take a seed.

@@ -148,7 +148,7 @@ fn smooth(v: &[f32], w: usize) -> Vec<f32> {
         .collect()
 }
 
-/// Line colours of the loss curves, in the order the names first appear (D red, G blue, …).
+/// Line colours of the loss curves: D red, G blue, then the other names alphabetically.
 const PALETTE: [[u8; 3]; 8] = [[200, 30, 30], [30, 60, 200], [20, 140, 60], [220, 120, 0], [130, 50, 170], [0, 140, 150], [140, 90, 40], [90, 90, 90]];
 
 /// Renders one curve per loss name against the step, raw faint and smoothed bold, with a legend
@@ -162,7 +162,7 @@ pub fn loss_curve(metrics: &[StepMetrics]) -> RgbaImage {
     if metrics.is_empty() {
         return img;
     }
-    // names in the order they first appear ("D" and "G" first in every family's step)
+    // D and G first, then the other names alphabetically (the order metrics.jsonl keeps them in)
     let mut names: Vec<&str> = Vec::new();
     for m in metrics {
         for n in m.losses.keys() {

@@ -136,7 +136,7 @@ pub fn with_settings<C: Serialize + DeserializeOwned>(config: C, settings: &RunS
     serde_json::from_value(json).expect("a family's config flattens RunSettings")
 }
 
-/// A step's losses by name, in the order the family reports them ("D", "G", "R1", …).
+/// A step's losses by name ("D", "G", "R1", …).
 pub type Losses = Vec<(&'static str, f32)>;
 
 /// Indices of the batch for `step`: a fresh permutation of the `n` items per epoch, seeded by
@@ -369,6 +369,12 @@ impl<F: Family> Trainer<F> {
         for log in ["metrics.jsonl", "eval.jsonl"] {
             metrics::truncate_after(&dir.join(log), step).map_err(|e| format!("cannot rewrite {}: {e}", dir.join(log).display()))?;
         }
+        if step == 0 {
+            // starting over: a best generator kept by an earlier start belongs to other weights
+            for best in ["best", "best.new", "best.old"] {
+                let _ = std::fs::remove_dir_all(dir.join(best));
+            }
+        }
         std::fs::create_dir_all(dir.join("samples")).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let mut json = serde_json::to_value(&self.config).expect("config serialises");
         json.as_object_mut().expect("a config is a JSON object").insert("family".into(), F::NAME.into());
@@ -487,14 +493,16 @@ pub fn load_run(run: &Path, best: bool) -> Result<(ModelConfig, AnyGenerator, Pr
 
 /// Trains family `F`: the run's saved config when resuming (else `fresh()`), with the run
 /// flags given on the command line over it; `setup` sees the trainer before the first step.
+/// On a resume the family's own flags (data, loss, sizes) are the saved run's.
 pub fn train_cli<F: Family>(
     args: &RunArgs,
     fresh: impl FnOnce() -> Result<F::Config, String>,
     open_data: impl FnOnce(&F::Config) -> Result<F::Data, String>,
     setup: impl FnOnce(&mut Trainer<F>) -> Result<(), String>,
 ) -> Result<(), String> {
-    let config = match saved_config::<F>(&args.out)? {
-        Some(saved) if args.resume => {
+    let saved = if args.resume { saved_config::<F>(&args.out)? } else { None };
+    let config = match saved {
+        Some(saved) => {
             println!("resuming {} (its saved config, with the run flags given here)", args.out.display());
             saved
         }

@@ -421,8 +421,8 @@ impl Cli {
         let fresh = || -> Result<_, String> {
             let mut c = Text2ImageTrainConfig::new(self.data.clone());
             c.model = c.model.with_resolution(self.res).with_width(self.width);
-            (c.images, c.encoder_steps, c.int_weight, c.diversity, c.label_smoothing) =
-                (self.images, self.encoder_steps, self.int_weight, self.diversity, self.label_smoothing);
+            (c.images, c.encoder_steps, c.int_weight, c.diversity, c.label_smoothing, c.eval_every) =
+                (self.images, self.encoder_steps, self.int_weight, self.diversity, self.label_smoothing, self.eval_every);
             Ok(c)
         };
         let all = std::cell::OnceCell::new();
