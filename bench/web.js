@@ -22,15 +22,27 @@ async function timeIt(fn, warmup, runs) {
 // text-to-image models are timed from the prompt: tokenizing, the text encoder and the generator
 const PROMPT = "this flower has five large pink petals and a yellow center";
 
+// translation models are timed from a PNG file: decoding it, the generator, reading back
+async function picture(size) {
+  const c = new OffscreenCanvas(size, size);
+  const g = c.getContext("2d");
+  g.fillStyle = "#fc0";
+  g.beginPath();
+  g.arc(size / 2, size / 2, size * 0.4, 0, 2 * Math.PI);
+  g.fill();
+  return new Uint8Array(await (await c.convertToBlob({ type: "image/png" })).arrayBuffer());
+}
+
 async function ganzoo(model, kind, backend, runs) {
   const t0 = performance.now();
   const g = await loadGenerator(`../www/models/${model}/manifest.json`, { backend });
-  const draw = kind === "text2image" ? (i) => g.drawText(PROMPT, [i]) : (i) => g.generate(i);
+  const file = g.info().inputs.includes("image") ? await picture(g.resolution()) : null;
+  const draw = kind === "text2image" ? (i) => g.drawText(PROMPT, [i]) : file ? () => g.translate(file, "a-to-b") : (i) => g.generate(i);
   await draw(0);
   const first = performance.now() - t0;
   if (g.backend() !== backend) return null;
   const ms = await timeIt(draw, 3, runs);
-  const raw = await g.generateRaw([7]);
+  const raw = file ? await g.translateRaw(file, "a-to-b") : await g.generateRaw([7]);
   return { first, ms, raw };
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): ms per image on WebGPU and on the CPU in headless Chromium (a face; for
-# the text-to-flower model a flower from a prompt, text encoder included), beside ONNX Runtime
+# the text-to-flower model a flower from a prompt, text encoder included; for the translation
+# models a PNG translated, decoding included), beside ONNX Runtime
 # Web running the same networks with the same weights (DCGANs: the StyleGAN and the text-to-image
 # model have no ONNX export, so their rows are ganzoo only), plus download sizes.
 # BENCH_RUNS=N sets the timed runs (default 10).

@@ -26,8 +26,11 @@ echo "== building the wasm package"
 scripts/build-web.sh
 
 echo "== native reference outputs of the shipped bundles (for the browser parity tests)"
-rm -rf test-results/native test-results/native-stylegan test-results/native-text2image.*
+rm -rf test-results/native test-results/native-stylegan test-results/native-text2image.* test-results/native-translate-*
 "${CARGO_TARGET_DIR:-target}/release/train" sample www/models/wildfaces-lsgan32 --seeds 0-3 --raw --out test-results/native
+for model in cyclegan-emoji64 discogan-emoji64; do # a face the DCGAN drew, as a picture to translate
+  "${CARGO_TARGET_DIR:-target}/release/train" translate "www/models/$model" test-results/native/seed-0.png --raw --out "test-results/native-translate-$model"
+done
 "${CARGO_TARGET_DIR:-target}/release/train" sample www/models/stylegan-faces32 --seeds 0-3 --psi 0.7 --raw --out test-results/native-stylegan
 "${CARGO_TARGET_DIR:-target}/release/train" prompt www/models/text2flower64 "this flower has five large pink petals and a yellow center" \
   --n 4 --out test-results/native-text2image.png --raw test-results/native-text2image.f32

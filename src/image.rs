@@ -94,13 +94,24 @@ pub fn rgb_to_chw(img: &RgbImage, res: usize) -> Vec<f32> {
     out
 }
 
-/// Decodes image bytes (PNG, JPEG) and converts them with [`rgb_to_chw`].
+/// An image with transparency composited on white (as a page shows a transparent PNG).
+pub fn on_white(img: &RgbaImage) -> RgbImage {
+    RgbImage::from_fn(img.width(), img.height(), |x, y| {
+        let [r, g, b, a] = img.get_pixel(x, y).0;
+        let over = |v: u8| ((v as u32 * a as u32 + 255 * (255 - a as u32) + 127) / 255) as u8;
+        image::Rgb([over(r), over(g), over(b)])
+    })
+}
+
+/// Decodes image bytes (PNG, JPEG), composites any transparency on white and converts them with
+/// [`rgb_to_chw`].
 pub fn decode_to_chw(bytes: &[u8], res: usize) -> Result<Vec<f32>, String> {
     let img = image::load_from_memory(bytes).map_err(|e| format!("not a readable PNG/JPEG image: {e}"))?;
     if img.width() == 0 || img.height() == 0 {
         return Err("image has no pixels".into());
     }
-    Ok(rgb_to_chw(&img.to_rgb8(), res))
+    let rgb = if img.color().has_alpha() { on_white(&img.to_rgba8()) } else { img.to_rgb8() };
+    Ok(rgb_to_chw(&rgb, res))
 }
 
 /// Frames (RGBA, all the same size) as a looping animated GIF, each frame enlarged `scale`×

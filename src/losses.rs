@@ -1,5 +1,6 @@
-//! Every GAN loss in one place. Discriminator outputs are raw logits `[B, 1]`; the losses apply
-//! the sigmoid themselves in a numerically stable form where one is needed.
+//! Every loss in one place. Discriminator outputs are raw logits `[B, P]` (one per image, or one
+//! per patch for a PatchGAN); the losses apply the sigmoid themselves in a numerically stable
+//! form where one is needed.
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -73,6 +74,18 @@ pub fn bce_with_logits(logits: Tensor<2>, y: f32) -> Tensor<1> {
 /// Mean of (x − target)².
 pub fn least_squares(x: Tensor<2>, target: f32) -> Tensor<1> {
     x.sub_scalar(target).powi_scalar(2).mean()
+}
+
+/// Mean |a − b| over every pixel: CycleGAN's cycle-consistency loss ‖F(G(x)) − x‖₁ and its
+/// identity loss ‖G(y) − y‖₁ (Zhu et al. 2017, eq. 2 and §5.2).
+pub fn l1(a: Tensor<4>, b: Tensor<4>) -> Tensor<1> {
+    (a - b).abs().mean()
+}
+
+/// Mean (a − b)² over every pixel: DiscoGAN's reconstruction loss d(G_BA(G_AB(x_A)), x_A)
+/// (Kim et al. 2017, eq. 1, with the squared distance of the authors' code).
+pub fn mse(a: Tensor<4>, b: Tensor<4>) -> Tensor<1> {
+    (a - b).powi_scalar(2).mean()
 }
 
 /// R1 (Mescheder et al. 2018) as StyleGAN trains it, γ/2 · E‖∇ₓD(x)‖² on real images, without

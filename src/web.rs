@@ -15,6 +15,9 @@
 //! g.tokenize("five pink petals 🌸");    // {words, unknown, symbols, notices: ["ignored 1 symbol (🌸)"]}
 //! await g.drawText("five pink petals", [0, 1, 2, 3]); // 4 flowers, concatenated RGBA
 //! await g.interpolateText("a red flower", "a blue flower", 12, 0); // 12 frames, noise of seed 0
+//!
+//! // a translation bundle (CycleGAN, DiscoGAN): info().config names domain_a and domain_b
+//! await g.translate(pngOrJpegBytes, "a-to-b"); // the picture in the other domain, RGBA
 //! ```
 
 use std::cell::RefCell;
@@ -29,7 +32,7 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::bundle::{self, Manifest};
 use crate::image::ImageBatch;
 use crate::latent::latents_tensor;
-use crate::models::{Ability, AnyGenerator, Input, ModelConfig};
+use crate::models::{Ability, AnyGenerator, Direction, Input, ModelConfig};
 
 thread_local! {
     /// The WebGPU device, initialised once per page (or the reason it could not be).
@@ -220,6 +223,18 @@ impl Generator {
         Ok(ImageBatch { data: all, n: frames, h: r, w: r })
     }
 
+    /// An image file (PNG or JPEG; cropped to a square, scaled to the model's resolution,
+    /// transparency on white: the path training reads images through) translated `direction`
+    /// (`a-to-b` or `b-to-a`), `[1, 3, R, R]`.
+    pub async fn translated(&self, file: &[u8], direction: &str) -> Result<ImageBatch, String> {
+        self.inner.require_inputs(&[Input::Image])?;
+        let direction = Direction::from_name(direction)?;
+        let r = self.inner.manifest.resolution;
+        let chw = crate::image::decode_to_chw(file, r).map_err(|e| format!("cannot translate this file: {e}"))?;
+        let images = Tensor::<4>::from_data(TensorData::new(chw, [1, 3, r, r]), &self.inner.device); // [1, 3, R, R]
+        self.inner.read(self.inner.model.translate(images, direction)?).await
+    }
+
     /// `frames` images on the way from seed `a` to seed `b` (both ends included).
     pub async fn interpolation(&self, a: f64, b: f64, frames: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
         if !(2..=120).contains(&frames) {
@@ -334,6 +349,20 @@ impl Generator {
     pub fn interpolate_text(&self, a: String, b: String, frames: usize, seed: f64) -> Promise {
         let this = self.share();
         promise(async move { Ok(rgba_all(&this.text_interpolation(&a, &b, frames, seed).await?)) })
+    }
+
+    /// An image file (PNG, JPEG) in the other domain (`"a-to-b"` or `"b-to-a"`), RGBA
+    /// (`resolution² × 4`). Translation bundles only.
+    pub fn translate(&self, file: Vec<u8>, direction: String) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.translated(&file, &direction).await?)) })
+    }
+
+    /// The raw translation, `[1, 3, R, R]` floats in [-1, 1] (parity tests).
+    #[wasm_bindgen(js_name = translateRaw)]
+    pub fn translate_raw(&self, file: Vec<u8>, direction: String) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(js_sys::Float32Array::from(this.translated(&file, &direction).await?.data.as_slice())) })
     }
 
     fn share(&self) -> Generator {

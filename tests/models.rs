@@ -115,6 +115,16 @@ fn r1_estimate_is_the_squared_gradient_norm_of_a_linear_discriminator() {
 }
 
 #[test]
+fn l1_and_mse_match_hand_computation() {
+    let device = Device::flex();
+    let a = Tensor::<4>::from_floats([[[[1.0, -1.0], [0.5, 0.0]]]], &device);
+    let b = Tensor::<4>::from_floats([[[[0.0, 1.0], [0.5, -0.5]]]], &device);
+    // differences 1, −2, 0, 0.5: mean |·| = 3.5 / 4, mean (·)² = 5.25 / 4
+    assert!((scalar(losses::l1(a.clone(), b.clone())) - 0.875).abs() < 1e-6);
+    assert!((scalar(losses::mse(a, b)) - 1.3125).abs() < 1e-6);
+}
+
+#[test]
 fn mode_seeking_is_the_inverse_of_the_image_to_noise_distance_ratio() {
     let device = Device::flex();
     let a = Tensor::<4>::zeros([1, 1, 1, 2], &device);

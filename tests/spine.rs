@@ -1,4 +1,4 @@
-//! The native spine end to end: data loaders, bundles (round trip and every refusal), exact
+//! The native spine end to end: bundles (round trip and every refusal), exact
 //! resume, PyTorch import parity and the `train` binary itself.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -7,7 +7,7 @@ use std::path::Path;
 
 use ganzoo::bundle::{self, BundleError, Manifest, Provenance, WeightDtype};
 use ganzoo::burn::prelude::*;
-use ganzoo::data::{ImageDataset, image_folder, matfile, wildfaces};
+use ganzoo::data::ImageDataset;
 use ganzoo::latent::{Rng, latents_tensor};
 use ganzoo::losses::GanLoss;
 use ganzoo::models::dcgan::DcganConfig;
@@ -202,85 +202,6 @@ fn resume_continues_exactly_like_an_uninterrupted_run() {
         assert_eq!(x.losses, y.losses, "step {}: a resumed run repeats the uninterrupted one exactly", x.step);
     }
     assert!(split.join("loss.png").exists() && split.join("samples.png").exists());
-}
-
-/// A MATLAB level-5 file with one compressed uint8 matrix `X` (column-major), as MATLAB writes.
-fn mat_file(name: &str, rows: usize, cols: usize, value: impl Fn(usize, usize) -> u8) -> Vec<u8> {
-    fn element(ty: u32, payload: &[u8]) -> Vec<u8> {
-        let mut e = Vec::new();
-        e.extend(ty.to_le_bytes());
-        e.extend((payload.len() as u32).to_le_bytes());
-        e.extend(payload);
-        e.resize(e.len().div_ceil(8) * 8, 0);
-        e
-    }
-    let mut matrix = Vec::new();
-    matrix.extend(element(6, &[9, 0, 0, 0, 0, 0, 0, 0])); // flags: class uint8 (9)
-    matrix.extend(element(5, &[(rows as i32).to_le_bytes(), (cols as i32).to_le_bytes()].concat()));
-    matrix.extend(element(1, name.as_bytes()));
-    let data: Vec<u8> = (0..cols).flat_map(|c| (0..rows).map(move |r| (r, c))).map(|(r, c)| value(r, c)).collect();
-    matrix.extend(element(2, &data));
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(&element(14, &matrix)).unwrap();
-    let mut file = b"MATLAB 5.0 MAT-file, test fixture".to_vec();
-    file.resize(124, b' ');
-    file.extend([0x00, 0x01, b'I', b'M']);
-    file.extend(element(15, &z.finish().unwrap()));
-    file
-}
-
-#[test]
-fn wildfaces_layout_is_decoded_column_major() {
-    // 2 faces; pixel (y, x, c) of face n = X[n, c·1600 + x·40 + y]; encode y, x, c, n in the value.
-    let value = |n: usize, col: usize| {
-        let (c, x, y) = (col / 1600, (col % 1600) / 40, col % 40);
-        ((y + 2 * x + 50 * c + 7 * n) % 256) as u8
-    };
-    let faces = wildfaces::decode(&mat_file("X", 2, 4800, value)).unwrap();
-    assert_eq!(faces.len(), 2);
-    for n in 0..2 {
-        for (x, y) in [(0, 0), (5, 17), (39, 2), (21, 39)] {
-            let px = faces[n].get_pixel(x as u32, y as u32).0;
-            for c in 0..3 {
-                assert_eq!(px[c], value(n, c * 1600 + x * 40 + y), "face {n} ({x},{y}) channel {c}");
-            }
-        }
-    }
-    assert!(wildfaces::decode(&mat_file("Y", 2, 4800, value)).unwrap_err().contains("`X`"));
-    assert!(wildfaces::decode(&mat_file("X", 2, 100, value)).is_err());
-    let good = mat_file("X", 2, 4800, value);
-    assert!(matfile::read_mat(&good[..good.len() - 40]).is_err(), "a truncated file is an error, not a panic");
-    assert!(matfile::read_mat(b"PK\x03\x04 not a mat file").is_err());
-}
-
-#[test]
-fn image_folder_crops_resizes_and_skips_broken_files() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    // a 30×20 landscape image: left third red, middle green, right third blue
-    let img = image::RgbImage::from_fn(30, 20, |x, _| match x / 10 {
-        0 => image::Rgb([255, 0, 0]),
-        1 => image::Rgb([0, 255, 0]),
-        _ => image::Rgb([0, 0, 255]),
-    });
-    img.save(dir.join("a.png")).unwrap();
-    std::fs::create_dir(dir.join("sub")).unwrap();
-    image::RgbImage::from_pixel(8, 8, image::Rgb([255, 255, 255])).save(dir.join("sub/b.jpg")).unwrap();
-    std::fs::write(dir.join("broken.png"), b"\x89PNG\r\n\x1a\n garbage").unwrap();
-    std::fs::write(dir.join("notes.txt"), b"ignored").unwrap();
-
-    let ds = image_folder::load(dir, 8).unwrap();
-    assert_eq!(ds.len, 2);
-    assert_eq!(ds.skipped.len(), 1);
-    assert!(ds.skipped[0].0.ends_with("broken.png"));
-    // center crop keeps the middle 20×20 (x 5..25), so the centre pixel is green
-    let plane = 64;
-    let center = 4 * 8 + 4;
-    assert!(ds.images[center] < -0.9 && ds.images[plane + center] > 0.9, "center of a.png is green");
-    assert!(ds.images[3 * plane..].iter().all(|&v| v > 0.9), "b.jpg is white");
-
-    let empty = tempfile::tempdir().unwrap();
-    assert!(image_folder::load(empty.path(), 8).err().unwrap().contains("no readable"));
 }
 
 #[test]

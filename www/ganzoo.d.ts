@@ -74,6 +74,14 @@ export interface LoadedGenerator extends Generator {
   drawText(prompt: string, seeds: Float64Array | number[]): Promise<Uint8ClampedArray>;
   /** Text-to-image models: `frames` images from prompt `a` to prompt `b`, all with the noise of `seed`. */
   interpolateText(a: string, b: string, frames: number, seed: number): Promise<Uint8ClampedArray>;
+  /**
+   * Translation models (CycleGAN, DiscoGAN): an image file (PNG or JPEG bytes; cropped to a
+   * square, scaled, transparency on white) in the other domain. `info().config` names
+   * `domain_a` and `domain_b`.
+   */
+  translate(file: Uint8Array, direction: "a-to-b" | "b-to-a"): Promise<Uint8ClampedArray>;
+  /** Translation models: the raw output `[1, 3, R, R]` in [-1, 1]. */
+  translateRaw(file: Uint8Array, direction: "a-to-b" | "b-to-a"): Promise<Float32Array>;
 }
 
 /** Initialises the wasm module, once (loadGenerator does; call it before `Generator.fromBytes`). */

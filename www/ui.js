@@ -190,6 +190,12 @@ class UrlState {
   }
 }
 
+/** One line on a loaded model (its manifest `info`): name, kind, size, parameters, data. */
+export function describe(info) {
+  const words = info.config?.vocabulary ? `, ${info.config.vocabulary.length} words` : "";
+  return `${info.name}: ${info.kind} ${info.resolution}×${info.resolution}, ${info.parameters.toLocaleString()} parameters${words}, trained on ${info.provenance.data}`;
+}
+
 /** Offers `blob` as a download named `name`. */
 function save(blob, name) {
   const a = document.createElement("a");
@@ -255,15 +261,14 @@ export class Page {
     };
   }
 
-  #ready({ backend, notice, info }) {
+  #ready({ backend, notice, info, slot }) {
     $("progress").hidden = true;
     const badge = $("backend");
     badge.textContent = backend === "webgpu" ? "WebGPU" : "CPU";
     badge.className = `badge ${backend}`;
     badge.dataset.backend = backend;
-    const words = info.config?.vocabulary ? `, ${info.config.vocabulary.length} words` : "";
-    $("model-info").textContent = `${info.name}: ${info.kind} ${info.resolution}×${info.resolution}, ${info.parameters.toLocaleString()} parameters${words}, trained on ${info.provenance.data}`;
-    if (notice) this.#waiting.push(notice);
+    if (slot === "main") $("model-info").textContent = describe(info);
+    if (notice && !this.#waiting.includes(notice)) this.#waiting.push(notice);
   }
 
   /** Shows `texts` in #notice after what waits to be said: the backend's notice, the URL's (the first time). */
@@ -300,12 +305,15 @@ export class Page {
     }
   }
 
-  /** Loads `model` (an entry of index.json) in the worker, on the URL's backend; the walk of the last one stops. */
-  load(model) {
+  /**
+   * Loads `model` (an entry of index.json) in the worker, on the URL's backend; the walk of the
+   * last one stops. A page showing several models side by side gives each its own `slot`.
+   */
+  load(model, slot = "main") {
     this.loop.stop();
     show("error", null);
-    $("model-info").dataset.model = model.name;
-    this.worker.postMessage({ load: { manifestUrl: new URL(`models/${model.manifest}`, location.href).href, backend: this.backend } });
+    if (slot === "main") $("model-info").dataset.model = model.name;
+    this.worker.postMessage({ load: { manifestUrl: new URL(`models/${model.manifest}`, location.href).href, backend: this.backend, slot } });
   }
 
   /** #seed: a seed typed there goes to `use`; anything else gets a notice. */

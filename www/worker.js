@@ -1,11 +1,14 @@
-// Runs the model off the main thread. Messages in: {load: {manifestUrl, backend}},
+// Runs the models off the main thread. Messages in: {load: {manifestUrl, backend, slot}},
 // {generate: {id, seed, psi}}, {mix: {id, coarse, fine, crossover, psi}},
 // {interpolate: {id, a, b, frames, psi}}, {gif: {id, rgba, width, height, count, delay, scale}},
-// and for text-to-image models {draw: {id, prompt, seeds}}, {walk: {id, a, b, frames, seed}}.
-// Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif}, {drawn}, {walked}, {error}.
+// for text-to-image models {draw: {id, prompt, seeds}}, {walk: {id, a, b, frames, seed}}, and
+// for translation models {translate: {id, slot, file, direction}}. A page that shows several
+// models side by side loads each into its own `slot` (one model, "main", otherwise).
+// Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif}, {drawn}, {walked},
+// {translated}, {error}.
 import { loadGenerator, encodeGif } from "./ganzoo.js";
 
-let generator = null;
+const generators = new Map(); // slot → generator
 let queue = Promise.resolve();
 
 function errorText(e) {
@@ -13,17 +16,19 @@ function errorText(e) {
 }
 
 const handlers = {
-  async load({ manifestUrl, backend }) {
-    generator?.free?.();
-    generator = null;
+  async load({ manifestUrl, backend, slot = "main" }) {
+    generators.get(slot)?.free?.();
+    generators.delete(slot);
     const t0 = performance.now();
     postMessage({ status: { phase: "loading", text: "loading model…", loaded: 0, total: 0 } });
-    generator = await loadGenerator(manifestUrl, {
+    const generator = await loadGenerator(manifestUrl, {
       backend: backend ?? "auto",
       onProgress: (p) => postMessage({ status: { phase: "loading", text: `downloading ${p.label}`, ...p } }),
     });
+    generators.set(slot, generator);
     postMessage({
       ready: {
+        slot,
         backend: generator.backend(),
         notice: generator.notice() ?? null,
         info: generator.info(),
@@ -36,29 +41,29 @@ const handlers = {
   async generate({ id, seed, psi }) {
     const t0 = performance.now();
     const rgba = await model().generate(seed, psi);
-    const size = generator.resolution();
+    const size = model().resolution();
     postMessage(
-      { output: { id, seed, psi, rgba, width: size, height: size, ms: performance.now() - t0, backend: generator.backend() } },
+      { output: { id, seed, psi, rgba, width: size, height: size, ms: performance.now() - t0, backend: model().backend() } },
       [rgba.buffer],
     );
   },
   async mix({ id, coarse, fine, crossover, psi }) {
     const t0 = performance.now();
     const rgba = await model().mix(coarse, fine, crossover, psi);
-    const size = generator.resolution();
+    const size = model().resolution();
     postMessage({ mixed: { id, coarse, fine, crossover, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
   },
   async interpolate({ id, a, b, frames, psi }) {
     const t0 = performance.now();
     const rgba = await model().interpolate(a, b, frames, psi);
-    const size = generator.resolution();
+    const size = model().resolution();
     postMessage({ frames: { id, a, b, count: frames, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
   },
   async draw({ id, prompt, seeds }) {
     const t0 = performance.now();
     const read = model().tokenize(prompt);
     const rgba = await model().drawText(prompt, seeds);
-    const size = generator.resolution();
+    const size = model().resolution();
     postMessage(
       { drawn: { id, prompt, seeds, read, rgba, count: seeds.length, width: size, height: size, ms: performance.now() - t0 } },
       [rgba.buffer],
@@ -68,8 +73,14 @@ const handlers = {
     const t0 = performance.now();
     const notices = [...model().tokenize(a).notices, ...model().tokenize(b).notices];
     const rgba = await model().interpolateText(a, b, frames, seed);
-    const size = generator.resolution();
+    const size = model().resolution();
     postMessage({ walked: { id, a, b, seed, notices, count: frames, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
+  },
+  async translate({ id, slot, file, direction }) {
+    const t0 = performance.now();
+    const rgba = await model(slot).translate(file, direction);
+    const size = model(slot).resolution();
+    postMessage({ translated: { id, slot, direction, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
   },
   async gif({ id, rgba, width, height, count, delay, scale }) {
     const bytes = encodeGif(rgba, width, height, count, delay, scale);
@@ -77,7 +88,8 @@ const handlers = {
   },
 };
 
-function model() {
+function model(slot = "main") {
+  const generator = generators.get(slot);
   if (!generator) throw new Error("no model loaded yet");
   return generator;
 }

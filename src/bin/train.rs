@@ -1,4 +1,5 @@
-//! `train`: train GANs, export bundles for the browser, sample by seed, import PyTorch weights.
+//! `train`: train GANs, export bundles for the browser, sample by seed, translate images, import
+//! PyTorch weights.
 //! Argument parsing and calls only: training lives in `ganzoo::train`, models in
 //! `ganzoo::models`.
 //!
@@ -33,8 +34,9 @@ mod cli {
     use ganzoo::image::ImageBatch;
     use ganzoo::latent::parse_seeds;
     use ganzoo::sample;
-    use ganzoo::models::{AnyGenerator, Input, ModelConfig};
-    use ganzoo::train::{self, dcgan, stylegan, text2image};
+    use ganzoo::models::{AnyGenerator, Direction, Input, ModelConfig};
+    use ganzoo::train::translation::{self, DataArgs, HeldOut};
+    use ganzoo::train::{self, cyclegan, dcgan, discogan, stylegan, text2image};
 
     #[derive(Parser)]
     #[command(name = "train", version, about = "Train GANs of the ganzoo family, export them for the browser, sample them by seed.")]
@@ -96,10 +98,34 @@ mod cli {
         /// Train the text-to-image GAN (GAN-INT-CLS): the text encoder first (joint image–text
         /// objective), then the generator and the matching-aware discriminator.
         Text2image(text2image::Cli),
-        /// Measure a model: `eval text2image BUNDLE` prints attribute accuracies on held-out captions.
+        /// Train a CycleGAN: unpaired translation A ↔ B with one cycle-consistency loss.
+        Cyclegan(cyclegan::Cli),
+        /// Train a DiscoGAN: unpaired translation A ↔ B with a reconstruction loss per domain.
+        Discogan(discogan::Cli),
+        /// Measure a model: `eval text2image BUNDLE` (attribute accuracies on held-out captions),
+        /// `eval translate BUNDLE` (L1 and PSNR against the true held-out pairs).
         Eval {
             #[command(subcommand)]
             what: Eval,
+        },
+        /// Translate images with a CycleGAN or DiscoGAN bundle or run, into the other domain.
+        Translate {
+            /// A translation bundle or run directory.
+            source: PathBuf,
+            /// PNG/JPEG images (center-cropped and resized to the model's resolution).
+            #[arg(required = true)]
+            images: Vec<PathBuf>,
+            /// a-to-b or b-to-a (the bundle's manifest names the domains).
+            #[arg(long, default_value = "a-to-b")]
+            direction: String,
+            /// Output directory: NAME.png per image.
+            #[arg(long)]
+            out: PathBuf,
+            /// Also write NAME.f32: the raw output [3, R, R] as little-endian f32 in [-1, 1].
+            #[arg(long)]
+            raw: bool,
+            #[command(flatten)]
+            device: DeviceArg,
         },
         /// Draw flowers for prompts from a text-to-image bundle or run (one row per prompt).
         Prompt {
@@ -245,6 +271,20 @@ mod cli {
             #[command(flatten)]
             device: DeviceArg,
         },
+        /// L1 and PSNR of each direction against the true pairs of the held-out names no run
+        /// decision has seen, beside copying the input; the cycle errors.
+        Translate {
+            /// A CycleGAN or DiscoGAN bundle or run directory.
+            source: PathBuf,
+            /// The data (a run's own by default; a bundle needs it).
+            #[command(flatten)]
+            data: DataArgs,
+            /// Also write the scores as JSON here.
+            #[arg(long)]
+            json: Option<PathBuf>,
+            #[command(flatten)]
+            device: DeviceArg,
+        },
     }
 
     pub fn run(cli: Cli) -> Result<(), String> {
@@ -252,6 +292,52 @@ mod cli {
             Command::Dcgan(cli) => cli.train(),
             Command::Stylegan(cli) => cli.train(),
             Command::Text2image(cli) => cli.train(),
+            Command::Cyclegan(cli) => cli.train(),
+            Command::Discogan(cli) => cli.train(),
+            Command::Eval { what: Eval::Translate { source, data, json, device } } => {
+                let device = device.open()?;
+                let (config, model) = sample::load_source(&source, &device, &[Input::Image])?;
+                let (data, held_out_seed) = translation::eval_data(&source, &data)?;
+                let domains = translation::open_domains(&data, config.resolution(), held_out_seed)?;
+                let names = config.domains().map(|d| d.map(String::from)).expect("a model that takes an image names its domains");
+                let scores = translation::evaluate(&model, &HeldOut::reported(&domains), &names, &device)?;
+                print!("{}", scores.table());
+                if let Some(path) = json {
+                    write(&path, &serde_json::to_vec_pretty(&scores).expect("scores serialise"))?;
+                }
+                Ok(())
+            }
+            Command::Translate { source, images, direction, out, raw, device } => {
+                let (direction, device) = (Direction::from_name(&direction)?, device.open()?);
+                let (config, model) = sample::load_source(&source, &device, &[Input::Image])?;
+                std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+                let mut failed = 0;
+                for path in &images {
+                    let translated = std::fs::read(path)
+                        .map_err(|e| e.to_string())
+                        .and_then(|bytes| ganzoo::image::decode_to_chw(&bytes, config.resolution()))
+                        .and_then(|chw| {
+                            let r = config.resolution();
+                            model.translate(Tensor::from_data(TensorData::new(chw, [1, 3, r, r]), &device), direction)
+                        })
+                        .and_then(|t| ImageBatch::from_data(t.into_data()));
+                    match translated {
+                        Ok(batch) => {
+                            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
+                            save_png(&out.join(format!("{name}.png")), &batch.image(0))?;
+                            if raw {
+                                write(&out.join(format!("{name}.f32")), &f32_bytes(&batch.data))?;
+                            }
+                        }
+                        Err(e) => {
+                            eprintln!("{}: {e}", path.display());
+                            failed += 1;
+                        }
+                    }
+                }
+                println!("translated {} of {} images into {}", images.len() - failed, images.len(), out.display());
+                if failed > 0 { Err(format!("{failed} image(s) could not be translated (see above)")) } else { Ok(()) }
+            }
             Command::Eval { what: Eval::Text2image { source, images, json, device } } => {
                 let device = device.open()?;
                 let (config, model) = sample::load_source(&source, &device, &[Input::Text, Input::Seed])?;

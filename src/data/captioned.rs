@@ -31,10 +31,8 @@ impl CaptionedDataset {
 
     /// The images at `indices`, with their captions, split flags and attributes.
     pub fn subset(&self, indices: &[usize]) -> CaptionedDataset {
-        let size = 3 * self.images.resolution * self.images.resolution;
-        let images = indices.iter().map(|&i| self.images.images[i * size..(i + 1) * size].to_vec()).collect();
         CaptionedDataset {
-            images: ImageDataset::from_images(images, self.images.resolution, self.images.source.clone()),
+            images: self.images.subset(indices),
             captions: indices.iter().map(|&i| self.captions[i].clone()).collect(),
             test: indices.iter().map(|&i| self.test[i]).collect(),
             attributes: self.attributes.as_ref().map(|a| indices.iter().map(|&i| a[i].clone()).collect()),

@@ -28,11 +28,21 @@ pub fn load(dir: &Path, resolution: usize) -> Result<ImageDataset, String> {
     load_with_paths(dir, resolution).map(|(ds, _)| ds)
 }
 
-/// As [`load`], with the path of each image kept (in the dataset's order).
-pub fn load_with_paths(dir: &Path, resolution: usize) -> Result<(ImageDataset, Vec<PathBuf>), String> {
+/// The PNG/JPEG files under `dir`, sorted.
+pub fn list(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     collect(dir, &mut files).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     files.sort();
+    Ok(files)
+}
+
+/// As [`load`], with the path of each image kept (in the dataset's order).
+pub fn load_with_paths(dir: &Path, resolution: usize) -> Result<(ImageDataset, Vec<PathBuf>), String> {
+    load_files(list(dir)?, resolution, &dir.display().to_string())
+}
+
+/// Decodes `files` (in parallel, in their order), skipping and counting the unreadable ones.
+pub fn load_files(files: Vec<PathBuf>, resolution: usize, source: &str) -> Result<(ImageDataset, Vec<PathBuf>), String> {
     let decoded: Vec<(PathBuf, Result<Vec<f32>, String>)> = {
         use rayon::prelude::*;
         files
@@ -56,13 +66,9 @@ pub fn load_with_paths(dir: &Path, resolution: usize) -> Result<(ImageDataset, V
         }
     }
     if images.is_empty() {
-        return Err(format!(
-            "no readable PNG/JPEG images under {} ({} skipped as unreadable)",
-            dir.display(),
-            skipped.len()
-        ));
+        return Err(format!("no readable PNG/JPEG images in {source} ({} skipped as unreadable)", skipped.len()));
     }
-    let mut ds = ImageDataset::from_images(images, resolution, dir.display().to_string());
+    let mut ds = ImageDataset::from_images(images, resolution, source.to_string());
     ds.skipped = skipped;
     Ok((ds, paths))
 }

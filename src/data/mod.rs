@@ -1,10 +1,16 @@
-//! Training data. Every source becomes an [`ImageDataset`]: CHW images in [-1, 1] at the model's
-//! resolution, converted by `crate::image` (the same path the CLI and the browser use).
+//! Training data, by the kind a trainer reads (its `Family::Data`):
+//! - images: [`ImageDataset`], CHW in [-1, 1] at the model's resolution, converted by
+//!   `crate::image` (the same path the CLI and the browser use): [`open`];
+//! - captioned images: [`captioned::CaptionedDataset`];
+//! - two unpaired domains: [`unpaired::UnpairedDomains`];
+//! - images for likelihood, binary or 8-bit: [`likelihood::LikelihoodImages`].
 
 pub mod captioned;
 pub mod flowers;
 pub mod image_folder;
+pub mod likelihood;
 pub mod matfile;
+pub mod unpaired;
 pub mod wildfaces;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +32,13 @@ impl ImageDataset {
     pub fn from_images(images: Vec<Vec<f32>>, resolution: usize, source: String) -> Self {
         let len = images.len();
         Self { images: images.concat(), len, resolution, skipped: Vec::new(), source }
+    }
+
+    /// The images at `indices`, in that order.
+    pub fn subset(&self, indices: &[usize]) -> ImageDataset {
+        let size = 3 * self.resolution * self.resolution;
+        let images = indices.iter().map(|&i| self.images[i * size..(i + 1) * size].to_vec()).collect();
+        ImageDataset::from_images(images, self.resolution, self.source.clone())
     }
 
     /// Refuses data of another size than the model's.

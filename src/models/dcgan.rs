@@ -83,7 +83,7 @@ fn dcgan_init() -> Initializer {
     Initializer::Normal { mean: 0.0, std: 0.02 }
 }
 
-fn conv_transpose(c_in: usize, c_out: usize, stride: usize, pad: usize, device: &Device) -> ConvTranspose2d {
+pub(crate) fn conv_transpose(c_in: usize, c_out: usize, stride: usize, pad: usize, device: &Device) -> ConvTranspose2d {
     ConvTranspose2dConfig::new([c_in, c_out], [4, 4])
         .with_stride([stride, stride])
         .with_padding([pad, pad])
@@ -109,14 +109,14 @@ pub struct GenBlock {
 }
 
 impl GenBlock {
-    fn new(c_in: usize, c_out: usize, stride: usize, pad: usize, bn: bool, device: &Device) -> Self {
+    pub(crate) fn new(c_in: usize, c_out: usize, stride: usize, pad: usize, bn: bool, device: &Device) -> Self {
         Self {
             conv: conv_transpose(c_in, c_out, stride, pad, device),
             norm: bn.then(|| BatchNormConfig::new(c_out).init(device)),
         }
     }
 
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    pub(crate) fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = self.conv.forward(x); // [B, C', 2H, 2W] (or 4×4 from 1×1)
         let x = match &self.norm {
             Some(norm) => norm.forward(x),

@@ -1,6 +1,8 @@
 //! Every model family, and the one factory that builds a generator from a manifest's config.
 
+pub mod cyclegan;
 pub mod dcgan;
+pub mod discogan;
 pub mod stylegan;
 pub mod text2image;
 
@@ -14,16 +16,20 @@ pub enum ModelKind {
     Dcgan,
     Stylegan,
     Text2image,
+    Cyclegan,
+    Discogan,
 }
 
 impl ModelKind {
-    pub const ALL: &'static [ModelKind] = &[ModelKind::Dcgan, ModelKind::Stylegan, ModelKind::Text2image];
+    pub const ALL: &'static [ModelKind] = &[ModelKind::Dcgan, ModelKind::Stylegan, ModelKind::Text2image, ModelKind::Cyclegan, ModelKind::Discogan];
 
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Dcgan => "dcgan",
             ModelKind::Stylegan => "stylegan",
             ModelKind::Text2image => "text2image",
+            ModelKind::Cyclegan => "cyclegan",
+            ModelKind::Discogan => "discogan",
         }
     }
 
@@ -81,6 +87,7 @@ impl ModelKind {
         match self {
             ModelKind::Dcgan | ModelKind::Stylegan => &[Input::Seed],
             ModelKind::Text2image => &[Input::Text, Input::Seed],
+            ModelKind::Cyclegan | ModelKind::Discogan => &[Input::Image],
         }
     }
 
@@ -89,6 +96,7 @@ impl ModelKind {
             ModelKind::Dcgan => &[Ability::Truncation, Ability::Interpolation],
             ModelKind::Stylegan => &[Ability::Truncation, Ability::Mixing, Ability::Interpolation],
             ModelKind::Text2image => &[Ability::TextWalk],
+            ModelKind::Cyclegan | ModelKind::Discogan => &[],
         }
     }
 
@@ -117,6 +125,8 @@ pub enum ModelConfig {
     Dcgan(dcgan::DcganConfig),
     Stylegan(stylegan::StyleGanConfig),
     Text2image(text2image::Text2ImageConfig),
+    Cyclegan(cyclegan::CycleGanConfig),
+    Discogan(discogan::DiscoGanConfig),
 }
 
 impl ModelConfig {
@@ -125,6 +135,8 @@ impl ModelConfig {
             ModelConfig::Dcgan(_) => ModelKind::Dcgan,
             ModelConfig::Stylegan(_) => ModelKind::Stylegan,
             ModelConfig::Text2image(_) => ModelKind::Text2image,
+            ModelConfig::Cyclegan(_) => ModelKind::Cyclegan,
+            ModelConfig::Discogan(_) => ModelKind::Discogan,
         }
     }
 
@@ -133,6 +145,8 @@ impl ModelConfig {
             ModelConfig::Dcgan(c) => c.resolution,
             ModelConfig::Stylegan(c) => c.resolution,
             ModelConfig::Text2image(c) => c.resolution,
+            ModelConfig::Cyclegan(c) => c.resolution,
+            ModelConfig::Discogan(c) => c.resolution,
         }
     }
 
@@ -141,6 +155,8 @@ impl ModelConfig {
             ModelConfig::Dcgan(c) => c.check(),
             ModelConfig::Stylegan(c) => c.check(),
             ModelConfig::Text2image(c) => c.check(),
+            ModelConfig::Cyclegan(c) => c.check(),
+            ModelConfig::Discogan(c) => c.check(),
         }
     }
 
@@ -171,6 +187,16 @@ impl ModelConfig {
             ModelConfig::Dcgan(c) => Some(c.latent),
             ModelConfig::Stylegan(c) => Some(c.z_dim),
             ModelConfig::Text2image(c) => Some(c.noise),
+            ModelConfig::Cyclegan(_) | ModelConfig::Discogan(_) => None,
+        }
+    }
+
+    /// What domains A and B are, for the families that translate between two.
+    pub fn domains(&self) -> Option<[&str; 2]> {
+        match self {
+            ModelConfig::Cyclegan(c) => Some([&c.domain_a, &c.domain_b]),
+            ModelConfig::Discogan(c) => Some([&c.domain_a, &c.domain_b]),
+            _ => None,
         }
     }
 
@@ -185,6 +211,8 @@ impl ModelConfig {
             ModelConfig::Dcgan(c) => AnyGenerator::Dcgan(c.init_generator(device)),
             ModelConfig::Stylegan(c) => AnyGenerator::Stylegan(c.init_generator(device)),
             ModelConfig::Text2image(c) => AnyGenerator::Text2image(c.init_generator(device)),
+            ModelConfig::Cyclegan(c) => AnyGenerator::Cyclegan(c.init_translator(device)),
+            ModelConfig::Discogan(c) => AnyGenerator::Discogan(c.init_translator(device)),
         }
     }
 }
@@ -195,6 +223,26 @@ pub enum AnyGenerator {
     Dcgan(dcgan::Generator),
     Stylegan(stylegan::Generator),
     Text2image(text2image::TextToImage),
+    Cyclegan(cyclegan::Translator),
+    Discogan(discogan::Translator),
+}
+
+/// Which way a translator goes: A → B (CycleGAN's G, DiscoGAN's G_AB) or B → A.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    AToB,
+    BToA,
+}
+
+impl Direction {
+    pub fn from_name(name: &str) -> Result<Self, String> {
+        match name {
+            "a-to-b" | "ab" => Ok(Direction::AToB),
+            "b-to-a" | "ba" => Ok(Direction::BToA),
+            other => Err(format!("unknown direction `{other}`: write a-to-b or b-to-a")),
+        }
+    }
 }
 
 /// The message for a call to an ability the model lacks. Callers check the config first
@@ -209,6 +257,20 @@ impl AnyGenerator {
             AnyGenerator::Dcgan(_) => ModelKind::Dcgan,
             AnyGenerator::Stylegan(_) => ModelKind::Stylegan,
             AnyGenerator::Text2image(_) => ModelKind::Text2image,
+            AnyGenerator::Cyclegan(_) => ModelKind::Cyclegan,
+            AnyGenerator::Discogan(_) => ModelKind::Discogan,
+        }
+    }
+
+    /// images `[B, 3, R, R]` in [-1, 1] → the other domain's `[B, 3, R, R]`, for the families
+    /// that translate.
+    pub fn translate(&self, images: Tensor<4>, direction: Direction) -> Result<Tensor<4>, String> {
+        match (self, direction) {
+            (AnyGenerator::Cyclegan(t), Direction::AToB) => Ok(t.a_to_b.forward(images)),
+            (AnyGenerator::Cyclegan(t), Direction::BToA) => Ok(t.b_to_a.forward(images)),
+            (AnyGenerator::Discogan(t), Direction::AToB) => Ok(t.a_to_b.forward(images)),
+            (AnyGenerator::Discogan(t), Direction::BToA) => Ok(t.b_to_a.forward(images)),
+            _ => Err(lacks(self.kind(), "translate an image")),
         }
     }
 
@@ -221,6 +283,7 @@ impl AnyGenerator {
             AnyGenerator::Dcgan(g) => Ok(g.forward(if psi == 1.0 { z } else { z * psi })),
             AnyGenerator::Stylegan(g) => Ok(g.forward(z, psi)),
             AnyGenerator::Text2image(_) => Err(lacks(self.kind(), "draw from a seed alone: give it a description")),
+            AnyGenerator::Cyclegan(_) | AnyGenerator::Discogan(_) => Err(lacks(self.kind(), "draw from a seed: give it an image")),
         }
     }
 
@@ -262,6 +325,7 @@ impl AnyGenerator {
                 Ok(g.synthesis(g.broadcast(w), stylegan::SAMPLING_NOISE))
             }
             AnyGenerator::Text2image(_) => Err(lacks(self.kind(), "walk between seeds: walk between descriptions")),
+            AnyGenerator::Cyclegan(_) | AnyGenerator::Discogan(_) => Err(lacks(self.kind(), "walk between seeds")),
         }
     }
 

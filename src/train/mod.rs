@@ -1,7 +1,7 @@
 //! Native training: the one run core every family trains on. This module and `web.rs` are the
 //! only places that choose a device.
 //!
-//! A family (`dcgan.rs`, `stylegan.rs`, `text2image.rs`) implements [`Family`]: its networks and
+//! A family (`dcgan.rs`, `stylegan.rs`, `text2image.rs`, `cyclegan.rs`, `discogan.rs`) implements [`Family`]: its networks and
 //! optimizers, listed once by name in [`Family::parts`], and one training step that returns its
 //! losses by name. [`Trainer`] owns everything else — the run directory and its `config.json`
 //! (which always names the family), the state and RNG, the schedule, the device, sample grids,
@@ -9,10 +9,13 @@
 //! registry that opens any run directory for `train export` and `train sample`.
 
 pub mod checkpoint;
+pub mod cyclegan;
 pub mod dcgan;
+pub mod discogan;
 pub mod metrics;
 pub mod stylegan;
 pub mod text2image;
+pub mod translation;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -190,6 +193,14 @@ impl Parts<'_> {
         })
     }
 
+    /// Any other state a family keeps between steps (CycleGAN's image pools).
+    pub fn state<S: PartState>(&mut self, name: &str, value: &mut S) -> Result<(), String> {
+        self.visit(name, |stored| match stored {
+            None => Ok(Some(value.to_bytes())),
+            Some(bytes) => value.load(&bytes).map_err(|e| format!("checkpoint part {name}: {e}")).map(|()| None),
+        })
+    }
+
     /// Saving: `part(None)` gives the part's bytes. Loading: `part(Some(stored bytes))` replaces it.
     fn visit(&mut self, name: &str, part: impl FnOnce(Option<Vec<u8>>) -> Result<Option<Vec<u8>>, String>) -> Result<(), String> {
         if !self.wanted(name) {
@@ -205,6 +216,13 @@ impl Parts<'_> {
     }
 }
 
+/// State that is neither a network nor an optimizer, saved in checkpoints as its own bytes.
+pub trait PartState {
+    fn to_bytes(&self) -> Vec<u8>;
+    /// Replaces the state by the one `bytes` hold, or says why they do not hold one.
+    fn load(&mut self, bytes: &[u8]) -> Result<(), String>;
+}
+
 /// A model family that trains on the run core.
 pub trait Family: Sized {
     /// The name in `config.json`, on the command line (`train NAME`) and in the registry.
@@ -212,8 +230,11 @@ pub trait Family: Sized {
     /// The run's whole configuration (model, loss, data, and [`RunSettings`] as a
     /// `#[serde(flatten)] run` field), saved as `config.json`.
     type Config: Clone + Serialize + DeserializeOwned;
-    /// What it trains on: [`crate::data::ImageDataset`] (images) or
-    /// [`crate::data::captioned::CaptionedDataset`] (captioned images).
+    /// What it trains on, one of the kinds in [`crate::data`]: images
+    /// ([`crate::data::ImageDataset`]), captioned images
+    /// ([`crate::data::captioned::CaptionedDataset`]), two unpaired domains
+    /// ([`crate::data::unpaired::UnpairedDomains`]) or images for likelihood
+    /// ([`crate::data::likelihood::LikelihoodImages`]).
     type Data;
 
     /// Fresh networks and optimizers on `device` (with autodiff), or why the configuration
@@ -235,12 +256,30 @@ pub trait Family: Sized {
     /// What the bundle's manifest says of the run: data, loss and notes (the core adds steps
     /// and the tool). `best` is the point the run's evaluation kept, when it is what ships.
     fn provenance(config: &Self::Config, run: &Path, best: bool) -> Provenance;
-    /// A family's own periodic work after each step (text2image: evaluation on held-out data).
-    /// `Some(files)` asks the core to keep the exported parts as the best so far in `RUN/best/`,
-    /// with `files` (the evaluation) beside them. Nothing by default.
-    fn after_step(&mut self, _run: &RunState, _config: &Self::Config) -> Result<Option<Vec<(&'static str, Vec<u8>)>>, String> {
+    /// A family's own periodic work after each step: an evaluation on held-out data, which the
+    /// core logs and keeps the best of (see [`Evaluation`]). Nothing by default.
+    fn after_step(&mut self, _run: &RunState, _config: &Self::Config) -> Result<Option<Evaluation>, String> {
         Ok(None)
     }
+}
+
+/// A family's measure of its model on held-out data after a step. The core appends it, with the
+/// step and score, to `RUN/eval.jsonl`; when the score beats every earlier one it keeps the
+/// exported parts in `RUN/best/` with the evaluation as `eval.json` (`train export RUN --best`).
+pub struct Evaluation {
+    /// Higher is better.
+    pub score: f64,
+    /// The figures by name.
+    pub figures: serde_json::Map<String, serde_json::Value>,
+    /// One line for the person watching the run: what was measured.
+    pub summary: String,
+}
+
+/// The step and score of the evaluation `RUN/best/` holds, if any.
+pub fn best_evaluation(run: &Path) -> Option<(usize, f64)> {
+    let best = crate::files::read_swapped_dir(&run.join("best"))?;
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(best.join("eval.json")).ok()?).ok()?;
+    Some((json.get("step")?.as_u64()? as usize, json.get("score")?.as_f64()?))
 }
 
 /// The state a step reads and advances: where the run lives, its step and RNG, its device.
@@ -412,6 +451,26 @@ impl<F: Family> Trainer<F> {
         crate::files::replace_dir_atomic(&best, &files).map_err(|e| format!("cannot write {}: {e}", best.display()))
     }
 
+    /// Logs an evaluation of the current step and keeps the model in `RUN/best/` when it is
+    /// the best so far (see [`Evaluation`]).
+    fn record(&mut self, evaluation: Evaluation) -> Result<(), String> {
+        let (dir, step) = (self.run.dir.clone(), self.run.state.step);
+        let mut point = serde_json::Map::new();
+        point.insert("step".into(), step.into());
+        point.insert("score".into(), evaluation.score.into());
+        point.extend(evaluation.figures);
+        let line = serde_json::to_string(&point).expect("an evaluation serialises");
+        let io = |e: std::io::Error| format!("cannot write the evaluation to {}: {e}", dir.display());
+        let mut log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("eval.jsonl")).map_err(io)?;
+        std::io::Write::write_all(&mut log, format!("{line}\n").as_bytes()).map_err(io)?;
+        let previous = best_evaluation(&dir).filter(|&(_, score)| score >= evaluation.score);
+        println!("step {step}: {} (best: step {})", evaluation.summary, previous.map_or(step, |(best, _)| best));
+        if previous.is_none() {
+            self.keep_best(vec![("eval.json", serde_json::to_vec_pretty(&point).expect("an evaluation serialises"))])?;
+        }
+        Ok(())
+    }
+
     /// Writes the 8×8 grid of `GRID_SEEDS` to `samples/step-N.png` and `samples.png`.
     pub fn save_grid(&self) -> Result<PathBuf, String> {
         let seeds: Vec<u64> = GRID_SEEDS.collect();
@@ -449,7 +508,7 @@ impl<F: Family> Trainer<F> {
                 self.save_checkpoint()?;
             }
             if let Some(evaluation) = self.family.after_step(&self.run, &self.config)? {
-                self.keep_best(evaluation)?;
+                self.record(evaluation)?;
             }
         }
         self.save_grid()?;
@@ -482,6 +541,8 @@ pub const FAMILIES: &[FamilyEntry] = &[
     FamilyEntry { name: dcgan::Dcgan::NAME, load: load_entry::<dcgan::Dcgan> },
     FamilyEntry { name: stylegan::StyleGan::NAME, load: load_entry::<stylegan::StyleGan> },
     FamilyEntry { name: text2image::Text2Image::NAME, load: load_entry::<text2image::Text2Image> },
+    FamilyEntry { name: cyclegan::CycleGan::NAME, load: load_entry::<cyclegan::CycleGan> },
+    FamilyEntry { name: discogan::DiscoGan::NAME, load: load_entry::<discogan::DiscoGan> },
 ];
 
 /// The exported model of any run directory, whatever its family (`config.json` names it).

@@ -16,7 +16,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Family, Losses, Parts, RunSettings, RunState};
+use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState};
 use crate::bundle::Provenance;
 use crate::data::captioned::CaptionedDataset;
 use crate::image::ImageBatch;
@@ -356,27 +356,23 @@ impl Family for Text2Image {
     /// Every `eval_every` steps and at the last: the generator measured on the held-out
     /// captions, logged to `eval.jsonl`; when it beats the best so far, the core keeps it in
     /// `RUN/best/` with its `eval.json`.
-    fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Vec<(&'static str, Vec<u8>)>>, String> {
+    fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Evaluation>, String> {
         let (step, every) = (run.state.step, c.eval_every);
         let Some(held_out) = &self.held_out else { return Ok(None) };
         if every == 0 || (step % every != 0 && step != c.run.steps) {
             return Ok(None);
         }
-        let device = run.device.clone().inner();
-        let report = evaluate(&self.model(), &c.model.vocabulary(), c.model.noise, held_out, &device)?;
+        let report = evaluate(&self.model(), &c.model.vocabulary(), c.model.noise, held_out, &run.device.clone().inner())?;
         let point = EvalPoint::new(step, &report);
-        let io = |e: std::io::Error| format!("cannot write the evaluation to {}: {e}", run.dir.display());
-        let mut log = std::fs::OpenOptions::new().create(true).append(true).open(run.dir.join("eval.jsonl")).map_err(io)?;
-        std::io::Write::write_all(&mut log, format!("{}\n", serde_json::to_string(&point).expect("point serialises")).as_bytes()).map_err(io)?;
-        let previous = best_point(&run.dir).filter(|best| best.score >= point.score);
-        println!(
-            "step {step}: held-out petal colour {:.1}%, count ±1 {:.1}%, centre {:.1}% (best: step {})",
+        let serde_json::Value::Object(mut figures) = serde_json::to_value(&point).expect("point serialises") else { unreachable!("a struct") };
+        figures.retain(|name, _| name != "step" && name != "score");
+        let summary = format!(
+            "held-out petal colour {:.1}%, count ±1 {:.1}%, centre {:.1}%",
             100.0 * point.colour,
             100.0 * point.count_within_one,
-            100.0 * point.centre,
-            previous.as_ref().map_or(step, |b| b.step)
+            100.0 * point.centre
         );
-        Ok(previous.is_none().then(|| vec![("eval.json", serde_json::to_vec_pretty(&point).expect("point serialises"))]))
+        Ok(Some(Evaluation { score: point.score, figures, summary }))
     }
 }
 

@@ -1,0 +1,195 @@
+//! Two unpaired image domains, for translation (CycleGAN, DiscoGAN). Three sources:
+//! - `emoji`: the same 3,786 emoji drawn by Google (domain A) and by Twitter (domain B), 64×64
+//!   PNGs with transparency, fetched by `scripts/fetch-data.sh` into `data/emoji/{google,twitter}`;
+//! - any two folders of PNG/JPEG images (`--a DIR --b DIR`);
+//! - a folder in the layout of the CycleGAN datasets (horse2zebra, summer2winter, …):
+//!   `trainA/ trainB/ testA/ testB/`, the test folders optional.
+//!
+//! Images with the same name (relative path without extension) in both domains are a true pair,
+//! as the emoji are. Training never sees the pairing: a tenth of the shared names, chosen by a
+//! seed, is held out of both domains, and the trainer shuffles each domain on its own. The held-out
+//! pairs are for evaluation only (`test_a[i]` and `test_b[i]` are the same picture). Domains that
+//! share no names hold out a tenth of each, unpaired. Transparent images are composited on white
+//! (`crate::image::decode_to_chw`); unreadable files are skipped and counted, never fatal.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{ImageDataset, data_dir, image_folder};
+use crate::latent::Rng;
+
+/// Where the two domains come from (in a run's config: `"emoji"`, `{"layout": DIR}` or
+/// `{"folders": [A, B]}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnpairedSource {
+    /// `data/emoji/google` (A) and `data/emoji/twitter` (B).
+    Emoji,
+    /// A folder with `trainA/` and `trainB/` (and optionally `testA/`, `testB/`).
+    Layout(PathBuf),
+    /// Domain A's folder and domain B's.
+    Folders(PathBuf, PathBuf),
+}
+
+impl UnpairedSource {
+    /// `--data emoji`, `--data DIR` (the trainA/trainB layout), or `--a DIR --b DIR`.
+    pub fn parse(data: Option<&str>, a: Option<&Path>, b: Option<&Path>) -> Result<Self, String> {
+        match (data, a, b) {
+            (Some("emoji"), None, None) => Ok(Self::Emoji),
+            (Some(dir), None, None) => Ok(Self::Layout(PathBuf::from(dir))),
+            (None, Some(a), Some(b)) => Ok(Self::Folders(a.to_path_buf(), b.to_path_buf())),
+            _ => Err("give the two domains as `--data emoji`, `--data DIR` (a folder with trainA/ and trainB/) or `--a DIR --b DIR`".into()),
+        }
+    }
+
+    /// How the source is written in a run's config and a bundle's provenance.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Emoji => "emoji".into(),
+            Self::Layout(dir) => dir.display().to_string(),
+            Self::Folders(a, b) => format!("{} | {}", a.display(), b.display()),
+        }
+    }
+}
+
+/// The two domains, split for training and evaluation.
+pub struct UnpairedDomains {
+    /// Domain A's training images, in name order (the trainer shuffles).
+    pub a: ImageDataset,
+    pub b: ImageDataset,
+    /// Held-out images of each domain, for evaluation only.
+    pub test_a: ImageDataset,
+    pub test_b: ImageDataset,
+    /// The held-out names when the domains are paired by name: `test_a[i]` and `test_b[i]` are
+    /// both `pairs[i]`. `None` when the domains share no names.
+    pub pairs: Option<Vec<String>>,
+    /// What each domain is: `google`/`twitter`, or the folders' names.
+    pub domains: [String; 2],
+}
+
+/// The fraction of names held out for evaluation.
+pub const HELD_OUT: f64 = 0.1;
+
+/// Opens both domains at `resolution`, holding out names chosen by `seed`.
+pub fn open(source: &UnpairedSource, resolution: usize, seed: u64) -> Result<UnpairedDomains, String> {
+    match source {
+        UnpairedSource::Emoji => {
+            let root = data_dir().join("emoji");
+            let (a, b) = (root.join("google"), root.join("twitter"));
+            if !a.is_dir() || !b.is_dir() {
+                return Err(format!("no emoji in {}: run scripts/fetch-data.sh to fetch them", root.display()));
+            }
+            from_folders(&a, &b, resolution, seed)
+        }
+        UnpairedSource::Folders(a, b) => from_folders(a, b, resolution, seed),
+        UnpairedSource::Layout(root) => {
+            let dir = |name: &str| root.join(name);
+            if !dir("trainA").is_dir() || !dir("trainB").is_dir() {
+                return Err(format!(
+                    "{} has no trainA/ and trainB/: give a folder in the CycleGAN layout (trainA/ trainB/ testA/ testB/), `emoji`, or two folders with --a DIR --b DIR",
+                    root.display()
+                ));
+            }
+            if !dir("testA").is_dir() || !dir("testB").is_dir() {
+                return from_folders(&dir("trainA"), &dir("trainB"), resolution, seed);
+            }
+            let train = |name: &str| -> Result<ImageDataset, String> {
+                let (ds, _) = image_folder::load_files(image_folder::list(&dir(name))?, resolution, &dir(name).display().to_string())?;
+                Ok(ds)
+            };
+            let (files_a, files_b) = (named(&dir("testA"))?, named(&dir("testB"))?);
+            let every_name = files_a.keys().chain(files_b.keys()).cloned().collect();
+            let (test_a, test_b, pairs) = held_out(&files_a, &files_b, &every_name, resolution)?;
+            Ok(UnpairedDomains { a: train("trainA")?, b: train("trainB")?, test_a, test_b, pairs, domains: ["A".into(), "B".into()] })
+        }
+    }
+}
+
+/// The image files under `dir` by name: the relative path without its extension.
+fn named(dir: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
+    Ok(image_folder::list(dir)?
+        .into_iter()
+        .map(|path| {
+            let relative = path.strip_prefix(dir).unwrap_or(&path).with_extension("");
+            (relative.to_string_lossy().into_owned(), path)
+        })
+        .collect())
+}
+
+/// `round(n · HELD_OUT)` names of `names`, at least one when there are two or more, chosen by `seed`.
+fn choose_held_out(names: &[&String], seed: u64) -> BTreeSet<String> {
+    let k = if names.len() < 2 { 0 } else { ((names.len() as f64 * HELD_OUT).round() as usize).max(1) };
+    Rng::new(seed ^ 0x4845_4C44_4F55_54).permutation(names.len())[..k].iter().map(|&i| names[i].clone()).collect()
+}
+
+fn domain_name(dir: &Path) -> String {
+    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
+}
+
+fn from_folders(dir_a: &Path, dir_b: &Path, resolution: usize, seed: u64) -> Result<UnpairedDomains, String> {
+    let (files_a, files_b) = (named(dir_a)?, named(dir_b)?);
+    let shared: Vec<&String> = files_a.keys().filter(|k| files_b.contains_key(*k)).collect();
+    let held = if shared.is_empty() {
+        // No pairs: a tenth of each domain, each chosen on its own.
+        let own = |files: &BTreeMap<String, PathBuf>| choose_held_out(&files.keys().collect::<Vec<_>>(), seed);
+        own(&files_a).union(&own(&files_b)).cloned().collect()
+    } else {
+        choose_held_out(&shared, seed)
+    };
+    let train = |files: &BTreeMap<String, PathBuf>, dir: &Path| -> Result<ImageDataset, String> {
+        let kept: Vec<PathBuf> = files.iter().filter(|(k, _)| !held.contains(*k)).map(|(_, p)| p.clone()).collect();
+        if kept.is_empty() {
+            return Err(format!("{} has too few images to hold a tenth out for evaluation and train on the rest", dir.display()));
+        }
+        Ok(image_folder::load_files(kept, resolution, &dir.display().to_string())?.0)
+    };
+    let (test_a, test_b, pairs) = held_out(&files_a, &files_b, &held, resolution)?;
+    Ok(UnpairedDomains {
+        a: train(&files_a, dir_a)?,
+        b: train(&files_b, dir_b)?,
+        test_a,
+        test_b,
+        pairs,
+        domains: [domain_name(dir_a), domain_name(dir_b)],
+    })
+}
+
+/// The held-out images: as pairs when both domains have every held name (a pair with an
+/// unreadable side is dropped whole), otherwise each domain's own.
+fn held_out(
+    files_a: &BTreeMap<String, PathBuf>,
+    files_b: &BTreeMap<String, PathBuf>,
+    held: &BTreeSet<String>,
+    resolution: usize,
+) -> Result<(ImageDataset, ImageDataset, Option<Vec<String>>), String> {
+    let decode = |path: &PathBuf| std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| crate::image::decode_to_chw(&b, resolution));
+    let in_both: Vec<&String> = held.iter().filter(|k| files_a.contains_key(*k) && files_b.contains_key(*k)).collect();
+    if !in_both.is_empty() {
+        let decoded: Vec<_> = {
+            use rayon::prelude::*;
+            in_both.par_iter().map(|k| (k.to_string(), decode(&files_a[*k]), decode(&files_b[*k]))).collect()
+        };
+        let (mut names, mut a, mut b, mut skipped) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (name, ra, rb) in decoded {
+            match (ra, rb) {
+                (Ok(x), Ok(y)) => {
+                    names.push(name);
+                    a.push(x);
+                    b.push(y);
+                }
+                (Err(e), _) => skipped.push((files_a[&name].clone(), e)),
+                (_, Err(e)) => skipped.push((files_b[&name].clone(), e)),
+            }
+        }
+        let mut test_a = ImageDataset::from_images(a, resolution, "held-out A".into());
+        test_a.skipped = skipped;
+        return Ok((test_a, ImageDataset::from_images(b, resolution, "held-out B".into()), Some(names)));
+    }
+    let own = |files: &BTreeMap<String, PathBuf>, what: &str| -> Result<ImageDataset, String> {
+        let kept: Vec<PathBuf> = files.iter().filter(|(k, _)| held.contains(*k)).map(|(_, p)| p.clone()).collect();
+        image_folder::load_files(kept, resolution, what).map(|(ds, _)| ds)
+    };
+    Ok((own(files_a, "held-out A")?, own(files_b, "held-out B")?, None))
+}

@@ -1,0 +1,180 @@
+//! The DiscoGAN training step (Kim et al. 2017): G_AB and G_BA against D_B and D_A with the
+//! binary cross-entropy GAN loss, and a reconstruction loss kept for each domain on its own:
+//! L_G_AB = L_GAN_B + L_CONST_A and L_G_BA = L_GAN_A + L_CONST_B (eq. 3–5), where
+//! L_CONST_A = d(G_BA(G_AB(x_A)), x_A) with d the squared distance. CycleGAN sums both
+//! reconstructions into one cycle term weighted by λ; here each is a separate term of weight 1,
+//! logged by name. Adam 2e-4, β = (0.5, 0.999), as the authors' code. (Their code also mixes in a
+//! feature-matching loss on a schedule; the paper's objective, trained here, does not.)
+
+use std::path::Path;
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::translation::{self, DataArgs, HeldOut, Pair};
+use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, batch_indices, cyclegan::DOMAIN_B};
+use crate::bundle::Provenance;
+use crate::data::unpaired::{UnpairedDomains, UnpairedSource};
+use crate::image::ImageBatch;
+use crate::losses::{bce_with_logits, mse};
+use crate::models::dcgan::Discriminator;
+use crate::models::discogan::{DiscoGanConfig, Translator};
+use crate::models::{AnyGenerator, ModelConfig};
+
+/// Everything a DiscoGAN run needs, saved as `RUN/config.json`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DiscoGanTrainConfig {
+    pub model: DiscoGanConfig,
+    pub data: UnpairedSource,
+    /// Seeds which tenth of the shared names is held out (see `data::unpaired`).
+    pub held_out_seed: u64,
+    /// Adam β₁: 0.5 in the authors' code.
+    pub beta1: f32,
+    /// Every K steps (and at the last), measure L1 against the true pairs of the watched
+    /// held-out names and keep the best generator in `RUN/best/`. 0 turns it off.
+    pub eval_every: usize,
+    #[serde(flatten)]
+    pub run: RunSettings,
+}
+
+impl DiscoGanTrainConfig {
+    pub fn new(model: DiscoGanConfig, data: UnpairedSource) -> Self {
+        let run = RunSettings { steps: 6000, batch: 32, seed: 0, lr: 2e-4, sample_every: 250, checkpoint_every: 500, device: "cpu".into() };
+        Self { model, data, held_out_seed: 0, beta1: 0.5, eval_every: 500, run }
+    }
+}
+
+pub struct DiscoGan {
+    /// G_AB and G_BA, trained by one optimizer as in the authors' code.
+    pub translator: Translator,
+    pub discriminators: Pair<Discriminator>,
+    optim_g: ModuleOptimizer,
+    optim_d: ModuleOptimizer,
+    /// The watched held-out pairs (training only).
+    held: Option<HeldOut>,
+    domains: [String; 2],
+}
+
+impl Family for DiscoGan {
+    const NAME: &'static str = "discogan";
+    const EXPORTED: &'static [&'static str] = &["translator"];
+    type Config = DiscoGanTrainConfig;
+    type Data = UnpairedDomains;
+
+    fn init(config: &mut Self::Config, device: &Device, data: Option<&UnpairedDomains>, _fresh: bool) -> Result<Self, String> {
+        config.model.check()?;
+        if let Some(data) = data {
+            data.a.check_resolution(config.model.resolution)?;
+            [config.model.domain_a, config.model.domain_b] = data.domains.clone();
+        }
+        let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(0.999).init();
+        let m = &config.model;
+        Ok(DiscoGan {
+            translator: m.init_translator(device),
+            discriminators: Pair { a: m.init_discriminator(device), b: m.init_discriminator(device) },
+            optim_g: adam(),
+            optim_d: adam(),
+            held: data.map(HeldOut::watched),
+            domains: [m.domain_a.clone(), m.domain_b.clone()],
+        })
+    }
+
+    fn parts(&mut self, parts: &mut Parts) -> Result<(), String> {
+        parts.module("translator", &mut self.translator)?;
+        parts.module("discriminators", &mut self.discriminators)?;
+        parts.optimizer("optim_g", &mut self.optim_g)?;
+        parts.optimizer("optim_d", &mut self.optim_d)
+    }
+
+    /// One step of both discriminators, then one of both generators.
+    fn step(&mut self, run: &mut RunState, c: &Self::Config, data: &UnpairedDomains) -> Losses {
+        let (step, device) = (run.state.step, run.device.clone());
+        let real_a = data.a.batch(&batch_indices(c.run.seed, c.run.batch, step, data.a.len), &device); // [B, 3, R, R]
+        let real_b = data.b.batch(&batch_indices(c.run.seed ^ DOMAIN_B, c.run.batch, step, data.b.len), &device);
+        let t = &self.translator;
+        let fake_b = t.a_to_b.forward(real_a.clone()); // G_AB(x_A)
+        let fake_a = t.b_to_a.forward(real_b.clone()); // G_BA(x_B)
+
+        let d = &self.discriminators;
+        let d_a = bce_with_logits(d.a.forward(real_a.clone()), 1.0) + bce_with_logits(d.a.forward(fake_a.clone().detach()), 0.0);
+        let d_b = bce_with_logits(d.b.forward(real_b.clone()), 1.0) + bce_with_logits(d.b.forward(fake_b.clone().detach()), 0.0);
+        let grads = GradientsParams::from_grads((d_a.clone() + d_b.clone()).backward(), &self.discriminators);
+        self.discriminators = self.optim_d.step(c.run.lr, self.discriminators.clone(), grads);
+
+        let d = &self.discriminators;
+        let gan_b = bce_with_logits(d.b.forward(fake_b.clone()), 1.0); // G_AB fools D_B
+        let gan_a = bce_with_logits(d.a.forward(fake_a.clone()), 1.0); // G_BA fools D_A
+        let const_a = mse(t.b_to_a.forward(fake_b), real_a); // G_BA(G_AB(x_A)) ≈ x_A
+        let const_b = mse(t.a_to_b.forward(fake_a), real_b); // G_AB(G_BA(x_B)) ≈ x_B
+        let (g_ab, g_ba) = (gan_b + const_a.clone(), gan_a + const_b.clone());
+        let grads = GradientsParams::from_grads((g_ab.clone() + g_ba.clone()).backward(), &self.translator);
+        self.translator = self.optim_g.step(c.run.lr, self.translator.clone(), grads);
+
+        let value = |t: Tensor<1>| t.into_scalar::<f32>();
+        vec![
+            ("D_A", value(d_a)),
+            ("D_B", value(d_b)),
+            ("G_AB", value(g_ab)),
+            ("G_BA", value(g_ba)),
+            ("CONST_A", value(const_a)),
+            ("CONST_B", value(const_b)),
+        ]
+    }
+
+    /// Rows of held-out A | G_AB(A) | G_BA(G_AB(A)) | true B | B | G_BA(B) | G_AB(G_BA(B)) | true A.
+    fn sample(&self, c: &Self::Config, _seeds: &[u64], device: &Device) -> ImageBatch {
+        let held = self.held.as_ref().expect("grids are drawn while training, with the data");
+        translation::grid(&self.export(c).1, held, device).expect("a translator translates")
+    }
+
+    fn export(&self, c: &Self::Config) -> (ModelConfig, AnyGenerator) {
+        (ModelConfig::Discogan(c.model.clone()), AnyGenerator::Discogan(self.translator.valid()))
+    }
+
+    fn provenance(c: &Self::Config, _run: &Path, _best: bool) -> Provenance {
+        let loss = serde_json::json!({"kind": "vanilla", "reconstruction": "squared distance, one term per domain"});
+        let notes = format!("batch {}, lr {}, beta1 {}, seed {}", c.run.batch, c.run.lr, c.beta1, c.run.seed);
+        translation::provenance(&c.data, c.held_out_seed, loss, notes)
+    }
+
+    fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Evaluation>, String> {
+        let device = run.device.clone().inner();
+        translation::evaluation(&self.export(c).1, self.held.as_ref(), &self.domains, run.state.step, c.eval_every, c.run.steps, &device)
+    }
+}
+
+/// `train discogan`: data and model flags; the run flags are the core's.
+#[derive(clap::Args)]
+pub struct Cli {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Image side in pixels (a power of two ≥ 16).
+    #[arg(long, default_value_t = 64)]
+    res: usize,
+    /// Channels of the first layer, doubled at each halving (64 in the paper).
+    #[arg(long, default_value_t = 32)]
+    width: usize,
+    /// Evaluate on held-out pairs and keep the best generator every K steps (0: never).
+    #[arg(long, default_value_t = 500)]
+    eval_every: usize,
+    #[command(flatten)]
+    run: super::RunArgs,
+}
+
+impl Cli {
+    pub fn train(&self) -> Result<(), String> {
+        let fresh = || -> Result<_, String> {
+            let model = DiscoGanConfig::new().with_resolution(self.res).with_width(self.width);
+            let mut config = DiscoGanTrainConfig::new(model, self.data.source()?);
+            config.eval_every = self.eval_every;
+            config.held_out_seed = self.data.held_out_seed.unwrap_or(0);
+            Ok(config)
+        };
+        let open = |c: &DiscoGanTrainConfig| translation::open_domains(&c.data, c.model.resolution, c.held_out_seed);
+        super::train_cli::<DiscoGan>(&self.run, fresh, open, |_| Ok(()))
+    }
+}
+
+/// A DiscoGAN run (see [`super::Trainer`]).
+pub type Trainer = super::Trainer<DiscoGan>;

@@ -1,0 +1,230 @@
+//! What the two translation families (`cyclegan.rs`, `discogan.rs`) share: their data flags,
+//! the held-out pairs a run watches, the sample grid, and the evaluation against the true pairs.
+//!
+//! The held-out pairs (a tenth of the names both domains share, see `data::unpaired`) are split
+//! once more: every sixth is **watched** during training (the grid shows the first eight, and
+//! the best generator is kept by its L1 on them), and `train eval translate` reports on the
+//! other five sixths, which no choice of the run has seen.
+
+use std::path::PathBuf;
+
+use burn::module::Module;
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::Evaluation;
+use crate::bundle::Provenance;
+use crate::data::ImageDataset;
+use crate::data::unpaired::{self, UnpairedDomains, UnpairedSource};
+use crate::image::ImageBatch;
+use crate::models::{AnyGenerator, Direction};
+
+/// One network per domain: the discriminators of A and of B (trained by one optimizer).
+#[derive(Module, Debug)]
+pub struct Pair<M> {
+    pub a: M,
+    pub b: M,
+}
+
+/// `train cyclegan|discogan`: where the two domains come from.
+#[derive(clap::Args)]
+pub struct DataArgs {
+    /// `emoji` (Google's style as A, Twitter's as B; run scripts/fetch-data.sh first) or a
+    /// folder in the CycleGAN layout (trainA/ trainB/, optionally testA/ testB/).
+    #[arg(long, conflicts_with_all = ["a", "b"])]
+    pub data: Option<String>,
+    /// Domain A's folder of PNG/JPEG images (with --b).
+    #[arg(long, requires = "b")]
+    pub a: Option<PathBuf>,
+    /// Domain B's folder of PNG/JPEG images (with --a).
+    #[arg(long, requires = "a")]
+    pub b: Option<PathBuf>,
+    /// Seeds which tenth of the names both domains share is held out for evaluation [0].
+    #[arg(long)]
+    pub held_out_seed: Option<u64>,
+}
+
+impl DataArgs {
+    pub fn source(&self) -> Result<UnpairedSource, String> {
+        UnpairedSource::parse(self.data.as_deref(), self.a.as_deref(), self.b.as_deref())
+    }
+}
+
+/// Opens both domains at `resolution`, saying how much there is and what was skipped.
+pub fn open_domains(source: &UnpairedSource, resolution: usize, held_out_seed: u64) -> Result<UnpairedDomains, String> {
+    let d = unpaired::open(source, resolution, held_out_seed)?;
+    for ds in [&d.a, &d.b, &d.test_a] {
+        super::report_skipped(ds);
+    }
+    let [a, b] = &d.domains;
+    let held = match &d.pairs {
+        Some(pairs) => format!("{} true pairs held out", pairs.len()),
+        None => format!("{} of {a} and {} of {b} held out, unpaired", d.test_a.len, d.test_b.len),
+    };
+    println!("{} images of {a} (A) and {} of {b} (B) at {resolution} px; {held}", d.a.len, d.b.len);
+    Ok(d)
+}
+
+/// The held-out pairs a run watches (every sixth).
+pub fn watched(n: usize) -> Vec<usize> {
+    (0..n).step_by(6).collect()
+}
+
+/// The held-out pairs `train eval translate` reports on (all but the watched ones).
+pub fn reported(n: usize) -> Vec<usize> {
+    (0..n).filter(|i| i % 6 != 0).collect()
+}
+
+/// Held-out images of both domains; `paired` when `a[i]` and `b[i]` are the same picture.
+pub struct HeldOut {
+    pub a: ImageDataset,
+    pub b: ImageDataset,
+    pub paired: bool,
+}
+
+impl HeldOut {
+    /// The watched part of `data`'s held-out images.
+    pub fn watched(data: &UnpairedDomains) -> Self {
+        HeldOut { a: data.test_a.subset(&watched(data.test_a.len)), b: data.test_b.subset(&watched(data.test_b.len)), paired: data.pairs.is_some() }
+    }
+
+    /// The reported part of `data`'s held-out images.
+    pub fn reported(data: &UnpairedDomains) -> Self {
+        HeldOut { a: data.test_a.subset(&reported(data.test_a.len)), b: data.test_b.subset(&reported(data.test_b.len)), paired: data.pairs.is_some() }
+    }
+}
+
+/// The sample grid: for the first eight held-out images of each domain, a row of
+/// A | G(A) | F(G(A)) | true B | B | F(B) | G(F(B)) | true A (grey where the data has no pairs).
+pub fn grid(model: &AnyGenerator, held: &HeldOut, device: &Device) -> Result<ImageBatch, String> {
+    let n = held.a.len.min(held.b.len).min(8);
+    let idx: Vec<usize> = (0..n).collect();
+    let (a, b) = (held.a.batch(&idx, device), held.b.batch(&idx, device)); // [n, 3, R, R]
+    let ab = model.translate(a.clone(), Direction::AToB)?;
+    let aba = model.translate(ab.clone(), Direction::BToA)?;
+    let ba = model.translate(b.clone(), Direction::BToA)?;
+    let bab = model.translate(ba.clone(), Direction::AToB)?;
+    let (true_b, true_a) = if held.paired { (b.clone(), a.clone()) } else { (b.zeros_like(), a.zeros_like()) };
+    let columns = vec![a, ab, aba, true_b, b, ba, bab, true_a];
+    let [_, c, h, w] = columns[0].dims();
+    let rows = Tensor::stack::<5>(columns, 1).reshape([n * 8, c, h, w]); // [n·8, 3, R, R], row by row
+    ImageBatch::from_data(rows.into_data())
+}
+
+/// How well a translator maps held-out pairs onto each other. Distances are per pixel on the
+/// 0..1 scale; PSNR is in dB, averaged over images.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Scores {
+    pub pairs: usize,
+    pub domains: [String; 2],
+    /// Mean |G(a) − b| and PSNR of G(a) against b.
+    pub ab_l1: f64,
+    pub ab_psnr: f64,
+    /// Mean |F(b) − a| and PSNR of F(b) against a.
+    pub ba_l1: f64,
+    pub ba_psnr: f64,
+    /// The copy-the-input baseline: |a − b| and PSNR of a against b.
+    pub copy_l1: f64,
+    pub copy_psnr: f64,
+    /// Mean |F(G(a)) − a| and |G(F(b)) − b|.
+    pub cycle_a: f64,
+    pub cycle_b: f64,
+}
+
+impl Scores {
+    /// Higher is better: minus the mean L1 of both directions.
+    pub fn score(&self) -> f64 {
+        -(self.ab_l1 + self.ba_l1) / 2.0
+    }
+
+    pub fn table(&self) -> String {
+        let [a, b] = &self.domains;
+        let row = |what: String, l1: f64, psnr: f64| format!("| {what:<28} | {l1:.4} | {psnr:6.2} dB |\n");
+        let mut t = format!("{} held-out pairs ({a} ↔ {b})\n\n| translation | L1 ↓ | PSNR ↑ |\n| --- | --- | --- |\n", self.pairs);
+        t += &row(format!("{a} → {b}: G(a) vs b"), self.ab_l1, self.ab_psnr);
+        t += &row(format!("{b} → {a}: F(b) vs a"), self.ba_l1, self.ba_psnr);
+        t += &row("copy the input: a vs b".into(), self.copy_l1, self.copy_psnr);
+        t + &format!("\ncycle error: |F(G(a)) − a| {:.4}, |G(F(b)) − b| {:.4}\n", self.cycle_a, self.cycle_b)
+    }
+}
+
+/// Per image of `x` and `y` (`[B, 3, R, R]` in [-1, 1]): mean |x − y| and PSNR on the 0..1 scale.
+fn distances(x: Tensor<4>, y: Tensor<4>) -> Vec<(f64, f64)> {
+    let [n, ..] = x.dims();
+    let d = (x - y) / 2.0; // 0..1 scale
+    let l1 = d.clone().abs().reshape([n as i64, -1]).mean_dim(1).into_data().convert::<f32>().try_to_vec::<f32>().expect("f32");
+    let mse = d.powi_scalar(2).reshape([n as i64, -1]).mean_dim(1).into_data().convert::<f32>().try_to_vec::<f32>().expect("f32");
+    l1.iter().zip(&mse).map(|(&l, &m)| (l as f64, -10.0 * (m as f64).max(1e-10).log10())).collect()
+}
+
+/// Scores `model` on held-out pairs (32 at a time).
+pub fn evaluate(model: &AnyGenerator, held: &HeldOut, domains: &[String; 2], device: &Device) -> Result<Scores, String> {
+    if !held.paired || held.a.len != held.b.len || held.a.len == 0 {
+        return Err("no held-out pairs to measure against: the two domains share no image names".into());
+    }
+    // sums of (L1, PSNR) over images: G(a) vs b, F(b) vs a, a vs b, F(G(a)) vs a, G(F(b)) vs b
+    let mut sums = [(0.0f64, 0.0f64); 5];
+    for chunk in (0..held.a.len).collect::<Vec<_>>().chunks(32) {
+        let (a, b) = (held.a.batch(chunk, device), held.b.batch(chunk, device)); // [n, 3, R, R]
+        let ab = model.translate(a.clone(), Direction::AToB)?;
+        let ba = model.translate(b.clone(), Direction::BToA)?;
+        let aba = model.translate(ab.clone(), Direction::BToA)?;
+        let bab = model.translate(ba.clone(), Direction::AToB)?;
+        let measured = [distances(ab, b.clone()), distances(ba, a.clone()), distances(a.clone(), b.clone()), distances(aba, a), distances(bab, b)];
+        for (sum, per_image) in sums.iter_mut().zip(measured) {
+            for (l1, psnr) in per_image {
+                *sum = (sum.0 + l1, sum.1 + psnr);
+            }
+        }
+    }
+    let mean = sums.map(|(l1, psnr)| (l1 / held.a.len as f64, psnr / held.a.len as f64));
+    Ok(Scores {
+        pairs: held.a.len,
+        domains: domains.clone(),
+        ab_l1: mean[0].0,
+        ab_psnr: mean[0].1,
+        ba_l1: mean[1].0,
+        ba_psnr: mean[1].1,
+        copy_l1: mean[2].0,
+        copy_psnr: mean[2].1,
+        cycle_a: mean[3].0,
+        cycle_b: mean[4].0,
+    })
+}
+
+/// The periodic evaluation of a translation run: every `every` steps and at the last, on the
+/// watched pairs; nothing when the data has no pairs.
+pub fn evaluation(model: &AnyGenerator, held: Option<&HeldOut>, domains: &[String; 2], step: usize, every: usize, steps: usize, device: &Device) -> Result<Option<Evaluation>, String> {
+    let Some(held) = held.filter(|h| h.paired) else { return Ok(None) };
+    if every == 0 || (step % every != 0 && step != steps) {
+        return Ok(None);
+    }
+    let scores = evaluate(model, held, domains, device)?;
+    let serde_json::Value::Object(figures) = serde_json::to_value(&scores).expect("scores serialise") else { unreachable!("a struct") };
+    let [a, b] = domains;
+    let summary = format!(
+        "held-out L1 {a}→{b} {:.4}, {b}→{a} {:.4} (copying the input: {:.4})",
+        scores.ab_l1, scores.ba_l1, scores.copy_l1
+    );
+    Ok(Some(Evaluation { score: scores.score(), figures, summary }))
+}
+
+/// What a translation bundle's manifest says of its run.
+pub fn provenance(source: &UnpairedSource, held_out_seed: u64, loss: serde_json::Value, notes: String) -> Provenance {
+    Provenance { data: format!("{} (held-out seed {held_out_seed})", source.describe()), loss, notes, ..Provenance::default() }
+}
+
+/// The data `train eval translate` measures on: the flags when given, else the run's own
+/// (`config.json` of a run directory), else an error asking for them.
+pub fn eval_data(source: &std::path::Path, args: &DataArgs) -> Result<(UnpairedSource, u64), String> {
+    if args.data.is_some() || args.a.is_some() {
+        return Ok((args.source()?, args.held_out_seed.unwrap_or(0)));
+    }
+    let config = source.join("config.json");
+    let json: serde_json::Value = std::fs::read(&config)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| format!("{} is a bundle: say which data to measure on with --data emoji, --data DIR or --a DIR --b DIR", source.display()))?;
+    let data = serde_json::from_value(json["data"].clone()).map_err(|e| format!("{} names no translation data ({e})", config.display()))?;
+    Ok((data, args.held_out_seed.unwrap_or_else(|| json["held_out_seed"].as_u64().unwrap_or(0))))
+}
