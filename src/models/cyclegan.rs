@@ -208,11 +208,7 @@ impl PatchLayer {
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = self.conv.forward(x); // [B, C', H/stride, W/stride] (−1 at stride 1)
-        let x = match &self.norm {
-            Some(norm) => norm.forward(x),
-            None => x,
-        };
-        leaky_relu(x, 0.2)
+        leaky_relu(if let Some(norm) = &self.norm { norm.forward(x) } else { x }, 0.2)
     }
 }
 

@@ -12,7 +12,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::translation::{self, DataArgs, HeldOut, Pair};
+use super::translation::{self, HeldOut, Pair, TrainArgs};
 use super::{Evaluation, Family, Losses, PartState, Parts, RunSettings, RunState, batch_indices};
 use crate::bundle::Provenance;
 use crate::data::unpaired::{UnpairedDomains, UnpairedSource};
@@ -157,10 +157,8 @@ impl Family for CycleGan {
 
     fn init(config: &mut Self::Config, device: &Device, data: Option<&UnpairedDomains>, _fresh: bool) -> Result<Self, String> {
         config.model.check()?;
-        if let Some(data) = data {
-            data.a.check_resolution(config.model.resolution)?;
-            [config.model.domain_a, config.model.domain_b] = data.domains.clone();
-        }
+        let m = &mut config.model;
+        let held = translation::adopt(data, m.resolution, [&mut m.domain_a, &mut m.domain_b])?;
         let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(0.999).init();
         let m = &config.model;
         Ok(CycleGan {
@@ -170,7 +168,7 @@ impl Family for CycleGan {
             optim_d: adam(),
             pool_a: ImagePool::new(config.pool),
             pool_b: ImagePool::new(config.pool),
-            held: data.map(HeldOut::watched),
+            held,
             domains: [m.domain_a.clone(), m.domain_b.clone()],
         })
     }
@@ -213,21 +211,13 @@ impl Family for CycleGan {
         let grads = GradientsParams::from_grads((d_a.clone() + d_b.clone()).backward(), &self.discriminators);
         self.discriminators = self.optim_d.step(lr, self.discriminators.clone(), grads);
 
-        let value = |t: Tensor<1>| t.into_scalar::<f32>();
-        vec![
-            ("D_A", value(d_a)),
-            ("D_B", value(d_b)),
-            ("G_A", value(gan_a)),
-            ("G_B", value(gan_b)),
-            ("cycle", value(cycle)),
-            ("identity", value(identity)),
-        ]
+        let v = |t: Tensor<1>| t.into_scalar::<f32>();
+        vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_A", v(gan_a)), ("G_B", v(gan_b)), ("cycle", v(cycle)), ("identity", v(identity))]
     }
 
     /// Rows of held-out A | G(A) | F(G(A)) | true B | B | F(B) | G(F(B)) | true A.
     fn sample(&self, c: &Self::Config, _seeds: &[u64], device: &Device) -> ImageBatch {
-        let held = self.held.as_ref().expect("grids are drawn while training, with the data");
-        translation::grid(&self.export(c).1, held, device).expect("a translator translates")
+        translation::grid(&self.export(c).1, self.held.as_ref().expect("grids are drawn while training"), device).expect("a translator translates")
     }
 
     fn export(&self, c: &Self::Config) -> (ModelConfig, AnyGenerator) {
@@ -241,8 +231,7 @@ impl Family for CycleGan {
     }
 
     fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Evaluation>, String> {
-        let device = run.device.clone().inner();
-        translation::evaluation(&self.export(c).1, self.held.as_ref(), &self.domains, run.state.step, c.eval_every, c.run.steps, &device)
+        translation::evaluation(&self.export(c).1, self.held.as_ref(), &self.domains, run, (c.eval_every, c.run.steps))
     }
 }
 
@@ -250,10 +239,7 @@ impl Family for CycleGan {
 #[derive(clap::Args)]
 pub struct Cli {
     #[command(flatten)]
-    data: DataArgs,
-    /// Image side in pixels (a multiple of 4).
-    #[arg(long, default_value_t = 64)]
-    res: usize,
+    common: TrainArgs,
     /// Channels of the first layer (ngf = ndf; 64 in the paper).
     #[arg(long, default_value_t = 32)]
     width: usize,
@@ -269,9 +255,6 @@ pub struct Cli {
     /// The identity loss as a fraction of λ (0 turns it off).
     #[arg(long, default_value_t = 0.5)]
     identity: f32,
-    /// Evaluate on held-out pairs and keep the best generator every K steps (0: never).
-    #[arg(long, default_value_t = 500)]
-    eval_every: usize,
     #[command(flatten)]
     run: super::RunArgs,
 }
@@ -279,10 +262,10 @@ pub struct Cli {
 impl Cli {
     pub fn train(&self) -> Result<(), String> {
         let fresh = || -> Result<_, String> {
-            let model = CycleGanConfig::new().with_resolution(self.res).with_width(self.width).with_blocks(self.blocks).with_disc_layers(self.disc_layers);
-            let mut config = CycleGanTrainConfig::new(model, self.data.source()?);
-            (config.cycle, config.identity, config.eval_every) = (self.cycle, self.identity, self.eval_every);
-            config.held_out_seed = self.data.held_out_seed.unwrap_or(0);
+            let model = CycleGanConfig::new().with_resolution(self.common.res).with_width(self.width).with_blocks(self.blocks).with_disc_layers(self.disc_layers);
+            let mut config = CycleGanTrainConfig::new(model, self.common.data.source()?);
+            (config.cycle, config.identity, config.eval_every) = (self.cycle, self.identity, self.common.eval_every);
+            config.held_out_seed = self.common.data.held_out_seed.unwrap_or(0);
             Ok(config)
         };
         let open = |c: &CycleGanTrainConfig| translation::open_domains(&c.data, c.model.resolution, c.held_out_seed);

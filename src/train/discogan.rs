@@ -12,7 +12,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::translation::{self, DataArgs, HeldOut, Pair};
+use super::translation::{self, HeldOut, Pair, TrainArgs};
 use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, batch_indices, cyclegan::DOMAIN_B};
 use crate::bundle::Provenance;
 use crate::data::unpaired::{UnpairedDomains, UnpairedSource};
@@ -64,10 +64,8 @@ impl Family for DiscoGan {
 
     fn init(config: &mut Self::Config, device: &Device, data: Option<&UnpairedDomains>, _fresh: bool) -> Result<Self, String> {
         config.model.check()?;
-        if let Some(data) = data {
-            data.a.check_resolution(config.model.resolution)?;
-            [config.model.domain_a, config.model.domain_b] = data.domains.clone();
-        }
+        let m = &mut config.model;
+        let held = translation::adopt(data, m.resolution, [&mut m.domain_a, &mut m.domain_b])?;
         let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(0.999).init();
         let m = &config.model;
         Ok(DiscoGan {
@@ -75,7 +73,7 @@ impl Family for DiscoGan {
             discriminators: Pair { a: m.init_discriminator(device), b: m.init_discriminator(device) },
             optim_g: adam(),
             optim_d: adam(),
-            held: data.map(HeldOut::watched),
+            held,
             domains: [m.domain_a.clone(), m.domain_b.clone()],
         })
     }
@@ -111,21 +109,13 @@ impl Family for DiscoGan {
         let grads = GradientsParams::from_grads((g_ab.clone() + g_ba.clone()).backward(), &self.translator);
         self.translator = self.optim_g.step(c.run.lr, self.translator.clone(), grads);
 
-        let value = |t: Tensor<1>| t.into_scalar::<f32>();
-        vec![
-            ("D_A", value(d_a)),
-            ("D_B", value(d_b)),
-            ("G_AB", value(g_ab)),
-            ("G_BA", value(g_ba)),
-            ("CONST_A", value(const_a)),
-            ("CONST_B", value(const_b)),
-        ]
+        let v = |t: Tensor<1>| t.into_scalar::<f32>();
+        vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_AB", v(g_ab)), ("G_BA", v(g_ba)), ("CONST_A", v(const_a)), ("CONST_B", v(const_b))]
     }
 
     /// Rows of held-out A | G_AB(A) | G_BA(G_AB(A)) | true B | B | G_BA(B) | G_AB(G_BA(B)) | true A.
     fn sample(&self, c: &Self::Config, _seeds: &[u64], device: &Device) -> ImageBatch {
-        let held = self.held.as_ref().expect("grids are drawn while training, with the data");
-        translation::grid(&self.export(c).1, held, device).expect("a translator translates")
+        translation::grid(&self.export(c).1, self.held.as_ref().expect("grids are drawn while training"), device).expect("a translator translates")
     }
 
     fn export(&self, c: &Self::Config) -> (ModelConfig, AnyGenerator) {
@@ -139,8 +129,7 @@ impl Family for DiscoGan {
     }
 
     fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Evaluation>, String> {
-        let device = run.device.clone().inner();
-        translation::evaluation(&self.export(c).1, self.held.as_ref(), &self.domains, run.state.step, c.eval_every, c.run.steps, &device)
+        translation::evaluation(&self.export(c).1, self.held.as_ref(), &self.domains, run, (c.eval_every, c.run.steps))
     }
 }
 
@@ -148,16 +137,10 @@ impl Family for DiscoGan {
 #[derive(clap::Args)]
 pub struct Cli {
     #[command(flatten)]
-    data: DataArgs,
-    /// Image side in pixels (a power of two ≥ 16).
-    #[arg(long, default_value_t = 64)]
-    res: usize,
+    common: TrainArgs,
     /// Channels of the first layer, doubled at each halving (64 in the paper).
     #[arg(long, default_value_t = 32)]
     width: usize,
-    /// Evaluate on held-out pairs and keep the best generator every K steps (0: never).
-    #[arg(long, default_value_t = 500)]
-    eval_every: usize,
     #[command(flatten)]
     run: super::RunArgs,
 }
@@ -165,10 +148,10 @@ pub struct Cli {
 impl Cli {
     pub fn train(&self) -> Result<(), String> {
         let fresh = || -> Result<_, String> {
-            let model = DiscoGanConfig::new().with_resolution(self.res).with_width(self.width);
-            let mut config = DiscoGanTrainConfig::new(model, self.data.source()?);
-            config.eval_every = self.eval_every;
-            config.held_out_seed = self.data.held_out_seed.unwrap_or(0);
+            let model = DiscoGanConfig::new().with_resolution(self.common.res).with_width(self.width);
+            let mut config = DiscoGanTrainConfig::new(model, self.common.data.source()?);
+            config.eval_every = self.common.eval_every;
+            config.held_out_seed = self.common.data.held_out_seed.unwrap_or(0);
             Ok(config)
         };
         let open = |c: &DiscoGanTrainConfig| translation::open_domains(&c.data, c.model.resolution, c.held_out_seed);

@@ -26,7 +26,7 @@ pub struct Pair<M> {
     pub b: M,
 }
 
-/// `train cyclegan|discogan`: where the two domains come from.
+/// Where the two domains come from (`train cyclegan|discogan|eval translate`).
 #[derive(clap::Args)]
 pub struct DataArgs {
     /// `emoji` (Google's style as A, Twitter's as B; run scripts/fetch-data.sh first) or a
@@ -42,6 +42,19 @@ pub struct DataArgs {
     /// Seeds which tenth of the names both domains share is held out for evaluation [0].
     #[arg(long)]
     pub held_out_seed: Option<u64>,
+}
+
+/// What `train cyclegan` and `train discogan` both take besides the run flags.
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Image side in pixels.
+    #[arg(long, default_value_t = 64)]
+    pub res: usize,
+    /// Evaluate on held-out pairs and keep the best generator every K steps (0: never).
+    #[arg(long, default_value_t = 500)]
+    pub eval_every: usize,
 }
 
 impl DataArgs {
@@ -92,6 +105,17 @@ impl HeldOut {
     pub fn reported(data: &UnpairedDomains) -> Self {
         HeldOut { a: data.test_a.subset(&reported(data.test_a.len)), b: data.test_b.subset(&reported(data.test_b.len)), paired: data.pairs.is_some() }
     }
+}
+
+/// What a translation family keeps of the data it will train on: checks the resolution, names
+/// the model's domains after the data's (`google`, `twitter`) and returns the watched pairs.
+pub fn adopt(data: Option<&UnpairedDomains>, resolution: usize, domains: [&mut String; 2]) -> Result<Option<HeldOut>, String> {
+    let Some(data) = data else { return Ok(None) };
+    data.a.check_resolution(resolution)?;
+    for (name, given) in domains.into_iter().zip(&data.domains) {
+        name.clone_from(given);
+    }
+    Ok(Some(HeldOut::watched(data)))
 }
 
 /// The sample grid: for the first eight held-out images of each domain, a row of
@@ -192,14 +216,15 @@ pub fn evaluate(model: &AnyGenerator, held: &HeldOut, domains: &[String; 2], dev
     })
 }
 
-/// The periodic evaluation of a translation run: every `every` steps and at the last, on the
-/// watched pairs; nothing when the data has no pairs.
-pub fn evaluation(model: &AnyGenerator, held: Option<&HeldOut>, domains: &[String; 2], step: usize, every: usize, steps: usize, device: &Device) -> Result<Option<Evaluation>, String> {
+/// The periodic evaluation of a translation run: every `every` of its `steps` and at the last,
+/// on the watched pairs; nothing when the data has no pairs.
+pub fn evaluation(model: &AnyGenerator, held: Option<&HeldOut>, domains: &[String; 2], run: &super::RunState, (every, steps): (usize, usize)) -> Result<Option<Evaluation>, String> {
     let Some(held) = held.filter(|h| h.paired) else { return Ok(None) };
+    let step = run.state.step;
     if every == 0 || (step % every != 0 && step != steps) {
         return Ok(None);
     }
-    let scores = evaluate(model, held, domains, device)?;
+    let scores = evaluate(model, held, domains, &run.device.clone().inner())?;
     let serde_json::Value::Object(figures) = serde_json::to_value(&scores).expect("scores serialise") else { unreachable!("a struct") };
     let [a, b] = domains;
     let summary = format!(
