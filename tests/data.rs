@@ -177,6 +177,18 @@ fn the_cyclegan_layout_and_unshared_names_hold_out_unpaired() {
     assert_eq!((d.a.len, d.test_a.len, d.b.len, d.test_b.len), (5, 1, 6, 1));
     assert!(d.pairs.is_none());
 
+    // two folders sharing one name of six are not paired: a coincidence, not a pairing
+    let (a, b) = (tmp.path().join("summer"), tmp.path().join("winter"));
+    for (dir, ids) in [(&a, 0..6), (&b, 5..11)] {
+        std::fs::create_dir_all(dir).unwrap();
+        for id in ids {
+            picture(id, 0).save(dir.join(format!("IMG_{id:04}.png"))).unwrap();
+        }
+    }
+    let d = unpaired::open(&UnpairedSource::Folders(a, b), 4, 0).unwrap();
+    assert!(d.pairs.is_none(), "one shared name of six does not pair the folders");
+    assert_eq!((d.a.len + d.test_a.len, d.b.len + d.test_b.len), (6, 6));
+
     let err = unpaired::open(&UnpairedSource::Layout(tmp.path().into()), 4, 0).err().unwrap();
     assert!(err.contains("trainA/") && err.contains("--a DIR --b DIR"), "{err}");
     assert!(UnpairedSource::parse(Some("emoji"), Some(&root), None).unwrap_err().contains("--a DIR --b DIR"));

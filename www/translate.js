@@ -13,7 +13,7 @@ const linked = {
 $("emoji").value = linked.emoji;
 $("direction").value = linked.direction;
 
-const slots = new Map(); // slot → {model, canvas, caption, info, image, asks}
+const slots = new Map(); // slot → {model, canvas, caption, info, failed, image, asks}
 let picture = null; // {bytes, from: "emoji" | file name}
 
 /** The picture drawn as the models will see it (a square on white), on the input canvas. */
@@ -73,12 +73,17 @@ page.on.ready = ({ slot, info }) => {
   s.caption.textContent = info.name;
   s.canvas.title = describe(info);
   if (slot === "m0") nameDirections(info);
-  if ([...slots.values()].every((x) => x.info)) {
+  whenAllLoaded();
+};
+
+/** Once every model has loaded or failed to, translates what there is. */
+function whenAllLoaded() {
+  if ([...slots.values()].every((x) => x.info || x.failed)) {
     page.say();
     if (picture) translate();
     else useEmoji();
   }
-};
+}
 
 page.on.translated = ({ slot, rgba, width, height, ms }) => {
   const s = slots.get(slot);
@@ -94,8 +99,15 @@ page.on.translated = ({ slot, rgba, width, height, ms }) => {
   }
 };
 
-page.on.error = (_, { request }) => {
-  if (request === "translate") for (const s of slots.values()) if (s.asks.busy) s.asks.failed();
+page.on.error = (_, { request, slot }) => {
+  const s = slots.get(slot);
+  if (!s) return;
+  if (request === "translate") s.asks.failed();
+  if (request === "load") {
+    s.failed = true;
+    s.caption.textContent = `${s.model.name}: not loaded`;
+    whenAllLoaded();
+  }
 };
 
 $("emoji").onchange = () => useEmoji();
@@ -121,7 +133,7 @@ page.models(drives(["image"]), "translation models").then((found) => {
     figure.append(canvas, caption);
     $("translations").append(figure);
     const slot = `m${i}`;
-    slots.set(slot, { model, canvas, caption, info: null, image: null, asks: new Latest((req) => page.post("translate", req)) });
+    slots.set(slot, { model, canvas, caption, info: null, failed: false, image: null, asks: new Latest((req) => page.post("translate", req)) });
     page.load(model, slot);
   });
   $("model-info").textContent = shown.map((m) => m.name).join(" · ");

@@ -97,6 +97,6 @@ function model(slot = "main") {
 onmessage = (event) => {
   const [kind, body] = Object.entries(event.data)[0];
   queue = queue.then(() => handlers[kind](body)).catch((e) => {
-    postMessage({ error: errorText(e), request: kind });
+    postMessage({ error: errorText(e), request: kind, slot: body?.slot });
   });
 };

@@ -174,6 +174,9 @@ pub fn parse_idx_images(bytes: &[u8]) -> Result<(Vec<u8>, usize), String> {
         return Err("not an idx3 file of unsigned bytes (magic 0x00000803)".into());
     }
     let (n, rows, cols) = (word(1).unwrap_or(0), word(2).unwrap_or(0), word(3).unwrap_or(0));
+    if n == 0 {
+        return Err("the file holds no images".into());
+    }
     if rows == 0 || rows != cols {
         return Err(format!("images are {rows}×{cols}: only square images are supported"));
     }

@@ -6,7 +6,9 @@
 //!   `trainA/ trainB/ testA/ testB/`, the test folders optional.
 //!
 //! Images with the same name (relative path without extension) in both domains are a true pair,
-//! as the emoji are. Training never sees the pairing: a tenth of the shared names, chosen by a
+//! as the emoji are, when such names are at least half of the smaller domain (a few shared
+//! names such as `IMG_0001` in two photo folders are a coincidence, not pairs). Training never
+//! sees the pairing: a tenth of the shared names, chosen by a
 //! seed, is held out of both domains, and the trainer shuffles each domain on its own. The held-out
 //! pairs are for evaluation only (`test_a[i]` and `test_b[i]` are the same picture). Domains that
 //! share no names hold out a tenth of each, unpaired. Transparent images are composited on white
@@ -131,7 +133,8 @@ fn domain_name(dir: &Path) -> String {
 fn from_folders(dir_a: &Path, dir_b: &Path, resolution: usize, seed: u64) -> Result<UnpairedDomains, String> {
     let (files_a, files_b) = (named(dir_a)?, named(dir_b)?);
     let shared: Vec<&String> = files_a.keys().filter(|k| files_b.contains_key(*k)).collect();
-    let held = if shared.is_empty() {
+    let paired = 2 * shared.len() >= files_a.len().min(files_b.len()) && !shared.is_empty();
+    let held = if !paired {
         // No pairs: a tenth of each domain, each chosen on its own.
         let own = |files: &BTreeMap<String, PathBuf>| choose_held_out(&files.keys().collect::<Vec<_>>(), seed);
         own(&files_a).union(&own(&files_b)).cloned().collect()
@@ -157,7 +160,7 @@ fn from_folders(dir_a: &Path, dir_b: &Path, resolution: usize, seed: u64) -> Res
 }
 
 /// The held-out images: as pairs when both domains have every held name (a pair with an
-/// unreadable side is dropped whole), otherwise each domain's own.
+/// unreadable side is dropped whole), otherwise each domain's own, unpaired.
 fn held_out(
     files_a: &BTreeMap<String, PathBuf>,
     files_b: &BTreeMap<String, PathBuf>,
@@ -166,7 +169,7 @@ fn held_out(
 ) -> Result<(ImageDataset, ImageDataset, Option<Vec<String>>), String> {
     let decode = |path: &PathBuf| std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| crate::image::decode_to_chw(&b, resolution));
     let in_both: Vec<&String> = held.iter().filter(|k| files_a.contains_key(*k) && files_b.contains_key(*k)).collect();
-    if !in_both.is_empty() {
+    if !in_both.is_empty() && in_both.len() == held.len() {
         let decoded: Vec<_> = {
             use rayon::prelude::*;
             in_both.par_iter().map(|k| (k.to_string(), decode(&files_a[*k]), decode(&files_b[*k]))).collect()

@@ -46,7 +46,7 @@ impl CycleGanConfig {
         if self.width == 0 || self.disc_layers == 0 {
             return Err("CycleGAN width and disc_layers must be positive".into());
         }
-        if self.resolution >> self.disc_layers < 4 {
+        if self.resolution.checked_shr(self.disc_layers as u32).unwrap_or(0) < 4 {
             return Err(format!("{} PatchGAN layers leave less than 4×4 of a {} px image: use fewer", self.disc_layers, self.resolution));
         }
         Ok(())
@@ -207,7 +207,7 @@ impl PatchLayer {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv.forward(x); // [B, C', H/stride, W/stride] (−1 at stride 1)
+        let x = self.conv.forward(x); // [B, C', H/2, W/2] at stride 2; [B, C', H − 1, W − 1] at stride 1
         leaky_relu(if let Some(norm) = &self.norm { norm.forward(x) } else { x }, 0.2)
     }
 }
@@ -224,7 +224,7 @@ impl Discriminator {
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = images;
         for layer in &self.layers {
-            x = layer.forward(x); // → [B, C, R/2ⁿ − 1, R/2ⁿ − 1]
+            x = layer.forward(x); // [B, C, R/2, R/2] … [B, C, R/2ⁿ, R/2ⁿ], then [B, C, R/2ⁿ − 1, R/2ⁿ − 1]
         }
         let logits = self.to_logit.forward(x); // [B, 1, P½, P½]
         let [b, _, h, w] = logits.dims();

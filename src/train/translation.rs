@@ -66,13 +66,16 @@ impl DataArgs {
 /// Opens both domains at `resolution`, saying how much there is and what was skipped.
 pub fn open_domains(source: &UnpairedSource, resolution: usize, held_out_seed: u64) -> Result<UnpairedDomains, String> {
     let d = unpaired::open(source, resolution, held_out_seed)?;
-    for ds in [&d.a, &d.b, &d.test_a] {
+    for ds in [&d.a, &d.b, &d.test_a, &d.test_b] {
         super::report_skipped(ds);
     }
     let [a, b] = &d.domains;
     let held = match &d.pairs {
         Some(pairs) => format!("{} true pairs held out", pairs.len()),
-        None => format!("{} of {a} and {} of {b} held out, unpaired", d.test_a.len, d.test_b.len),
+        None => format!(
+            "{} of {a} and {} of {b} held out, unpaired: with no true pairs to measure against, the run is not evaluated and keeps no best model",
+            d.test_a.len, d.test_b.len
+        ),
     };
     println!("{} images of {a} (A) and {} of {b} (B) at {resolution} px; {held}", d.a.len, d.b.len);
     Ok(d)
@@ -239,17 +242,17 @@ pub fn provenance(source: &UnpairedSource, held_out_seed: u64, loss: serde_json:
     Provenance { data: format!("{} (held-out seed {held_out_seed})", source.describe()), loss, notes, ..Provenance::default() }
 }
 
-/// The data `train eval translate` measures on: the flags when given, else the run's own
-/// (`config.json` of a run directory), else an error asking for them.
+/// The data `train eval translate` measures on and its held-out seed: the flags where given,
+/// else the run's own (`config.json` of a run directory); a bundle needs the data flags, and
+/// its seed is the training default (0) unless `--held-out-seed` says otherwise.
 pub fn eval_data(source: &std::path::Path, args: &DataArgs) -> Result<(UnpairedSource, u64), String> {
-    if args.data.is_some() || args.a.is_some() {
-        return Ok((args.source()?, args.held_out_seed.unwrap_or(0)));
-    }
     let config = source.join("config.json");
-    let json: serde_json::Value = std::fs::read(&config)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| format!("{} is a bundle: say which data to measure on with --data emoji, --data DIR or --a DIR --b DIR", source.display()))?;
+    let run: Option<serde_json::Value> = std::fs::read(&config).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let seed = args.held_out_seed.or_else(|| run.as_ref().and_then(|json| json["held_out_seed"].as_u64())).unwrap_or(0);
+    if args.data.is_some() || args.a.is_some() {
+        return Ok((args.source()?, seed));
+    }
+    let json = run.ok_or_else(|| format!("{} is a bundle: say which data to measure on with --data emoji, --data DIR or --a DIR --b DIR", source.display()))?;
     let data = serde_json::from_value(json["data"].clone()).map_err(|e| format!("{} names no translation data ({e})", config.display()))?;
-    Ok((data, args.held_out_seed.unwrap_or_else(|| json["held_out_seed"].as_u64().unwrap_or(0))))
+    Ok((data, seed))
 }
