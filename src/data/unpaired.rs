@@ -97,10 +97,7 @@ pub fn open(source: &UnpairedSource, resolution: usize, seed: u64) -> Result<Unp
             if !dir("testA").is_dir() || !dir("testB").is_dir() {
                 return from_folders(&dir("trainA"), &dir("trainB"), resolution, seed);
             }
-            let train = |name: &str| -> Result<ImageDataset, String> {
-                let (ds, _) = image_folder::load_files(image_folder::list(&dir(name))?, resolution, &dir(name).display().to_string())?;
-                Ok(ds)
-            };
+            let train = |name: &str| image_folder::load(&dir(name), resolution);
             let (files_a, files_b) = (named(&dir("testA"))?, named(&dir("testB"))?);
             let every_name = files_a.keys().chain(files_b.keys()).cloned().collect();
             let (test_a, test_b, pairs) = held_out(&files_a, &files_b, &every_name, resolution)?;

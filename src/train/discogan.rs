@@ -129,7 +129,7 @@ impl Family for DiscoGan {
     }
 
     fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Evaluation>, String> {
-        translation::evaluation(&self.export(c).1, self.held.as_ref(), &self.domains, run, (c.eval_every, c.run.steps))
+        translation::evaluation(|| self.export(c).1, self.held.as_ref(), &self.domains, run, (c.eval_every, c.run.steps))
     }
 }
 

@@ -220,14 +220,14 @@ pub fn evaluate(model: &AnyGenerator, held: &HeldOut, domains: &[String; 2], dev
 }
 
 /// The periodic evaluation of a translation run: every `every` of its `steps` and at the last,
-/// on the watched pairs; nothing when the data has no pairs.
-pub fn evaluation(model: &AnyGenerator, held: Option<&HeldOut>, domains: &[String; 2], run: &super::RunState, (every, steps): (usize, usize)) -> Result<Option<Evaluation>, String> {
+/// on the watched pairs; nothing when the data has no pairs. `model` is exported only then.
+pub fn evaluation(model: impl FnOnce() -> AnyGenerator, held: Option<&HeldOut>, domains: &[String; 2], run: &super::RunState, (every, steps): (usize, usize)) -> Result<Option<Evaluation>, String> {
     let Some(held) = held.filter(|h| h.paired) else { return Ok(None) };
     let step = run.state.step;
     if every == 0 || (step % every != 0 && step != steps) {
         return Ok(None);
     }
-    let scores = evaluate(model, held, domains, &run.device.clone().inner())?;
+    let scores = evaluate(&model(), held, domains, &run.device.clone().inner())?;
     let serde_json::Value::Object(figures) = serde_json::to_value(&scores).expect("scores serialise") else { unreachable!("a struct") };
     let [a, b] = domains;
     let summary = format!(
