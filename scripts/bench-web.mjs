@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const runs = Number(process.env.BENCH_RUNS ?? 10);
+const only = process.env.BENCH_MODELS?.split(","); // some of the models by name (default: all)
 const port = 8900 + Math.floor(Math.random() * 90);
 const server = spawn("node_modules/.bin/http-server", [".", "-a", "127.0.0.1", "-p", String(port), "-c-1", "--silent"], { stdio: "inherit" });
 await new Promise((r) => setTimeout(r, 800));
@@ -19,7 +20,7 @@ try {
   await page.goto(`http://127.0.0.1:${port}/bench/web.html`);
   await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
   const index = JSON.parse(readFileSync("www/models/index.json"));
-  const models = index.models.map((m) => ({ name: m.name, kind: m.kind, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent, onnx: m.kind === "dcgan" }));
+  const models = index.models.filter((m) => !only || only.includes(m.name)).map((m) => ({ name: m.name, kind: m.kind, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent, onnx: m.kind === "dcgan" }));
   const rows = await page.evaluate(([m, n]) => window.runBench(m, n), [models, runs]);
   const f = (x) => (typeof x === "number" ? x.toFixed(1) : "-");
   console.log(`\nms per image (a face; a flower from the prompt for text2image; a 64-px PNG translated, decoding included, for cyclegan/discogan), median of ${runs} after 3 warm-up runs; first = cold load to first face (weights from the server, shaders compiled)`);

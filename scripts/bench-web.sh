@@ -4,7 +4,7 @@
 # models a PNG translated, decoding included), beside ONNX Runtime
 # Web running the same networks with the same weights (DCGANs: the StyleGAN and the text-to-image
 # model have no ONNX export, so their rows are ganzoo only), plus download sizes.
-# BENCH_RUNS=N sets the timed runs (default 10).
+# BENCH_RUNS=N sets the timed runs (default 10); BENCH_MODELS=a,b times only those models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f pkg/ganzoo_bg.wasm ] || scripts/build-web.sh

@@ -88,6 +88,20 @@ pub fn mse(a: Tensor<4>, b: Tensor<4>) -> Tensor<1> {
     (a - b).powi_scalar(2).mean()
 }
 
+/// CycleGAN's cycle-consistency loss, one term for both ways (Zhu et al. 2017, eq. 2):
+/// λ·(‖F(G(a)) − a‖₁ + ‖G(F(b)) − b‖₁), given `a`, its round trip `back_a` = F(G(a)), and the same
+/// for `b`.
+pub fn cycle_consistency(a: Tensor<4>, back_a: Tensor<4>, b: Tensor<4>, back_b: Tensor<4>, lambda: f32) -> Tensor<1> {
+    (l1(back_a, a) + l1(back_b, b)) * lambda
+}
+
+/// DiscoGAN's reconstruction losses, one per domain (Kim et al. 2017, eq. 1–5):
+/// [L_CONST_A, L_CONST_B] = [d(G_BA(G_AB(x_A)), x_A), d(G_AB(G_BA(x_B)), x_B)], d the squared
+/// distance. Each is added to its own generator's GAN loss, not summed into one term.
+pub fn reconstruction_per_domain(a: Tensor<4>, back_a: Tensor<4>, b: Tensor<4>, back_b: Tensor<4>) -> [Tensor<1>; 2] {
+    [mse(back_a, a), mse(back_b, b)]
+}
+
 /// R1 (Mescheder et al. 2018) as StyleGAN trains it, γ/2 · E‖∇ₓD(x)‖² on real images, without
 /// double backprop (burn's autodiff has no gradient of a gradient): for ε ~ N(0, I),
 /// E[(D(x + σε) − D(x))²] / σ² = ‖∇ₓD(x)‖² + O(σ²), which plain backprop differentiates with

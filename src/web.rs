@@ -227,12 +227,24 @@ impl Generator {
     /// transparency on white: the path training reads images through) translated `direction`
     /// (`a-to-b` or `b-to-a`), `[1, 3, R, R]`.
     pub async fn translated(&self, file: &[u8], direction: &str) -> Result<ImageBatch, String> {
+        let (images, direction) = self.to_translate(file, direction)?;
+        self.inner.read(self.inner.model.translate(images, direction)?).await
+    }
+
+    /// As [`Self::translated`], and that translation translated back: `[2, 3, R, R]` (there, back).
+    pub async fn round_trip(&self, file: &[u8], direction: &str) -> Result<ImageBatch, String> {
+        let (images, direction) = self.to_translate(file, direction)?;
+        let there = self.inner.model.translate(images, direction)?; // [1, 3, R, R]
+        let back = self.inner.model.translate(there.clone(), direction.opposite())?;
+        self.inner.read(Tensor::cat(vec![there, back], 0)).await
+    }
+
+    fn to_translate(&self, file: &[u8], direction: &str) -> Result<(Tensor<4>, Direction), String> {
         self.inner.require_inputs(&[Input::Image])?;
         let direction = Direction::from_name(direction)?;
         let r = self.inner.manifest.resolution;
         let chw = crate::image::decode_to_chw(file, r).map_err(|e| format!("cannot translate this file: {e}"))?;
-        let images = Tensor::<4>::from_data(TensorData::new(chw, [1, 3, r, r]), &self.inner.device); // [1, 3, R, R]
-        self.inner.read(self.inner.model.translate(images, direction)?).await
+        Ok((Tensor::<4>::from_data(TensorData::new(chw, [1, 3, r, r]), &self.inner.device), direction)) // [1, 3, R, R]
     }
 
     /// `frames` images on the way from seed `a` to seed `b` (both ends included).
@@ -356,6 +368,13 @@ impl Generator {
     pub fn translate(&self, file: Vec<u8>, direction: String) -> Promise {
         let this = self.share();
         promise(async move { Ok(rgba_all(&this.translated(&file, &direction).await?)) })
+    }
+
+    /// The translation and the way back (`direction`, then the opposite one): two RGBA images.
+    #[wasm_bindgen(js_name = roundTrip)]
+    pub fn round_trip_js(&self, file: Vec<u8>, direction: String) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.round_trip(&file, &direction).await?)) })
     }
 
     /// The raw translation, `[1, 3, R, R]` floats in [-1, 1] (parity tests).

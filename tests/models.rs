@@ -125,6 +125,21 @@ fn l1_and_mse_match_hand_computation() {
 }
 
 #[test]
+fn cyclegan_sums_both_round_trips_into_one_term_and_discogan_keeps_one_per_domain() {
+    let device = Device::flex();
+    let a = Tensor::<4>::from_floats([[[[1.0, -1.0], [0.5, 0.0]]]], &device);
+    let back_a = Tensor::<4>::from_floats([[[[0.0, 1.0], [0.5, -0.5]]]], &device); // |a − back_a|: 1, 2, 0, 0.5
+    let b = Tensor::<4>::zeros([1, 1, 2, 2], &device);
+    let back_b = Tensor::<4>::from_floats([[[[0.2, -0.2], [0.0, 0.0]]]], &device); // |b − back_b|: 0.2, 0.2, 0, 0
+    // CycleGAN: λ·(0.875 + 0.1) with λ = 10, one number for both ways
+    let cycle = scalar(losses::cycle_consistency(a.clone(), back_a.clone(), b.clone(), back_b.clone(), 10.0));
+    assert!((cycle - 9.75).abs() < 1e-5, "{cycle}");
+    // DiscoGAN: mean squared error of each domain's round trip, on its own
+    let [const_a, const_b] = losses::reconstruction_per_domain(a, back_a, b, back_b).map(scalar);
+    assert!((const_a - 5.25 / 4.0).abs() < 1e-6 && (const_b - 0.08 / 4.0).abs() < 1e-6, "{const_a} {const_b}");
+}
+
+#[test]
 fn mode_seeking_is_the_inverse_of_the_image_to_noise_distance_ratio() {
     let device = Device::flex();
     let a = Tensor::<4>::zeros([1, 1, 1, 2], &device);

@@ -69,6 +69,41 @@ fn a_resnet_block_whose_second_conv_is_zero_is_the_identity() {
 }
 
 #[test]
+fn reflection_padding_and_instance_norm_match_hand_computation() {
+    let device = Device::flex();
+    // a 2×3 map padded by 1: each border row and column mirrors the one next to it (not itself)
+    let x = Tensor::<4>::from_floats([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]], &device);
+    #[rustfmt::skip]
+    let padded = [5.0, 4.0, 5.0, 6.0, 5.0,
+                  2.0, 1.0, 2.0, 3.0, 2.0,
+                  5.0, 4.0, 5.0, 6.0, 5.0,
+                  2.0, 1.0, 2.0, 3.0, 2.0];
+    assert_eq!(values(ganzoo::models::cyclegan::reflect(x, 1)), padded);
+    // instance norm: each channel of each image on its own, (x − mean) / √(var + 1e-5), no affine
+    let x = Tensor::<4>::from_floats([[[[1.0, 2.0], [3.0, 6.0]], [[0.0, 0.0], [0.0, 4.0]]]], &device);
+    let norm = ganzoo::burn::nn::InstanceNormConfig::new(2).with_affine(false).init(&device);
+    // channel 0: mean 3, variance (4 + 1 + 0 + 9) / 4 = 3.5; channel 1: mean 1, variance 3
+    let by_hand: Vec<f32> = [1.0, 2.0, 3.0, 6.0].map(|v: f32| (v - 3.0) / (3.5f32 + 1e-5).sqrt()).into_iter()
+        .chain([0.0, 0.0, 0.0, 4.0].map(|v: f32| (v - 1.0) / (3.0f32 + 1e-5).sqrt()))
+        .collect();
+    let diff = max_abs_diff(&values(norm.forward(x)), &by_hand);
+    assert!(diff < 1e-6, "{diff}");
+}
+
+#[test]
+fn the_last_conv_summed_over_groups_of_four_inputs_is_the_conv() {
+    let _rng = one_at_a_time();
+    let device = Device::flex();
+    for channels in [16, 6, 3] {
+        let conv = ganzoo::burn::nn::conv::Conv2dConfig::new([channels, 3], [7, 7]).init(&device);
+        let x = Tensor::<4>::random([2, channels, 20, 20], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+        let diff = max_abs_diff(&values(conv.forward(x.clone())), &values(ganzoo::models::cyclegan::by_groups_of_four_inputs(&conv, x)));
+        println!("{channels} channels: max |Δ| {diff:.1e}");
+        assert!(diff < 1e-5, "{channels} channels: {diff} (measured 1e-6: the order of the sum)");
+    }
+}
+
+#[test]
 fn the_image_pool_fills_then_swaps_half_of_the_time_and_round_trips() {
     let mut pool = ImagePool::new(3);
     let mut rng = Rng::new(1);
@@ -151,6 +186,32 @@ fn tiny_discogan(source: UnpairedSource, steps: usize) -> DiscoGanTrainConfig {
 }
 
 #[test]
+fn a_batch_never_holds_a_true_pair() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_domains(tmp.path(), 24);
+    let data = unpaired::open(&UnpairedSource::Folders(a, b), 16, 0).unwrap();
+    assert_eq!((data.names_a.len(), data.a.len), (22, 22), "a name per training image");
+    let (mut replaced, mut drawn_b) = (0, std::collections::BTreeSet::new());
+    for step in 0..300 {
+        let (a, b) = translation::batches(3, 8, step, &data);
+        assert_eq!((a.len(), b.len()), (8, 8));
+        let names_a: Vec<&String> = a.iter().map(|&i| &data.names_a[i]).collect();
+        assert!(b.iter().all(|&i| !names_a.contains(&&data.names_b[i])), "step {step}: A {a:?}, B {b:?}");
+        let mut unique = b.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 8, "step {step}: no B image twice");
+        // B's own shuffle, where the rule did not step in
+        let shuffled = ganzoo::train::batch_indices(3 ^ translation::DOMAIN_B, 8, step, data.b.len);
+        replaced += shuffled.iter().filter(|i| !b.contains(i)).count();
+        drawn_b.extend(b);
+    }
+    // two independent shuffles of 22 names put a shared one in most batches of 8: the rule acts
+    assert!(replaced > 300, "{replaced} replaced in 300 steps");
+    assert_eq!(drawn_b.len(), 22, "every B image still trains");
+}
+
+#[test]
 fn cyclegan_resumes_exactly_with_its_pools_and_reports_six_losses() {
     let _rng = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
@@ -192,11 +253,30 @@ fn a_short_run_of_each_translates_better_than_copying() {
     let _rng = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let (source, data) = open(tmp.path());
+    let probe = data.test_a.batch(&[0, 1], &Device::flex());
     let mut t = cyclegan::Trainer::open(tiny_cyclegan(source.clone(), 150), &tmp.path().join("cg"), false, &data).unwrap();
+    // what each of the four networks says about two held-out pictures
+    let outputs = |g: [Tensor<4>; 2], d: [Tensor<2>; 2]| g.map(values).into_iter().chain(d.map(|x| x.into_data().try_to_vec::<f32>().unwrap())).collect::<Vec<_>>();
+    let cyclegan_outputs = |t: &cyclegan::Trainer| {
+        let (g, d) = (&t.family.translator, &t.family.discriminators);
+        outputs([g.a_to_b.forward(probe.clone()), g.b_to_a.forward(probe.clone())], [d.a.forward(probe.clone()), d.b.forward(probe.clone())])
+    };
+    let before = cyclegan_outputs(&t);
     t.train(&data, |_| {}).unwrap();
+    for (i, (x, y)) in before.iter().zip(cyclegan_outputs(&t)).enumerate() {
+        assert!(max_abs_diff(x, &y) > 1e-3, "CycleGAN network {i} (G, F, D_A, D_B) did not move");
+    }
     let (cyclegan_l1, copy) = reported_l1(&t.export().1, &data);
     let mut t = discogan::Trainer::open(tiny_discogan(source, 150), &tmp.path().join("dg"), false, &data).unwrap();
+    let discogan_outputs = |t: &discogan::Trainer| {
+        let (g, d) = (&t.family.translator, &t.family.discriminators);
+        outputs([g.a_to_b.forward(probe.clone()), g.b_to_a.forward(probe.clone())], [d.a.forward(probe.clone()), d.b.forward(probe.clone())])
+    };
+    let before = discogan_outputs(&t);
     t.train(&data, |_| {}).unwrap();
+    for (i, (x, y)) in before.iter().zip(discogan_outputs(&t)).enumerate() {
+        assert!(max_abs_diff(x, &y) > 1e-3, "DiscoGAN network {i} (G_AB, G_BA, D_A, D_B) did not move");
+    }
     let (discogan_l1, _) = reported_l1(&t.export().1, &data);
     println!("held-out L1 after 150 steps: CycleGAN {cyclegan_l1:.4}, DiscoGAN {discogan_l1:.4}, copying {copy:.4}");
     // measured: CycleGAN 0.159, DiscoGAN 0.305, copying 0.903
@@ -269,6 +349,16 @@ fn the_cli_trains_evaluates_exports_and_translates() {
     assert!(!ok && out.contains("--data"), "{out}");
     let (ok, out) = train_cmd(&["eval", "translate", &p(&bundle_dir), "--a", &p(&a), "--b", &p(&b)]);
     assert!(ok && out.contains("copy the input"), "{out}");
+    // two models side by side: a table each, one grid of the same pairs, the scores as JSON
+    let (grid, json) = (tmp.path().join("both.png"), tmp.path().join("both.json"));
+    let (ok, out) = train_cmd(&["eval", "translate", &p(&run), &p(&bundle_dir), "--rows", "3", "--grid", &p(&grid), "--json", &p(&json)]);
+    assert!(ok && out.matches("copy the input").count() == 2, "{out}");
+    // 3 rows of A, 2 × G(A), B, 2 × F(B): 16-px tiles, 2 px apart
+    assert_eq!(image::open(&grid).unwrap().to_rgb8().dimensions(), (6 * 18 + 2, 3 * 18 + 2));
+    let scores: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let l1 = |i: usize| scores[i]["scores"]["ab_l1"].as_f64().unwrap();
+    // the run's best generator and its f16 export: measured 7e-7 apart
+    assert!((l1(0) - l1(1)).abs() < 1e-5, "run {} vs export {}", l1(0), l1(1));
 
     // translate: every readable image, a clear error for the one that is not
     std::fs::write(tmp.path().join("not-an-image.png"), b"hello").unwrap();

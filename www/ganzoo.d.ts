@@ -80,6 +80,8 @@ export interface LoadedGenerator extends Generator {
    * `domain_a` and `domain_b`.
    */
   translate(file: Uint8Array, direction: "a-to-b" | "b-to-a"): Promise<Uint8ClampedArray>;
+  /** The translation and the way back (direction, then the opposite one): two RGBA images, concatenated. */
+  roundTrip(file: Uint8Array, direction: "a-to-b" | "b-to-a"): Promise<Uint8ClampedArray>;
   /** Translation models: the raw output `[1, 3, R, R]` in [-1, 1]. */
   translateRaw(file: Uint8Array, direction: "a-to-b" | "b-to-a"): Promise<Float32Array>;
 }

@@ -50,7 +50,7 @@ async function cachedWeights(url, sha256, onProgress) {
 /**
  * Loads a bundle: `await loadGenerator("models/faces/manifest.json", { backend: "auto", onProgress })`.
  * Resolves to a `Generator`: `generate(seed, psi?)`, `mix(coarse, fine, crossover, psi?)`,
- * `interpolate(a, b, frames, psi?)`, `numStyles()`, `translate(file, direction)`, `backend()`,
+ * `interpolate(a, b, frames, psi?)`, `numStyles()`, `translate(file, direction)`, `roundTrip(file, direction)`, `backend()`,
  * `notice()`, `info()`.
  */
 export async function loadGenerator(manifestUrl, { backend = "auto", onProgress } = {}) {

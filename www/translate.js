@@ -1,63 +1,95 @@
-// The translation page: one picture (an emoji drawn by this browser's font, or a file) through
-// every translation model side by side, each in its own worker slot. The shell in ui.js does the
-// worker, URL, badge, notices, progress and download. URL: #emoji=…&direction=a-to-b|b-to-a (a
-// notice for each value not used); ?backend=auto|webgpu|cpu.
+// The translation page: one picture (a held-out emoji from the sprite sheet, a file, or a drawing)
+// through every translation model side by side, each in its own worker slot, and back. The page
+// makes every picture a square PNG at the models' resolution (center-cropped, on white), so any
+// format this browser decodes works. The shell in ui.js does the worker, URL, badge, notices,
+// progress and download. URL: #pick=NAME&direction=a-to-b|b-to-a (a notice for each value not
+// used); ?backend=auto|webgpu|cpu.
 import { $, Latest, Page, blit, describe, drives, show } from "./ui.js";
 
 const DIRECTIONS = ["a-to-b", "b-to-a"];
 const page = new Page();
 const linked = {
-  emoji: page.url.read("emoji", (v) => ([...v].length >= 1 && [...v].length <= 8 ? v : null), "an emoji (1 to 8 characters)", "drawing 🙂") ?? "🙂",
+  pick: page.url.read("pick", (v) => (/^[0-9a-f]{1,6}(-[0-9a-f]{1,6}){0,11}$/.test(v) ? v : null), "a held-out emoji's name (hex code points)", "picking the first") ?? null,
   direction: page.url.read("direction", (v) => (DIRECTIONS.includes(v) ? v : null), "a direction (a-to-b or b-to-a)", "translating a-to-b") ?? "a-to-b",
 };
-$("emoji").value = linked.emoji;
 $("direction").value = linked.direction;
 
-const slots = new Map(); // slot → {model, canvas, caption, info, failed, image, asks}
-let picture = null; // {bytes, from: "emoji" | file name}
+const slots = new Map(); // slot → {model, there, back, caption, info, failed, images, asks}
+let picture = null; // {bytes: PNG, image: ImageData, from: "pick" | "drawing" | a file name, name?}
+let sheet = null; // {bitmap, names, tile, columns, rows}: the held-out emoji, A's rows then B's
+let size = 64; // the models' resolution (the first model's)
 
-/** The picture drawn as the models will see it (a square on white), on the input canvas. */
-async function showInput(bytes) {
-  const bitmap = await createImageBitmap(new Blob([bytes]));
-  const c = $("input").getContext("2d");
-  const side = Math.min(bitmap.width, bitmap.height);
-  c.fillStyle = "#fff";
-  c.fillRect(0, 0, 160, 160);
-  c.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, 160, 160);
+/** `source` (a bitmap or canvas) center-cropped to a square on white at the models' resolution. */
+async function square(source) {
+  const c = new OffscreenCanvas(size, size);
+  const g = c.getContext("2d");
+  const side = Math.min(source.width, source.height);
+  g.fillStyle = "#fff";
+  g.fillRect(0, 0, size, size);
+  g.imageSmoothingQuality = "high";
+  g.drawImage(source, (source.width - side) / 2, (source.height - side) / 2, side, side, 0, 0, size, size);
+  const bytes = new Uint8Array(await (await c.convertToBlob({ type: "image/png" })).arrayBuffer());
+  return { bytes, image: g.getImageData(0, 0, size, size) };
 }
 
-/** An emoji as PNG bytes, drawn by this browser's emoji font at the models' resolution. */
-async function drawEmoji(text, size) {
-  const canvas = new OffscreenCanvas(size, size);
-  const g = canvas.getContext("2d");
-  g.font = `${Math.round(size * 0.8)}px sans-serif`;
-  g.textAlign = "center";
-  g.textBaseline = "middle";
-  g.fillText(text, size / 2, size / 2 + size * 0.05);
-  return new Uint8Array(await (await canvas.convertToBlob({ type: "image/png" })).arrayBuffer());
-}
-
-/** Sends the picture to every loaded model. */
-async function translate() {
+/** Shows `picture` as the input and sends it to every loaded model, there and back. */
+function translate() {
   if (!picture || ![...slots.values()].some((s) => s.info)) return;
   $("translations").dataset.ready = "";
-  try {
-    await showInput(picture.bytes);
-  } catch {
-    show("error", `${picture.from} is not a picture this browser can read: choose a PNG or JPEG`);
-    return;
-  }
-  show("error", null);
+  blit($("input"), picture.image.data, size, size);
   for (const [slot, s] of slots) {
-    if (s.info) s.asks.ask({ slot, file: picture.bytes.slice(), direction: $("direction").value });
+    if (s.info) s.asks.ask({ slot, file: picture.bytes.slice(), direction: $("direction").value, back: true });
   }
-  page.url.write({ ...(picture.from === "emoji" ? { emoji: $("emoji").value } : {}), direction: $("direction").value });
+  page.url.write({ ...(picture.from === "pick" ? { pick: picture.name } : {}), direction: $("direction").value });
 }
 
-async function useEmoji() {
-  const size = [...slots.values()].find((s) => s.info)?.info.resolution ?? 64;
-  picture = { bytes: await drawEmoji($("emoji").value, size), from: "emoji" };
+/** The held-out emoji `name` in the domain the direction starts from. */
+async function pick(name) {
+  const i = sheet.names.indexOf(name);
+  const from = $("direction").value === "a-to-b" ? 0 : 1;
+  const { tile, columns, rows } = sheet;
+  const c = new OffscreenCanvas(tile, tile);
+  c.getContext("2d").drawImage(sheet.bitmap, (i % columns) * tile, (from * rows + Math.floor(i / columns)) * tile, tile, tile, 0, 0, tile, tile);
+  picture = { ...(await square(c)), from: "pick", name };
+  for (const b of $("picks").children) b.setAttribute("aria-pressed", String(b.dataset.name === name));
   translate();
+}
+
+/** The picker: one button per held-out emoji, drawn in the direction's source style. */
+function drawPicks() {
+  const from = $("direction").value === "a-to-b" ? 0 : 1;
+  const { tile, columns, rows } = sheet;
+  sheet.names.forEach((name, i) => {
+    const c = $("picks").children[i].firstChild;
+    const g = c.getContext("2d");
+    g.clearRect(0, 0, tile, tile);
+    g.drawImage(sheet.bitmap, (i % columns) * tile, (from * rows + Math.floor(i / columns)) * tile, tile, tile, 0, 0, tile, tile);
+  });
+}
+
+/** The emoji a name spells (`1f431` → 🐱), for titles. */
+const spell = (name) => String.fromCodePoint(...name.split("-").map((h) => parseInt(h, 16)));
+
+async function loadSheet() {
+  try {
+    const [index, blob] = await Promise.all([fetch("held-out/held-out.json").then((r) => r.json()), fetch("held-out/held-out.png").then((r) => r.blob())]);
+    const bitmap = await createImageBitmap(blob);
+    sheet = { ...index, bitmap, rows: Math.ceil(index.names.length / index.columns) };
+  } catch (e) {
+    page.say(`the held-out emoji could not be loaded (${e.message}): upload a picture or draw one`);
+    return;
+  }
+  for (const name of sheet.names) {
+    const button = Object.assign(document.createElement("button"), { title: `${spell(name)} (${name})` });
+    button.dataset.name = name;
+    button.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-label", `held-out emoji ${name}`);
+    button.append(Object.assign(document.createElement("canvas"), { width: sheet.tile, height: sheet.tile }));
+    button.onclick = () => pick(name);
+    $("picks").append(button);
+  }
+  drawPicks();
+  if (linked.pick && !sheet.names.includes(linked.pick)) page.say(`#pick=${linked.pick} is not one of the held-out emoji: showing the first`);
 }
 
 /** Names the directions after the first model's domains ("google → twitter"). */
@@ -71,31 +103,35 @@ page.on.ready = ({ slot, info }) => {
   const s = slots.get(slot);
   s.info = info;
   s.caption.textContent = info.name;
-  s.canvas.title = describe(info);
-  if (slot === "m0") nameDirections(info);
+  s.there.title = describe(info);
+  if (slot === "m0") {
+    nameDirections(info);
+    size = info.resolution;
+  }
   whenAllLoaded();
 };
 
-/** Once every model has loaded or failed to, translates what there is. */
-function whenAllLoaded() {
-  if ([...slots.values()].every((x) => x.info || x.failed)) {
-    page.say();
-    if (picture) translate();
-    else useEmoji();
-  }
+/** Once every model has loaded or failed to, translates what there is (the linked pick first). */
+async function whenAllLoaded() {
+  if (![...slots.values()].every((x) => x.info || x.failed)) return;
+  page.say();
+  await sheetLoaded;
+  if (picture) translate();
+  else if (sheet) pick(sheet.names.includes(linked.pick) ? linked.pick : sheet.names[0]);
 }
 
-page.on.translated = ({ slot, rgba, width, height, ms }) => {
+page.on.translated = ({ slot, rgba, width, height, count, ms }) => {
   const s = slots.get(slot);
   if (!s.asks.answered()) return; // a newer picture or direction went out instead
-  s.image = blit(s.canvas, rgba, width, height);
-  s.caption.textContent = `${s.info.name} · ${ms.toFixed(0)} ms`;
-  s.canvas.dataset.ready = "1";
+  const one = width * height * 4;
+  s.images = [blit(s.there, rgba.subarray(0, one), width, height), ...(count > 1 ? [blit(s.back, rgba.subarray(one, 2 * one), width, height)] : [])];
+  const [a, b] = $("direction").value === "a-to-b" ? [s.info.config.domain_a, s.info.config.domain_b] : [s.info.config.domain_b, s.info.config.domain_a];
+  s.caption.textContent = `${s.info.name}: ${a} → ${b} → ${a} · ${ms.toFixed(0)} ms`;
+  s.there.dataset.ready = "1";
   if ([...slots.values()].every((x) => !x.asks.busy)) {
     $("translations").dataset.ready = "1";
     $("download").disabled = false;
-    const times = [...slots.values()].map((x) => x.caption.textContent).join(" · ");
-    $("timing").textContent = times;
+    $("timing").textContent = [...slots.values()].map((x) => x.caption.textContent).join(" · ");
   }
 };
 
@@ -110,30 +146,77 @@ page.on.error = (_, { request, slot }) => {
   }
 };
 
-$("emoji").onchange = () => useEmoji();
-$("direction").onchange = () => translate();
+$("direction").onchange = () => {
+  if (sheet) drawPicks();
+  if (picture?.from === "pick") pick(picture.name); // the same emoji, in the other style
+  else translate();
+};
 $("file").onchange = async () => {
   const f = $("file").files[0];
   if (!f) return;
-  picture = { bytes: new Uint8Array(await f.arrayBuffer()), from: f.name };
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(f);
+  } catch {
+    show("error", `${f.name} is not a picture this browser can read: choose an image file (PNG, JPEG, WebP, …)`);
+    return;
+  }
+  show("error", null);
+  picture = { ...(await square(bitmap)), from: f.name };
+  for (const b of $("picks").children) b.setAttribute("aria-pressed", "false");
   translate();
 };
-page.downloads(() => [...slots.values()].map((s) => s.image).filter(Boolean), () => `ganzoo-translation-${$("direction").value}.png`);
 
+// the drawing pad: strokes in the pen's colour on white; each finished stroke is translated
+const pad = $("pad");
+const ink = pad.getContext("2d");
+const clearPad = () => { ink.fillStyle = "#fff"; ink.fillRect(0, 0, pad.width, pad.height); };
+clearPad();
+const at = (e) => { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
+pad.onpointerdown = (e) => {
+  pad.setPointerCapture(e.pointerId);
+  Object.assign(ink, { strokeStyle: $("pen").value, lineWidth: 12, lineCap: "round", lineJoin: "round" });
+  ink.beginPath();
+  ink.moveTo(...at(e));
+  ink.lineTo(...at(e));
+  ink.stroke();
+};
+pad.onpointermove = (e) => {
+  if (!pad.hasPointerCapture(e.pointerId)) return;
+  ink.lineTo(...at(e));
+  ink.stroke();
+};
+pad.onpointerup = async () => {
+  picture = { ...(await square(pad)), from: "drawing" };
+  for (const b of $("picks").children) b.setAttribute("aria-pressed", "false");
+  translate();
+};
+$("clear").onclick = clearPad;
+
+// the download: per model, its translation and the way back, after the input
+page.downloads(() => (picture ? [picture.image, ...[...slots.values()].flatMap((s) => s.images)] : []), () => `ganzoo-translation-${$("direction").value}.png`);
+
+const sheetLoaded = loadSheet();
 page.models(drives(["image"]), "translation models").then((found) => {
   if (!found) return;
   // every translation model side by side, each in its own slot (one for the #model= asked)
   const shown = found.list.includes(found.chosen) && page.url.hash.has("model") ? [found.chosen] : found.list;
   shown.forEach((model, i) => {
-    const figure = document.createElement("figure");
-    const canvas = Object.assign(document.createElement("canvas"), { width: 160, height: 160 });
-    canvas.dataset.model = model.name;
-    canvas.setAttribute("aria-label", `${model.name}'s translation`);
+    const figure = Object.assign(document.createElement("figure"), { className: "model" });
+    const canvas = (way) => {
+      const c = Object.assign(document.createElement("canvas"), { width: 160, height: 160 });
+      Object.assign(c.dataset, { model: model.name, way });
+      c.setAttribute("aria-label", way === "there" ? `${model.name}'s translation` : `${model.name}'s translation translated back`);
+      return c;
+    };
+    const [there, back] = [canvas("there"), canvas("back")];
+    const ways = Object.assign(document.createElement("div"), { className: "way" });
+    ways.append(there, back);
     const caption = Object.assign(document.createElement("figcaption"), { textContent: `${model.name} (loading…)` });
-    figure.append(canvas, caption);
+    figure.append(ways, caption);
     $("translations").append(figure);
     const slot = `m${i}`;
-    slots.set(slot, { model, canvas, caption, info: null, failed: false, image: null, asks: new Latest((req) => page.post("translate", req)) });
+    slots.set(slot, { model, there, back, caption, info: null, failed: false, images: [], asks: new Latest((req) => page.post("translate", req)) });
     page.load(model, slot);
   });
   $("model-info").textContent = shown.map((m) => m.name).join(" · ");

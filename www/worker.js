@@ -2,7 +2,8 @@
 // {generate: {id, seed, psi}}, {mix: {id, coarse, fine, crossover, psi}},
 // {interpolate: {id, a, b, frames, psi}}, {gif: {id, rgba, width, height, count, delay, scale}},
 // for text-to-image models {draw: {id, prompt, seeds}}, {walk: {id, a, b, frames, seed}}, and
-// for translation models {translate: {id, slot, file, direction}}. A page that shows several
+// for translation models {translate: {id, slot, file, direction, back}} (back: also the way back,
+// two images). A page that shows several
 // models side by side loads each into its own `slot` (one model, "main", otherwise).
 // Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif}, {drawn}, {walked},
 // {translated}, {error}.
@@ -76,11 +77,11 @@ const handlers = {
     const size = model().resolution();
     postMessage({ walked: { id, a, b, seed, notices, count: frames, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
   },
-  async translate({ id, slot, file, direction }) {
+  async translate({ id, slot, file, direction, back }) {
     const t0 = performance.now();
-    const rgba = await model(slot).translate(file, direction);
+    const rgba = await (back ? model(slot).roundTrip(file, direction) : model(slot).translate(file, direction));
     const size = model(slot).resolution();
-    postMessage({ translated: { id, slot, direction, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
+    postMessage({ translated: { id, slot, direction, rgba, count: back ? 2 : 1, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
   },
   async gif({ id, rgba, width, height, count, delay, scale }) {
     const bytes = encodeGif(rgba, width, height, count, delay, scale);

@@ -108,6 +108,19 @@ mod cli {
             #[command(subcommand)]
             what: Eval,
         },
+        /// The translation page's picker: held-out pairs no run decision has seen, as
+        /// DIR/held-out.png (A's pictures in rows of 8, then B's) and DIR/held-out.json (names).
+        Sprites {
+            /// A CycleGAN or DiscoGAN bundle or run directory (its data and held-out seed).
+            source: PathBuf,
+            #[command(flatten)]
+            data: DataArgs,
+            /// How many pairs (a multiple of 8).
+            #[arg(long, default_value_t = 32)]
+            count: usize,
+            #[arg(long)]
+            out: PathBuf,
+        },
         /// Translate images with a CycleGAN or DiscoGAN bundle or run, into the other domain.
         Translate {
             /// A translation bundle or run directory.
@@ -272,16 +285,25 @@ mod cli {
             device: DeviceArg,
         },
         /// L1 and PSNR of each direction against the true pairs of the held-out names no run
-        /// decision has seen, beside copying the input; the cycle errors.
+        /// decision has seen, beside copying the input; the cycle errors. Several models: a
+        /// table each, and with --grid one picture of them side by side.
         Translate {
-            /// A CycleGAN or DiscoGAN bundle or run directory.
-            source: PathBuf,
+            /// CycleGAN or DiscoGAN bundles or run directories (measured on the first's data).
+            #[arg(required = true)]
+            sources: Vec<PathBuf>,
             /// The data (a run's own by default; a bundle needs it).
             #[command(flatten)]
             data: DataArgs,
-            /// Also write the scores as JSON here.
+            /// Also write the scores as JSON here: a list, one {source, scores} per model.
             #[arg(long)]
             json: Option<PathBuf>,
+            /// Also draw the models side by side on the same held-out pairs, one pair a row:
+            /// A, each model's G(A), true B, then B, each model's F(B) (true A is the first).
+            #[arg(long)]
+            grid: Option<PathBuf>,
+            /// Rows of the grid (pairs spread over the reported ones).
+            #[arg(long, default_value_t = 8)]
+            rows: usize,
             #[command(flatten)]
             device: DeviceArg,
         },
@@ -294,17 +316,49 @@ mod cli {
             Command::Text2image(cli) => cli.train(),
             Command::Cyclegan(cli) => cli.train(),
             Command::Discogan(cli) => cli.train(),
-            Command::Eval { what: Eval::Translate { source, data, json, device } } => {
+            Command::Eval { what: Eval::Translate { sources, data, json, grid, rows, device } } => {
                 let device = device.open()?;
-                let (config, model) = sample::load_source(&source, &device, &[Input::Image])?;
+                let models = sources.iter().map(|s| sample::load_source(s, &device, &[Input::Image])).collect::<Result<Vec<_>, _>>()?;
+                let resolution = models[0].0.resolution();
+                if let Some((s, (c, _))) = sources.iter().zip(&models).find(|(_, (c, _))| c.resolution() != resolution) {
+                    return Err(format!("{} is {} px and {} is {resolution} px: compare models of one resolution", s.display(), c.resolution(), sources[0].display()));
+                }
+                let (data, held_out_seed) = translation::eval_data(&sources[0], &data)?;
+                let domains = translation::open_domains(&data, resolution, held_out_seed)?;
+                let held = HeldOut::reported(&domains);
+                let mut all = Vec::new();
+                for (source, (config, model)) in sources.iter().zip(&models) {
+                    let names = config.domains().map(|d| d.map(String::from)).expect("a model that takes an image names its domains");
+                    let scores = translation::evaluate(model, &held, &names, &device)?;
+                    println!("{}", source.display());
+                    print!("{}", scores.table());
+                    all.push(serde_json::json!({"source": source, "scores": scores}));
+                }
+                if let Some(path) = json {
+                    write(&path, &serde_json::to_vec_pretty(&all).expect("scores serialise"))?;
+                }
+                if let Some(path) = grid {
+                    let models: Vec<&AnyGenerator> = models.iter().map(|(_, m)| m).collect();
+                    let columns = 2 + 2 * models.len();
+                    let picture = translation::side_by_side(&models, &held, rows, &device)?.grid(columns, 2);
+                    picture.save(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    println!("{} held-out pairs side by side in {}", picture.height() as usize / (resolution + 2), path.display());
+                }
+                Ok(())
+            }
+            Command::Sprites { source, data, count, out } => {
+                let (config, _) = sample::load_source(&source, &Device::flex(), &[Input::Image])?;
                 let (data, held_out_seed) = translation::eval_data(&source, &data)?;
                 let domains = translation::open_domains(&data, config.resolution(), held_out_seed)?;
-                let names = config.domains().map(|d| d.map(String::from)).expect("a model that takes an image names its domains");
-                let scores = translation::evaluate(&model, &HeldOut::reported(&domains), &names, &device)?;
-                print!("{}", scores.table());
-                if let Some(path) = json {
-                    write(&path, &serde_json::to_vec_pretty(&scores).expect("scores serialise"))?;
-                }
+                let (sheet, names) = translation::sprite_sheet(&domains, count)?;
+                std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+                sheet.save(out.join("held-out.png")).map_err(|e| format!("cannot write {}: {e}", out.join("held-out.png").display()))?;
+                let index = serde_json::json!({
+                    "names": names, "tile": config.resolution(), "columns": translation::SPRITE_COLUMNS,
+                    "domains": domains.domains, "held_out_seed": held_out_seed,
+                });
+                write(&out.join("held-out.json"), &serde_json::to_vec_pretty(&index).expect("JSON"))?;
+                println!("{} held-out pairs ({} and {}) in {}", names.len(), domains.domains[0], domains.domains[1], out.display());
                 Ok(())
             }
             Command::Translate { source, images, direction, out, raw, device } => {

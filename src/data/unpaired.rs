@@ -67,6 +67,10 @@ pub struct UnpairedDomains {
     /// The held-out names when the domains are paired by name: `test_a[i]` and `test_b[i]` are
     /// both `pairs[i]`. `None` when the domains share no names.
     pub pairs: Option<Vec<String>>,
+    /// The name of each training image of A and of B (`names_a[i]` is `a`'s image i), so that
+    /// a batch can keep true pairs apart (`train::translation::batches`).
+    pub names_a: Vec<String>,
+    pub names_b: Vec<String>,
     /// What each domain is: `google`/`twitter`, or the folders' names.
     pub domains: [String; 2],
 }
@@ -97,11 +101,12 @@ pub fn open(source: &UnpairedSource, resolution: usize, seed: u64) -> Result<Unp
             if !dir("testA").is_dir() || !dir("testB").is_dir() {
                 return from_folders(&dir("trainA"), &dir("trainB"), resolution, seed);
             }
-            let train = |name: &str| image_folder::load(&dir(name), resolution);
+            let train = |name: &str| named(&dir(name)).and_then(|files| load_named(&files, |_| true, &dir(name), resolution));
             let (files_a, files_b) = (named(&dir("testA"))?, named(&dir("testB"))?);
             let every_name = files_a.keys().chain(files_b.keys()).cloned().collect();
             let (test_a, test_b, pairs) = held_out(&files_a, &files_b, &every_name, resolution)?;
-            Ok(UnpairedDomains { a: train("trainA")?, b: train("trainB")?, test_a, test_b, pairs, domains: ["A".into(), "B".into()] })
+            let ((a, names_a), (b, names_b)) = (train("trainA")?, train("trainB")?);
+            Ok(UnpairedDomains { a, b, test_a, test_b, pairs, names_a, names_b, domains: ["A".into(), "B".into()] })
         }
     }
 }
@@ -138,22 +143,25 @@ fn from_folders(dir_a: &Path, dir_b: &Path, resolution: usize, seed: u64) -> Res
     } else {
         choose_held_out(&shared, seed)
     };
-    let train = |files: &BTreeMap<String, PathBuf>, dir: &Path| -> Result<ImageDataset, String> {
-        let kept: Vec<PathBuf> = files.iter().filter(|(k, _)| !held.contains(*k)).map(|(_, p)| p.clone()).collect();
-        if kept.is_empty() {
+    let train = |files: &BTreeMap<String, PathBuf>, dir: &Path| -> Result<(ImageDataset, Vec<String>), String> {
+        if files.keys().all(|k| held.contains(k)) {
             return Err(format!("{} has too few images to hold a tenth out for evaluation and train on the rest", dir.display()));
         }
-        Ok(image_folder::load_files(kept, resolution, &dir.display().to_string())?.0)
+        load_named(files, |name| !held.contains(name), dir, resolution)
     };
     let (test_a, test_b, pairs) = held_out(&files_a, &files_b, &held, resolution)?;
-    Ok(UnpairedDomains {
-        a: train(&files_a, dir_a)?,
-        b: train(&files_b, dir_b)?,
-        test_a,
-        test_b,
-        pairs,
-        domains: [domain_name(dir_a), domain_name(dir_b)],
-    })
+    let ((a, names_a), (b, names_b)) = (train(&files_a, dir_a)?, train(&files_b, dir_b)?);
+    Ok(UnpairedDomains { a, b, test_a, test_b, pairs, names_a, names_b, domains: [domain_name(dir_a), domain_name(dir_b)] })
+}
+
+/// The images of `files` whose name `keep`s, decoded (unreadable ones skipped and counted), with
+/// the name of each image the dataset holds.
+fn load_named(files: &BTreeMap<String, PathBuf>, keep: impl Fn(&str) -> bool, dir: &Path, resolution: usize) -> Result<(ImageDataset, Vec<String>), String> {
+    let kept: Vec<PathBuf> = files.iter().filter(|(k, _)| keep(k)).map(|(_, p)| p.clone()).collect();
+    let (dataset, loaded) = image_folder::load_files(kept, resolution, &dir.display().to_string())?;
+    let name_of: BTreeMap<&PathBuf, &String> = files.iter().map(|(k, p)| (p, k)).collect();
+    let names = loaded.iter().map(|p| name_of[p].clone()).collect();
+    Ok((dataset, names))
 }
 
 /// The held-out images: as pairs when both domains have every held name (a pair with an

@@ -243,6 +243,14 @@ impl Direction {
             other => Err(format!("unknown direction `{other}`: write a-to-b or b-to-a")),
         }
     }
+
+    /// The way back.
+    pub fn opposite(self) -> Self {
+        match self {
+            Direction::AToB => Direction::BToA,
+            Direction::BToA => Direction::AToB,
+        }
+    }
 }
 
 /// The message for a call to an ability the model lacks. Callers check the config first

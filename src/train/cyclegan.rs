@@ -13,12 +13,12 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::translation::{self, HeldOut, Pair, TrainArgs};
-use super::{Evaluation, Family, Losses, PartState, Parts, RunSettings, RunState, batch_indices};
+use super::{Evaluation, Family, Losses, PartState, Parts, RunSettings, RunState};
 use crate::bundle::Provenance;
 use crate::data::unpaired::{UnpairedDomains, UnpairedSource};
 use crate::image::ImageBatch;
 use crate::latent::Rng;
-use crate::losses::{GanLoss, l1, least_squares};
+use crate::losses::{GanLoss, cycle_consistency, l1, least_squares};
 use crate::models::cyclegan::{CycleGanConfig, Discriminator, Translator};
 use crate::models::{AnyGenerator, ModelConfig};
 
@@ -146,9 +146,6 @@ fn tensor(images: Vec<Vec<f32>>, resolution: usize, device: &Device) -> Tensor<4
     Tensor::from_data(TensorData::new(images.concat(), [b, 3, resolution, resolution]), device)
 }
 
-/// The batch of domain B is drawn apart from A's: a salt on the seed shuffles it on its own.
-pub const DOMAIN_B: u64 = 0xB0B;
-
 impl Family for CycleGan {
     const NAME: &'static str = "cyclegan";
     const EXPORTED: &'static [&'static str] = &["translator"];
@@ -185,8 +182,8 @@ impl Family for CycleGan {
     /// One step of both generators, then one of both discriminators on pooled fakes.
     fn step(&mut self, run: &mut RunState, c: &Self::Config, data: &UnpairedDomains) -> Losses {
         let (step, device, res) = (run.state.step, run.device.clone(), c.model.resolution);
-        let real_a = data.a.batch(&batch_indices(c.run.seed, c.run.batch, step, data.a.len), &device); // [B, 3, R, R]
-        let real_b = data.b.batch(&batch_indices(c.run.seed ^ DOMAIN_B, c.run.batch, step, data.b.len), &device);
+        let (batch_a, batch_b) = translation::batches(c.run.seed, c.run.batch, step, data);
+        let (real_a, real_b) = (data.a.batch(&batch_a, &device), data.b.batch(&batch_b, &device)); // [B, 3, R, R] each
         let lr = c.lr_at(step);
         let (t, d) = (&self.translator, &self.discriminators);
 
@@ -194,7 +191,8 @@ impl Family for CycleGan {
         let fake_a = t.b_to_a.forward(real_b.clone()); // F(b)
         let gan_a = least_squares(d.b.forward(fake_b.clone()), 1.0); // G fools D_B
         let gan_b = least_squares(d.a.forward(fake_a.clone()), 1.0); // F fools D_A
-        let cycle = (l1(t.b_to_a.forward(fake_b.clone()), real_a.clone()) + l1(t.a_to_b.forward(fake_a.clone()), real_b.clone())) * c.cycle;
+        let (back_a, back_b) = (t.b_to_a.forward(fake_b.clone()), t.a_to_b.forward(fake_a.clone())); // F(G(a)), G(F(b))
+        let cycle = cycle_consistency(real_a.clone(), back_a, real_b.clone(), back_b, c.cycle);
         let identity = (l1(t.a_to_b.forward(real_b.clone()), real_b.clone()) + l1(t.b_to_a.forward(real_a.clone()), real_a.clone())) * (c.cycle * c.identity);
         let g_loss = gan_a.clone() + gan_b.clone() + cycle.clone() + identity.clone();
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.translator);

@@ -13,11 +13,11 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::translation::{self, HeldOut, Pair, TrainArgs};
-use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, batch_indices, cyclegan::DOMAIN_B};
+use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState};
 use crate::bundle::Provenance;
 use crate::data::unpaired::{UnpairedDomains, UnpairedSource};
 use crate::image::ImageBatch;
-use crate::losses::{bce_with_logits, mse};
+use crate::losses::{bce_with_logits, reconstruction_per_domain};
 use crate::models::dcgan::Discriminator;
 use crate::models::discogan::{DiscoGanConfig, Translator};
 use crate::models::{AnyGenerator, ModelConfig};
@@ -88,8 +88,8 @@ impl Family for DiscoGan {
     /// One step of both discriminators, then one of both generators.
     fn step(&mut self, run: &mut RunState, c: &Self::Config, data: &UnpairedDomains) -> Losses {
         let (step, device) = (run.state.step, run.device.clone());
-        let real_a = data.a.batch(&batch_indices(c.run.seed, c.run.batch, step, data.a.len), &device); // [B, 3, R, R]
-        let real_b = data.b.batch(&batch_indices(c.run.seed ^ DOMAIN_B, c.run.batch, step, data.b.len), &device);
+        let (batch_a, batch_b) = translation::batches(c.run.seed, c.run.batch, step, data);
+        let (real_a, real_b) = (data.a.batch(&batch_a, &device), data.b.batch(&batch_b, &device)); // [B, 3, R, R] each
         let t = &self.translator;
         let fake_b = t.a_to_b.forward(real_a.clone()); // G_AB(x_A)
         let fake_a = t.b_to_a.forward(real_b.clone()); // G_BA(x_B)
@@ -103,8 +103,8 @@ impl Family for DiscoGan {
         let d = &self.discriminators;
         let gan_b = bce_with_logits(d.b.forward(fake_b.clone()), 1.0); // G_AB fools D_B
         let gan_a = bce_with_logits(d.a.forward(fake_a.clone()), 1.0); // G_BA fools D_A
-        let const_a = mse(t.b_to_a.forward(fake_b), real_a); // G_BA(G_AB(x_A)) ≈ x_A
-        let const_b = mse(t.a_to_b.forward(fake_a), real_b); // G_AB(G_BA(x_B)) ≈ x_B
+        let (back_a, back_b) = (t.b_to_a.forward(fake_b), t.a_to_b.forward(fake_a)); // G_BA(G_AB(x_A)), G_AB(G_BA(x_B))
+        let [const_a, const_b] = reconstruction_per_domain(real_a, back_a, real_b, back_b);
         let (g_ab, g_ba) = (gan_b + const_a.clone(), gan_a + const_b.clone());
         let grads = GradientsParams::from_grads((g_ab.clone() + g_ba.clone()).backward(), &self.translator);
         self.translator = self.optim_g.step(c.run.lr, self.translator.clone(), grads);

@@ -6,13 +6,14 @@
 //! the best generator is kept by its L1 on them), and `train eval translate` reports on the
 //! other five sixths, which no choice of the run has seen.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use burn::module::Module;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Evaluation;
+use super::{Evaluation, batch_indices};
 use crate::bundle::Provenance;
 use crate::data::ImageDataset;
 use crate::data::unpaired::{self, UnpairedDomains, UnpairedSource};
@@ -24,6 +25,29 @@ use crate::models::{AnyGenerator, Direction};
 pub struct Pair<M> {
     pub a: M,
     pub b: M,
+}
+
+/// The batch of domain B is drawn apart from A's: a salt on the seed shuffles it on its own.
+pub const DOMAIN_B: u64 = 0xB0B;
+
+/// Step `step`'s batches of A and of B (indices into `data.a` and `data.b`): each domain shuffled
+/// on its own, and never a name in both, so that no batch holds a true pair by construction. A
+/// B image whose name is in A's batch gives its place to the next image of B's shuffle (in the
+/// batches of the steps after) that is not.
+pub fn batches(seed: u64, batch: usize, step: usize, data: &UnpairedDomains) -> (Vec<usize>, Vec<usize>) {
+    let a = batch_indices(seed, batch, step, data.a.len);
+    let in_a: BTreeSet<&str> = a.iter().map(|&i| data.names_a[i].as_str()).collect();
+    let draw_b = |k: usize| batch_indices(seed ^ DOMAIN_B, batch, step + k, data.b.len);
+    let mut b: Vec<usize> = draw_b(0).into_iter().filter(|&i| !in_a.contains(data.names_b[i].as_str())).collect();
+    let wanted = batch.min(data.b.len);
+    let mut spares = (1..=data.b.len.div_ceil(wanted.max(1))).flat_map(draw_b);
+    while b.len() < wanted {
+        let Some(i) = spares.next() else { break }; // B has no other names left: a smaller batch
+        if !in_a.contains(data.names_b[i].as_str()) && !b.contains(&i) {
+            b.push(i);
+        }
+    }
+    (a, b)
 }
 
 /// Where the two domains come from (`train cyclegan|discogan|eval translate`).
@@ -91,6 +115,26 @@ pub fn reported(n: usize) -> Vec<usize> {
     (0..n).filter(|i| i % 6 != 0).collect()
 }
 
+/// Columns of the translation page's sprite sheet.
+pub const SPRITE_COLUMNS: usize = 8;
+
+/// The translation page's picker: `count` held-out pairs that no run decision has seen (spread
+/// over the reported ones), as one sheet — their A pictures in rows of [`SPRITE_COLUMNS`], then
+/// their B pictures in as many rows — and their names.
+pub fn sprite_sheet(data: &UnpairedDomains, count: usize) -> Result<(image::RgbaImage, Vec<String>), String> {
+    let names = data.pairs.as_ref().ok_or("the held-out images are not pairs by name, and a sprite sheet shows both sides of each")?;
+    let pool = reported(names.len());
+    let n = count.min(pool.len()) / SPRITE_COLUMNS * SPRITE_COLUMNS;
+    if n == 0 {
+        return Err(format!("{} reported held-out pairs: a sheet needs at least {SPRITE_COLUMNS}", pool.len()));
+    }
+    let chosen: Vec<usize> = (0..n).map(|k| pool[k * pool.len() / n]).collect();
+    let (a, b) = (data.test_a.subset(&chosen), data.test_b.subset(&chosen));
+    let r = a.resolution;
+    let both = ImageBatch { data: [a.images, b.images].concat(), n: 2 * n, h: r, w: r };
+    Ok((both.grid(SPRITE_COLUMNS, 0), chosen.iter().map(|&i| names[i].clone()).collect()))
+}
+
 /// Held-out images of both domains; `paired` when `a[i]` and `b[i]` are the same picture.
 pub struct HeldOut {
     pub a: ImageDataset,
@@ -135,6 +179,29 @@ pub fn grid(model: &AnyGenerator, held: &HeldOut, device: &Device) -> Result<Ima
     let columns = vec![a, ab, aba, true_b, b, ba, bab, true_a];
     let [_, c, h, w] = columns[0].dims();
     let rows = Tensor::stack::<5>(columns, 1).reshape([n * 8, c, h, w]); // [n·8, 3, R, R], row by row
+    ImageBatch::from_data(rows.into_data())
+}
+
+/// Several translators on the same held-out pairs (`rows` of them, spread over `held`), a row
+/// each: A, each model's G(A), the true B, then B, each model's F(B) (the true A is the row's first).
+pub fn side_by_side(models: &[&AnyGenerator], held: &HeldOut, rows: usize, device: &Device) -> Result<ImageBatch, String> {
+    if !held.paired {
+        return Err("the held-out images are not pairs by name: there is no true B to show beside G(A)".into());
+    }
+    let len = held.a.len.min(held.b.len);
+    let n = rows.min(len);
+    let idx: Vec<usize> = (0..n).map(|k| k * len / n.max(1)).collect();
+    let (a, b) = (held.a.batch(&idx, device), held.b.batch(&idx, device)); // [n, 3, R, R]
+    let mut columns = vec![a.clone()];
+    for model in models {
+        columns.push(model.translate(a.clone(), Direction::AToB)?);
+    }
+    columns.push(b.clone());
+    for model in models {
+        columns.push(model.translate(b.clone(), Direction::BToA)?);
+    }
+    let (k, [_, c, h, w]) = (columns.len(), a.dims());
+    let rows = Tensor::stack::<5>(columns, 1).reshape([n * k, c, h, w]); // [n·k, 3, R, R], row by row
     ImageBatch::from_data(rows.into_data())
 }
 

@@ -1,7 +1,8 @@
 // End-to-end: the translation page in headless Chromium, on WebGPU (SwiftShader) and on the CPU
 // fallback. Every translation model of models/index.json translates the same picture side by
-// side; the direction and the emoji live in the URL; a file that is not an image is refused
-// with a message and the page keeps working; the PNG downloads. NATIVE_TRANSLATE holds
+// side, and back; a held-out emoji picked from the sprite sheet, an uploaded PNG and a drawing
+// are translated; the direction and the pick live in the URL; a file that is not an image is
+// refused with a message and the page keeps working; the PNG downloads. NATIVE_TRANSLATE holds
 // `train translate --raw` of test-results/native/seed-0.png (a face the DCGAN drew) by each
 // model, a-to-b, for parity with the native run.
 import { test } from "node:test";
@@ -16,14 +17,21 @@ serveSite("translate.html");
 
 const openTranslate = (page, hash) => openPage(page, "translate.html", hash, "#translations[data-ready='1']", 180_000);
 
-/** Per model canvas: spread of brightness (not blank). */
+/** Per model and way (there, back): spread of brightness (not blank) and the pixels' sum. */
 async function outputs(page) {
   return page.evaluate(() => [...document.querySelectorAll("#translations canvas[data-model]")].map((c) => {
     const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-    let min = 255, max = 0;
-    for (let i = 0; i < d.length; i += 4) { const v = (d[i] + d[i + 1] + d[i + 2]) / 3; min = Math.min(min, v); max = Math.max(max, v); }
-    return { model: c.dataset.model, ready: c.dataset.ready, spread: max - min };
+    let min = 255, max = 0, sum = 0;
+    for (let i = 0; i < d.length; i += 4) { const v = (d[i] + d[i + 1] + d[i + 2]) / 3; min = Math.min(min, v); max = Math.max(max, v); sum += v; }
+    return { model: c.dataset.model, way: c.dataset.way, ready: c.dataset.ready, spread: max - min, sum };
   }));
+}
+
+/** Waits for every model's answer to what was just asked. */
+async function translatedAgain(page, ask) {
+  await page.evaluate(() => { document.getElementById("translations").dataset.ready = "waiting"; });
+  await ask();
+  await page.waitForSelector("#translations[data-ready='1']", { timeout: 180_000 });
 }
 
 async function translated(webgpu) {
@@ -32,12 +40,21 @@ async function translated(webgpu) {
   try {
     assert.ok(MODELS.length >= 2, `index.json lists the CycleGAN and DiscoGAN bundles: ${MODELS.map((m) => m.name)}`);
     const page = await b.newPage({ acceptDownloads: true });
-    await openTranslate(page, "emoji=🐱&direction=a-to-b");
+    await openTranslate(page, "pick=1f432&direction=a-to-b");
     assert.equal(await page.getAttribute("#backend", "data-backend"), backend);
+    assert.equal(await page.getAttribute("#picks [aria-pressed='true']", "data-name"), "1f432", "the linked held-out emoji is picked");
     const shown = await outputs(page);
-    assert.deepEqual(shown.map((o) => o.model).sort(), MODELS.map((m) => m.name).sort(), "every translation model, side by side");
-    for (const o of shown) assert.ok(o.ready === "1" && o.spread > 40, `${o.model} drew a translation: ${JSON.stringify(o)}`);
+    assert.deepEqual(shown.filter((o) => o.way === "there").map((o) => o.model).sort(), MODELS.map((m) => m.name).sort(), "every translation model, side by side");
+    assert.equal(shown.filter((o) => o.way === "back").length, MODELS.length, "each with its way back");
+    for (const o of shown) assert.ok(o.spread > 40, `${o.model} drew ${o.way}: ${JSON.stringify(o)}`);
     assert.match(await page.textContent("#direction"), /google → twitter/);
+
+    // another held-out emoji, picked by a click: redrawn, and the URL says which
+    const before = await outputs(page);
+    await translatedAgain(page, () => page.click("#picks button[data-name='1f319']"));
+    assert.match(page.url(), /pick=1f319/);
+    const after = await outputs(page);
+    assert.ok(after.every((o, i) => o.sum !== before[i].sum), "every canvas shows the new pick");
 
     // the same translation as `train translate` natively, for each model
     const picture = [...readFileSync(PICTURE)];
@@ -54,14 +71,33 @@ async function translated(webgpu) {
       assert.ok(worst < 1e-4, `${m.name}: browser and native differ by ${worst}`);
     }
 
-    // a picture from a file, the other direction: both redrawn, the URL says the direction
-    await page.evaluate(() => { document.getElementById("translations").dataset.ready = "waiting"; });
-    await page.selectOption("#direction", "b-to-a");
-    await page.setInputFiles("#file", PICTURE);
-    await page.waitForSelector("#translations[data-ready='1']", { timeout: 180_000 });
+    // the other direction: the pick in the other style; then a picture from a file
+    await translatedAgain(page, () => page.selectOption("#direction", "b-to-a"));
     assert.match(page.url(), /direction=b-to-a/);
+    assert.match(await page.textContent("figure.model figcaption"), /twitter → google → twitter/);
+    await translatedAgain(page, () => page.setInputFiles("#file", PICTURE));
+    assert.doesNotMatch(page.url(), /pick=/, "an upload is not a pick");
+
+    // a drawing: a stroke on the pad is what the models see
+    const box = await page.locator("#pad").boundingBox();
+    await translatedAgain(page, async () => {
+      await page.mouse.move(box.x + 30, box.y + 30);
+      await page.mouse.down();
+      await page.mouse.move(box.x + 130, box.y + 130, { steps: 8 });
+      await page.mouse.up();
+    });
+    const drawn = await page.evaluate(() => {
+      const d = document.getElementById("input").getContext("2d").getImageData(0, 0, 160, 160).data;
+      const at = (x, y) => [...d.slice((y * 160 + x) * 4, (y * 160 + x) * 4 + 3)];
+      return { stroke: at(80, 80), corner: at(150, 10) };
+    });
+    assert.ok(drawn.stroke[2] < 120 && drawn.corner.every((v) => v > 240), `the input is the drawing: ${JSON.stringify(drawn)}`);
+
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
     assert.match(download.suggestedFilename(), /ganzoo-translation-b-to-a\.png/);
+    const png = readFileSync(await download.path());
+    // the input, then each model's translation and the way back, 64 px each with 2 px between
+    assert.equal(png.readUInt32BE(16), (1 + 2 * MODELS.length) * 66 - 2, "PNG width");
     await page.screenshot({ path: `test-results/translate-${backend}.png`, fullPage: true });
 
     // a file that is not an image: said, and nothing lost
@@ -81,10 +117,10 @@ test("bad URL values are said and not used", async () => {
   const b = await browser(false);
   try {
     const page = await b.newPage();
-    await openTranslate(page, "direction=sideways&emoji=" + "🐱".repeat(20) + "&zoom=2");
+    await openTranslate(page, "direction=sideways&pick=<script>&zoom=2");
     const notice = await page.textContent("#notice");
     assert.match(notice, /"sideways" is not a direction/);
-    assert.match(notice, /is not an emoji/);
+    assert.match(notice, /is not a held-out emoji/);
     assert.match(notice, /#zoom is not used/);
     assert.equal(await page.inputValue("#direction"), "a-to-b");
   } finally {
