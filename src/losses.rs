@@ -102,6 +102,22 @@ pub fn reconstruction_per_domain(a: Tensor<4>, back_a: Tensor<4>, b: Tensor<4>, 
     [mse(back_a, a), mse(back_b, b)]
 }
 
+/// The negative log-likelihood in nats of each image, `[B]`: per-pixel distributions `logits`
+/// `[B, C, L, H, W]` (L = 1: the Bernoulli logit of a 1; else a softmax over L values) of the
+/// integer pixels `[B, C, H, W]`. PixelRNN's loss and its measure (van den Oord et al. 2016, §3).
+pub fn pixel_nll(logits: Tensor<5>, pixels: Tensor<4>) -> Tensor<1> {
+    let [b, c, l, h, w] = logits.dims();
+    if l == 1 {
+        let (logits, x) = (logits.reshape([b, c * h * w]), pixels.reshape([b, c * h * w]));
+        // −ln p(x) = −x·ln σ(l) − (1 − x)·ln(1 − σ(l)) = softplus(l) − x·l
+        (softplus(logits.clone()) - x * logits).sum_dim(1).reshape([b])
+    } else {
+        let log_p = burn::tensor::activation::log_softmax(logits, 2); // [B, C, L, H, W]
+        let chosen = log_p.gather(2, pixels.int().reshape([b, c, 1, h, w])); // [B, C, 1, H, W]
+        chosen.reshape([b, c * h * w]).sum_dim(1).reshape([b]).neg()
+    }
+}
+
 /// R1 (Mescheder et al. 2018) as StyleGAN trains it, γ/2 · E‖∇ₓD(x)‖² on real images, without
 /// double backprop (burn's autodiff has no gradient of a gradient): for ε ~ N(0, I),
 /// E[(D(x + σε) − D(x))²] / σ² = ‖∇ₓD(x)‖² + O(σ²), which plain backprop differentiates with

@@ -99,7 +99,7 @@ fn the_last_conv_summed_over_groups_of_four_inputs_is_the_conv() {
         let x = Tensor::<4>::random([2, channels, 20, 20], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
         let diff = max_abs_diff(&values(conv.forward(x.clone())), &values(ganzoo::models::cyclegan::by_groups_of_four_inputs(&conv, x)));
         println!("{channels} channels: max |Δ| {diff:.1e}");
-        assert!(diff < 1e-5, "{channels} channels: {diff} (measured 1e-6: the order of the sum)");
+        assert!(diff < 5e-6, "{channels} channels: {diff} (measured 1e-6: the order of the sum)");
     }
 }
 
@@ -207,7 +207,13 @@ fn a_batch_never_holds_a_true_pair() {
         drawn_b.extend(b);
     }
     // two independent shuffles of 22 names put a shared one in most batches of 8: the rule acts
-    assert!(replaced > 300, "{replaced} replaced in 300 steps");
+    // two shuffles of 22 names share ≈ 8·8/22 names a batch: ≈ 870 replaced in 300 steps
+    assert!(replaced > 600, "{replaced} replaced in 300 steps");
+    // a batch of A holding all but five of B's names still leaves B a whole batch when it can
+    let (a, b) = translation::batches(3, 17, 0, &data);
+    let names_a: Vec<&String> = a.iter().map(|&i| &data.names_a[i]).collect();
+    let free = data.names_b.iter().filter(|n| !names_a.contains(n)).count();
+    assert_eq!(b.len(), free.min(17), "B's batch: every image whose name is not in A's ({free} of them)");
     assert_eq!(drawn_b.len(), 22, "every B image still trains");
 }
 
@@ -358,7 +364,7 @@ fn the_cli_trains_evaluates_exports_and_translates() {
     let scores: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let l1 = |i: usize| scores[i]["scores"]["ab_l1"].as_f64().unwrap();
     // the run's best generator and its f16 export: measured 7e-7 apart
-    assert!((l1(0) - l1(1)).abs() < 1e-5, "run {} vs export {}", l1(0), l1(1));
+    assert!((l1(0) - l1(1)).abs() < 5e-6, "run {} vs export {}", l1(0), l1(1));
 
     // translate: every readable image, a clear error for the one that is not
     std::fs::write(tmp.path().join("not-an-image.png"), b"hello").unwrap();

@@ -36,6 +36,7 @@ async function square(source) {
 function translate() {
   if (!picture || ![...slots.values()].some((s) => s.info)) return;
   $("translations").dataset.ready = "";
+  $("download").disabled = true; // until every model has answered this picture
   blit($("input"), picture.image.data, size, size);
   for (const [slot, s] of slots) {
     if (s.info) s.asks.ask({ slot, file: picture.bytes.slice(), direction: $("direction").value, back: true });
@@ -70,14 +71,14 @@ function drawPicks() {
 /** The emoji a name spells (`1f431` → 🐱), for titles. */
 const spell = (name) => String.fromCodePoint(...name.split("-").map((h) => parseInt(h, 16)));
 
+/** Loads the sheet and builds the picker; resolves to a notice for the page, or null. */
 async function loadSheet() {
   try {
     const [index, blob] = await Promise.all([fetch("held-out/held-out.json").then((r) => r.json()), fetch("held-out/held-out.png").then((r) => r.blob())]);
     const bitmap = await createImageBitmap(blob);
     sheet = { ...index, bitmap, rows: Math.ceil(index.names.length / index.columns) };
   } catch (e) {
-    page.say(`the held-out emoji could not be loaded (${e.message}): upload a picture or draw one`);
-    return;
+    return `the held-out emoji could not be loaded (${e.message}): upload a picture or draw one`;
   }
   for (const name of sheet.names) {
     const button = Object.assign(document.createElement("button"), { title: `${spell(name)} (${name})` });
@@ -89,7 +90,7 @@ async function loadSheet() {
     $("picks").append(button);
   }
   drawPicks();
-  if (linked.pick && !sheet.names.includes(linked.pick)) page.say(`#pick=${linked.pick} is not one of the held-out emoji: showing the first`);
+  return linked.pick && !sheet.names.includes(linked.pick) ? `#pick=${linked.pick} is not one of the held-out emoji: showing the first` : null;
 }
 
 /** Names the directions after the first model's domains ("google → twitter"). */
@@ -104,8 +105,8 @@ page.on.ready = ({ slot, info }) => {
   s.info = info;
   s.caption.textContent = info.name;
   s.there.title = describe(info);
-  if (slot === "m0") {
-    nameDirections(info);
+  if (![...slots.values()].some((x) => x !== s && x.info)) {
+    nameDirections(info); // the first model to load names the directions and the resolution
     size = info.resolution;
   }
   whenAllLoaded();
@@ -114,8 +115,7 @@ page.on.ready = ({ slot, info }) => {
 /** Once every model has loaded or failed to, translates what there is (the linked pick first). */
 async function whenAllLoaded() {
   if (![...slots.values()].every((x) => x.info || x.failed)) return;
-  page.say();
-  await sheetLoaded;
+  page.say(await sheetLoaded);
   if (picture) translate();
   else if (sheet) pick(sheet.names.includes(linked.pick) ? linked.pick : sheet.names[0]);
 }

@@ -101,7 +101,11 @@ pub fn open(source: &UnpairedSource, resolution: usize, seed: u64) -> Result<Unp
             if !dir("testA").is_dir() || !dir("testB").is_dir() {
                 return from_folders(&dir("trainA"), &dir("trainB"), resolution, seed);
             }
-            let train = |name: &str| named(&dir(name)).and_then(|files| load_named(&files, |_| true, &dir(name), resolution));
+            // every training file, in path order (cat.png and cat.jpg are two images of one name)
+            let train = |name: &str| -> Result<(ImageDataset, Vec<String>), String> {
+                let (dataset, paths) = image_folder::load_with_paths(&dir(name), resolution)?;
+                Ok((dataset, paths.iter().map(|p| name_of(&dir(name), p)).collect()))
+            };
             let (files_a, files_b) = (named(&dir("testA"))?, named(&dir("testB"))?);
             let every_name = files_a.keys().chain(files_b.keys()).cloned().collect();
             let (test_a, test_b, pairs) = held_out(&files_a, &files_b, &every_name, resolution)?;
@@ -111,15 +115,14 @@ pub fn open(source: &UnpairedSource, resolution: usize, seed: u64) -> Result<Unp
     }
 }
 
-/// The image files under `dir` by name: the relative path without its extension.
+/// The image files under `dir` by name.
 fn named(dir: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
-    Ok(image_folder::list(dir)?
-        .into_iter()
-        .map(|path| {
-            let relative = path.strip_prefix(dir).unwrap_or(&path).with_extension("");
-            (relative.to_string_lossy().into_owned(), path)
-        })
-        .collect())
+    Ok(image_folder::list(dir)?.into_iter().map(|path| (name_of(dir, &path), path)).collect())
+}
+
+/// A file's name as a pair key: its path under `dir` without the extension.
+fn name_of(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir).unwrap_or(path).with_extension("").to_string_lossy().into_owned()
 }
 
 /// `round(n · HELD_OUT)` names of `names`, at least one when there are two or more, chosen by `seed`.

@@ -3,6 +3,7 @@
 pub mod cyclegan;
 pub mod dcgan;
 pub mod discogan;
+pub mod pixelrnn;
 pub mod stylegan;
 pub mod text2image;
 
@@ -18,10 +19,11 @@ pub enum ModelKind {
     Text2image,
     Cyclegan,
     Discogan,
+    Pixelrnn,
 }
 
 impl ModelKind {
-    pub const ALL: &'static [ModelKind] = &[ModelKind::Dcgan, ModelKind::Stylegan, ModelKind::Text2image, ModelKind::Cyclegan, ModelKind::Discogan];
+    pub const ALL: &'static [ModelKind] = &[ModelKind::Dcgan, ModelKind::Stylegan, ModelKind::Text2image, ModelKind::Cyclegan, ModelKind::Discogan, ModelKind::Pixelrnn];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -30,6 +32,7 @@ impl ModelKind {
             ModelKind::Text2image => "text2image",
             ModelKind::Cyclegan => "cyclegan",
             ModelKind::Discogan => "discogan",
+            ModelKind::Pixelrnn => "pixelrnn",
         }
     }
 
@@ -88,6 +91,7 @@ impl ModelKind {
             ModelKind::Dcgan | ModelKind::Stylegan => &[Input::Seed],
             ModelKind::Text2image => &[Input::Text, Input::Seed],
             ModelKind::Cyclegan | ModelKind::Discogan => &[Input::Image],
+            ModelKind::Pixelrnn => &[Input::PartialImage, Input::Seed],
         }
     }
 
@@ -96,7 +100,7 @@ impl ModelKind {
             ModelKind::Dcgan => &[Ability::Truncation, Ability::Interpolation],
             ModelKind::Stylegan => &[Ability::Truncation, Ability::Mixing, Ability::Interpolation],
             ModelKind::Text2image => &[Ability::TextWalk],
-            ModelKind::Cyclegan | ModelKind::Discogan => &[],
+            ModelKind::Cyclegan | ModelKind::Discogan | ModelKind::Pixelrnn => &[],
         }
     }
 
@@ -127,6 +131,7 @@ pub enum ModelConfig {
     Text2image(text2image::Text2ImageConfig),
     Cyclegan(cyclegan::CycleGanConfig),
     Discogan(discogan::DiscoGanConfig),
+    Pixelrnn(pixelrnn::PixelRnnConfig),
 }
 
 impl ModelConfig {
@@ -137,6 +142,7 @@ impl ModelConfig {
             ModelConfig::Text2image(_) => ModelKind::Text2image,
             ModelConfig::Cyclegan(_) => ModelKind::Cyclegan,
             ModelConfig::Discogan(_) => ModelKind::Discogan,
+            ModelConfig::Pixelrnn(_) => ModelKind::Pixelrnn,
         }
     }
 
@@ -147,6 +153,7 @@ impl ModelConfig {
             ModelConfig::Text2image(c) => c.resolution,
             ModelConfig::Cyclegan(c) => c.resolution,
             ModelConfig::Discogan(c) => c.resolution,
+            ModelConfig::Pixelrnn(c) => c.resolution,
         }
     }
 
@@ -157,6 +164,7 @@ impl ModelConfig {
             ModelConfig::Text2image(c) => c.check(),
             ModelConfig::Cyclegan(c) => c.check(),
             ModelConfig::Discogan(c) => c.check(),
+            ModelConfig::Pixelrnn(c) => c.check(),
         }
     }
 
@@ -187,7 +195,7 @@ impl ModelConfig {
             ModelConfig::Dcgan(c) => Some(c.latent),
             ModelConfig::Stylegan(c) => Some(c.z_dim),
             ModelConfig::Text2image(c) => Some(c.noise),
-            ModelConfig::Cyclegan(_) | ModelConfig::Discogan(_) => None,
+            ModelConfig::Cyclegan(_) | ModelConfig::Discogan(_) | ModelConfig::Pixelrnn(_) => None,
         }
     }
 
@@ -213,6 +221,7 @@ impl ModelConfig {
             ModelConfig::Text2image(c) => AnyGenerator::Text2image(c.init_generator(device)),
             ModelConfig::Cyclegan(c) => AnyGenerator::Cyclegan(c.init_translator(device)),
             ModelConfig::Discogan(c) => AnyGenerator::Discogan(c.init_translator(device)),
+            ModelConfig::Pixelrnn(c) => AnyGenerator::Pixelrnn(c.init(device)),
         }
     }
 }
@@ -225,6 +234,7 @@ pub enum AnyGenerator {
     Text2image(text2image::TextToImage),
     Cyclegan(cyclegan::Translator),
     Discogan(discogan::Translator),
+    Pixelrnn(pixelrnn::PixelRnn),
 }
 
 /// Which way a translator goes: A → B (CycleGAN's G, DiscoGAN's G_AB) or B → A.
@@ -267,6 +277,7 @@ impl AnyGenerator {
             AnyGenerator::Text2image(_) => ModelKind::Text2image,
             AnyGenerator::Cyclegan(_) => ModelKind::Cyclegan,
             AnyGenerator::Discogan(_) => ModelKind::Discogan,
+            AnyGenerator::Pixelrnn(_) => ModelKind::Pixelrnn,
         }
     }
 
@@ -292,6 +303,7 @@ impl AnyGenerator {
             AnyGenerator::Stylegan(g) => Ok(g.forward(z, psi)),
             AnyGenerator::Text2image(_) => Err(lacks(self.kind(), "draw from a seed alone: give it a description")),
             AnyGenerator::Cyclegan(_) | AnyGenerator::Discogan(_) => Err(lacks(self.kind(), "draw from a seed: give it an image")),
+            AnyGenerator::Pixelrnn(_) => Err(lacks(self.kind(), "draw from a latent: it draws pixel by pixel (complete)")),
         }
     }
 
@@ -333,7 +345,15 @@ impl AnyGenerator {
                 Ok(g.synthesis(g.broadcast(w), stylegan::SAMPLING_NOISE))
             }
             AnyGenerator::Text2image(_) => Err(lacks(self.kind(), "walk between seeds: walk between descriptions")),
-            AnyGenerator::Cyclegan(_) | AnyGenerator::Discogan(_) => Err(lacks(self.kind(), "walk between seeds")),
+            AnyGenerator::Cyclegan(_) | AnyGenerator::Discogan(_) | AnyGenerator::Pixelrnn(_) => Err(lacks(self.kind(), "walk between seeds")),
+        }
+    }
+
+    /// The likelihood model, for the families that complete partial images.
+    pub fn pixels(&self) -> Result<&pixelrnn::PixelRnn, String> {
+        match self {
+            AnyGenerator::Pixelrnn(m) => Ok(m),
+            _ => Err(lacks(self.kind(), "complete a partial image")),
         }
     }
 

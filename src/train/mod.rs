@@ -13,6 +13,7 @@ pub mod cyclegan;
 pub mod dcgan;
 pub mod discogan;
 pub mod metrics;
+pub mod pixelrnn;
 pub mod stylegan;
 pub mod text2image;
 pub mod translation;
@@ -154,6 +155,16 @@ pub fn batch_indices(seed: u64, batch: usize, step: usize, n: usize) -> Vec<usiz
     let (epoch, offset) = (step / per_epoch, (step % per_epoch) * b);
     let perm = Rng::new(seed.wrapping_add(0x9E37 * (epoch as u64 + 1))).permutation(n);
     perm[offset..offset + b].to_vec()
+}
+
+/// The held-out items a run watches (every sixth: its grid and the choice of the best model).
+pub fn watched(n: usize) -> Vec<usize> {
+    (0..n).step_by(6).collect()
+}
+
+/// The held-out items an `eval` reports on: the five sixths no decision of the run has seen.
+pub fn reported(n: usize) -> Vec<usize> {
+    (0..n).filter(|i| i % 6 != 0).collect()
 }
 
 /// The networks and optimizer states of a family, visited by name: the one list that saving,
@@ -547,6 +558,7 @@ pub const FAMILIES: &[FamilyEntry] = &[
     FamilyEntry { name: text2image::Text2Image::NAME, load: load_entry::<text2image::Text2Image> },
     FamilyEntry { name: cyclegan::CycleGan::NAME, load: load_entry::<cyclegan::CycleGan> },
     FamilyEntry { name: discogan::DiscoGan::NAME, load: load_entry::<discogan::DiscoGan> },
+    FamilyEntry { name: pixelrnn::PixelRnnFamily::NAME, load: load_entry::<pixelrnn::PixelRnnFamily> },
 ];
 
 /// The exported model of any run directory, whatever its family (`config.json` names it).

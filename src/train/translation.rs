@@ -13,7 +13,7 @@ use burn::module::Module;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Evaluation, batch_indices};
+use super::{Evaluation, batch_indices, reported, watched};
 use crate::bundle::Provenance;
 use crate::data::ImageDataset;
 use crate::data::unpaired::{self, UnpairedDomains, UnpairedSource};
@@ -32,22 +32,23 @@ pub const DOMAIN_B: u64 = 0xB0B;
 
 /// Step `step`'s batches of A and of B (indices into `data.a` and `data.b`): each domain shuffled
 /// on its own, and never a name in both, so that no batch holds a true pair by construction. A
-/// B image whose name is in A's batch gives its place to the next image of B's shuffle (in the
-/// batches of the steps after) that is not.
+/// B image whose name is in A's batch gives its place to another B image whose name is not (the
+/// first of a shuffle of B seeded by the step).
 pub fn batches(seed: u64, batch: usize, step: usize, data: &UnpairedDomains) -> (Vec<usize>, Vec<usize>) {
     let a = batch_indices(seed, batch, step, data.a.len);
     let in_a: BTreeSet<&str> = a.iter().map(|&i| data.names_a[i].as_str()).collect();
-    let draw_b = |k: usize| batch_indices(seed ^ DOMAIN_B, batch, step + k, data.b.len);
-    let mut b: Vec<usize> = draw_b(0).into_iter().filter(|&i| !in_a.contains(data.names_b[i].as_str())).collect();
+    let mut b: Vec<usize> = batch_indices(seed ^ DOMAIN_B, batch, step, data.b.len).into_iter().filter(|&i| !in_a.contains(data.names_b[i].as_str())).collect();
     let wanted = batch.min(data.b.len);
-    let mut spares = (1..=data.b.len.div_ceil(wanted.max(1))).flat_map(draw_b);
-    while b.len() < wanted {
-        let Some(i) = spares.next() else { break }; // B has no other names left: a smaller batch
+    // the places given up go to the next images of a shuffle of all of B, seeded by the step
+    for i in crate::latent::Rng::new(seed ^ DOMAIN_B ^ (step as u64).wrapping_mul(0x9E37_79B9)).permutation(data.b.len) {
+        if b.len() == wanted {
+            break;
+        }
         if !in_a.contains(data.names_b[i].as_str()) && !b.contains(&i) {
             b.push(i);
         }
     }
-    (a, b)
+    (a, b) // B's batch is smaller only when A's batch holds all but a few of B's names
 }
 
 /// Where the two domains come from (`train cyclegan|discogan|eval translate`).
@@ -105,15 +106,6 @@ pub fn open_domains(source: &UnpairedSource, resolution: usize, held_out_seed: u
     Ok(d)
 }
 
-/// The held-out pairs a run watches (every sixth).
-pub fn watched(n: usize) -> Vec<usize> {
-    (0..n).step_by(6).collect()
-}
-
-/// The held-out pairs `train eval translate` reports on (all but the watched ones).
-pub fn reported(n: usize) -> Vec<usize> {
-    (0..n).filter(|i| i % 6 != 0).collect()
-}
 
 /// Columns of the translation page's sprite sheet.
 pub const SPRITE_COLUMNS: usize = 8;
