@@ -84,23 +84,23 @@ pub struct RunSettings {
 /// the family's defaults (shown per family).
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Total steps, one D and one G update each [dcgan 2000, stylegan 5000, text2image,
-    /// cyclegan and discogan 6000].
+    /// Total steps (a GAN's: one D and one G update each) [dcgan 2000, stylegan 5000,
+    /// text2image, cyclegan and discogan 6000, pixelrnn 20000].
     #[arg(long)]
     pub steps: Option<usize>,
     /// Images per step (of each domain for a translation) [dcgan 64, stylegan 32, text2image 64,
-    /// cyclegan 4, discogan 32].
+    /// cyclegan 4, discogan 32, pixelrnn 16].
     #[arg(long)]
     pub batch: Option<usize>,
     /// Seeds initialisation, data order and every random draw [0].
     #[arg(long)]
     pub seed: Option<u64>,
     /// Adam learning rate [dcgan, text2image, cyclegan (then decaying), discogan 2e-4; stylegan
-    /// 0.002 (mapping 0.01× of it)].
+    /// 0.002 (mapping 0.01× of it); pixelrnn 1e-3].
     #[arg(long)]
     pub lr: Option<f64>,
-    /// Write an 8×8 sample grid (seeds 0-63; held-out pictures for a translation) every K steps
-    /// [dcgan 200, others 250].
+    /// Write a sample grid every K steps: 8×8 (seeds 0-63; held-out pictures for a translation;
+    /// for pixelrnn 8 samples and 8 held-out completions) [dcgan 200, pixelrnn 1000, others 250].
     #[arg(long)]
     pub sample_every: Option<usize>,
     /// Write a checkpoint every K steps [500].
