@@ -44,28 +44,32 @@ function translate() {
   page.url.write({ ...(picture.from === "pick" ? { pick: picture.name } : {}), direction: $("direction").value });
 }
 
-/** The held-out emoji `name` in the domain the direction starts from. */
-async function pick(name) {
-  const i = sheet.names.indexOf(name);
+/** Draws held-out emoji `i` into `canvas`, in the style the direction starts from. */
+function drawTile(canvas, i) {
   const from = $("direction").value === "a-to-b" ? 0 : 1;
   const { tile, columns, rows } = sheet;
-  const c = new OffscreenCanvas(tile, tile);
-  c.getContext("2d").drawImage(sheet.bitmap, (i % columns) * tile, (from * rows + Math.floor(i / columns)) * tile, tile, tile, 0, 0, tile, tile);
-  picture = { ...(await square(c)), from: "pick", name };
+  const g = canvas.getContext("2d");
+  g.clearRect(0, 0, tile, tile);
+  g.drawImage(sheet.bitmap, (i % columns) * tile, (from * rows + Math.floor(i / columns)) * tile, tile, tile, 0, 0, tile, tile);
+}
+
+/** Marks the picker's button of `name` pressed (none for null). */
+function press(name) {
   for (const b of $("picks").children) b.setAttribute("aria-pressed", String(b.dataset.name === name));
+}
+
+/** The held-out emoji `name`, as the picture. */
+async function pick(name) {
+  const c = new OffscreenCanvas(sheet.tile, sheet.tile);
+  drawTile(c, sheet.names.indexOf(name));
+  picture = { ...(await square(c)), from: "pick", name };
+  press(name);
   translate();
 }
 
 /** The picker: one button per held-out emoji, drawn in the direction's source style. */
 function drawPicks() {
-  const from = $("direction").value === "a-to-b" ? 0 : 1;
-  const { tile, columns, rows } = sheet;
-  sheet.names.forEach((name, i) => {
-    const c = $("picks").children[i].firstChild;
-    const g = c.getContext("2d");
-    g.clearRect(0, 0, tile, tile);
-    g.drawImage(sheet.bitmap, (i % columns) * tile, (from * rows + Math.floor(i / columns)) * tile, tile, tile, 0, 0, tile, tile);
-  });
+  [...$("picks").children].forEach((button, i) => drawTile(button.firstChild, i));
 }
 
 /** The emoji a name spells (`1f431` → 🐱), for titles. */
@@ -163,7 +167,7 @@ $("file").onchange = async () => {
   }
   show("error", null);
   picture = { ...(await square(bitmap)), from: f.name };
-  for (const b of $("picks").children) b.setAttribute("aria-pressed", "false");
+  press(null);
   translate();
 };
 
@@ -188,7 +192,7 @@ pad.onpointermove = (e) => {
 };
 pad.onpointerup = async () => {
   picture = { ...(await square(pad)), from: "drawing" };
-  for (const b of $("picks").children) b.setAttribute("aria-pressed", "false");
+  press(null);
   translate();
 };
 $("clear").onclick = clearPad;

@@ -338,11 +338,11 @@ mod cli {
                 let device = device.open()?;
                 let (config, model) = sample::load_source(&source, &device, &[Input::PartialImage, Input::Seed])?;
                 let ModelConfig::Pixelrnn(c) = &config else { unreachable!("load_source checked the inputs") };
-                let saved: Option<serde_json::Value> = std::fs::read(source.join("config.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
-                let spec = data.or_else(|| saved.as_ref().and_then(|j| j["data"].as_str().map(String::from))).ok_or_else(|| {
+                let saved = train::saved_config::<pixelrnn::PixelRnnFamily>(&source)?; // a run's; a bundle has none
+                let spec = data.or_else(|| saved.map(|c| c.data)).ok_or_else(|| {
                     format!("{} is a bundle: say which data to measure on with --data mnist, --data fashion-mnist or --data DIR", source.display())
                 })?;
-                let depth = if c.levels == 2 { ganzoo::data::likelihood::Depth::Binary } else { ganzoo::data::likelihood::Depth::EightBit };
+                let depth = ganzoo::data::likelihood::Depth::from_levels(c.levels);
                 let images = ganzoo::data::likelihood::LikelihoodImages::open(&spec, Some(depth))?;
                 let l = pixelrnn::likelihood(model.pixels()?, &images, &train::reported(images.test_len), &device);
                 println!("{} ({}), {} held-out images of {} no run decision saw", source.display(), c.arch.name(), l.images, images.source);

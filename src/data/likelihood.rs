@@ -37,6 +37,20 @@ impl Depth {
             Depth::EightBit => 256,
         }
     }
+
+    /// The depth of a model with `levels` values per pixel: 2 is binary, anything else 8-bit.
+    pub fn from_levels(levels: usize) -> Self {
+        if levels == 2 { Depth::Binary } else { Depth::EightBit }
+    }
+
+    /// `binary` or `8-bit` (the command line's names).
+    pub fn from_name(name: &str) -> Result<Self, String> {
+        match name {
+            "binary" => Ok(Depth::Binary),
+            "8-bit" | "eight-bit" => Ok(Depth::EightBit),
+            other => Err(format!("unknown depth `{other}`: write binary or 8-bit")),
+        }
+    }
 }
 
 /// Grey images split for training and evaluation.

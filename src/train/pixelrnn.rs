@@ -190,18 +190,9 @@ pub struct Cli {
     run: super::RunArgs,
 }
 
-/// `binary` or `8-bit`.
-pub fn parse_depth(name: &str) -> Result<Depth, String> {
-    match name {
-        "binary" => Ok(Depth::Binary),
-        "8-bit" | "eight-bit" => Ok(Depth::EightBit),
-        other => Err(format!("unknown depth `{other}`: write binary or 8-bit")),
-    }
-}
-
 impl Cli {
     pub fn train(&self) -> Result<(), String> {
-        let depth = self.depth.as_deref().map(parse_depth).transpose()?;
+        let depth = self.depth.as_deref().map(Depth::from_name).transpose()?;
         let open = |c: &PixelRnnTrainConfig| {
             let data = LikelihoodImages::open(&c.data, Some(c.depth))?;
             println!("{} training and {} held-out images of {} at {} px", data.train_len, data.test_len, data.source, data.side);
