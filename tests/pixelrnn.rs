@@ -108,6 +108,22 @@ fn skew_shifts_row_r_by_r_and_unskew_undoes_it() {
     let skewed = pixelrnn::skew(x.clone());
     assert_eq!(values(skewed.clone()), vec![1.0, 2.0, 3.0, 0.0, 0.0, 4.0, 5.0, 6.0]);
     assert_eq!(values(pixelrnn::unskew(skewed, 3)), values(x));
+
+    // a batch of several channels, taller than wide, against the definition entry by entry
+    let [b, c, h, w] = [2, 3, 5, 4];
+    let x: Vec<f32> = (0..b * c * h * w).map(|i| i as f32 + 1.0).collect();
+    let skewed = values(pixelrnn::skew(Tensor::<4>::from_data(TensorData::new(x.clone(), [b, c, h, w]), &device)));
+    let sw = w + h - 1;
+    for n in 0..b * c {
+        for r in 0..h {
+            for j in 0..sw {
+                let want = if j >= r && j - r < w { x[(n * h + r) * w + j - r] } else { 0.0 };
+                assert_eq!(skewed[(n * h + r) * sw + j], want, "plane {n}, row {r}, column {j}");
+            }
+        }
+    }
+    let back = pixelrnn::unskew(Tensor::<4>::from_data(TensorData::new(skewed, [b, c, h, sw]), &device), w);
+    assert_eq!(values(back), x);
 }
 
 #[test]
@@ -186,24 +202,47 @@ fn the_row_lstm_sampler_gives_the_full_passes_probabilities_and_a_seed_names_a_s
 }
 
 #[test]
-fn the_diagonal_cell_sampler_draws_what_the_full_passes_draw() {
+fn the_cell_sampler_draws_what_the_full_passes_draw_for_every_architecture() {
     let _rng = one_at_a_time();
     let device = Device::flex();
-    // binary grey 5×5, two images, sampled and completed; then 8-bit RGB 3×3
-    let model = tiny(Arch::DiagonalBilstm, 5, 1, 2).init(&device);
-    let rngs = || [Rng::new(11), Rng::new(12)];
-    let start = Tensor::<4>::from_data(TensorData::new((0..50).map(|i| (i % 3 == 0) as u8 as f32).collect::<Vec<_>>(), [2, 1, 5, 5]), &device);
-    for known in [0, 7] {
-        let by_cells = values(model.complete(start.clone(), known, &mut rngs()));
-        let by_passes = values(model.complete_by_passes(start.clone(), known, &mut rngs()));
-        assert_eq!(by_cells, by_passes, "known {known}");
-        assert_eq!(by_cells[..known], values(start.clone())[..known]);
+    for arch in ARCHS {
+        // binary grey 5×5, two images, sampled and completed; then 8-bit RGB 3×3
+        let model = tiny(arch, 5, 1, 2).init(&device);
+        let rngs = || [Rng::new(11), Rng::new(12)];
+        let start = Tensor::<4>::from_data(TensorData::new((0..50).map(|i| (i % 3 == 0) as u8 as f32).collect::<Vec<_>>(), [2, 1, 5, 5]), &device);
+        for known in [0, 7] {
+            let by_cells = values(model.complete(start.clone(), known, &mut rngs()));
+            let by_passes = values(model.complete_by_passes(start.clone(), known, &mut rngs()));
+            assert_eq!(by_cells, by_passes, "{arch:?}, known {known}");
+            assert_eq!(by_cells[..known], values(start.clone())[..known]);
+        }
+        let model = tiny(arch, 3, 3, 256).init(&device);
+        let zeros = Tensor::<4>::zeros([1, 3, 3, 3], &device);
+        let by_cells = values(model.complete(zeros.clone(), 0, &mut [Rng::new(5)]));
+        assert_eq!(by_cells, values(model.complete_by_passes(zeros, 0, &mut [Rng::new(5)])), "{arch:?}, RGB");
+        assert!(by_cells.iter().map(|v| *v as u32).collect::<std::collections::BTreeSet<_>>().len() > 5, "{arch:?}: {by_cells:?}");
     }
-    let model = tiny(Arch::DiagonalBilstm, 3, 3, 256).init(&device);
-    let zeros = Tensor::<4>::zeros([1, 3, 3, 3], &device);
-    let by_cells = values(model.complete(zeros.clone(), 0, &mut [Rng::new(5)]));
-    assert_eq!(by_cells, values(model.complete_by_passes(zeros, 0, &mut [Rng::new(5)])));
-    assert!(by_cells.iter().map(|v| *v as u32).collect::<std::collections::BTreeSet<_>>().len() > 5, "{by_cells:?}");
+}
+
+#[test]
+fn a_completion_drawn_a_few_pixels_at_a_time_is_the_one_drawn_at_once() {
+    let _rng = one_at_a_time();
+    let device = Device::flex();
+    let s = 6;
+    let model = tiny(Arch::DiagonalBilstm, s, 1, 2).init(&device);
+    let sampler = pixelrnn::CellSampler::new(&model);
+    let top: Vec<f32> = (0..s * s).map(|i| ((i / 4) % 2) as f32).collect();
+    let at_once = sampler.complete(&top, s, 2 * s, &mut Rng::new(3));
+    let mut job = sampler.start(&top, s, 2 * s, Rng::new(3));
+    let mut seen = Vec::new();
+    while !job.finished() {
+        sampler.advance(&mut job, 5); // steps that end mid-row
+        seen.push(job.done());
+    }
+    assert_eq!(seen, vec![5, 10, 15, 20, 25, 30, 35, 36]);
+    assert_eq!(job.image, at_once);
+    assert_eq!(at_once[..2 * s], top[..2 * s]);
+    assert_ne!(at_once[2 * s..], top[2 * s..], "the rest is drawn, not kept");
 }
 
 fn tiny_run(arch: Arch, steps: usize) -> PixelRnnTrainConfig {

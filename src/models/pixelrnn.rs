@@ -23,9 +23,9 @@
 //! left; at the centre itself, its channels are split into one group per colour, and output group
 //! g sees input groups < g (mask A) or ≤ g (mask B). Sampling draws each pixel from our own RNG
 //! (one per image), so a seed names a sample, up to float rounding at a draw's threshold. The
-//! Diagonal BiLSTM's sampler ([`CellSampler`]) computes one cell per layer and direction per
-//! pixel; the Row LSTM's keeps the rows above as state and recomputes one row per pixel; both
-//! draw what the network's full passes would (tested).
+//! sampler ([`CellSampler`]) computes, per pixel, one cell of each block from the rows above kept
+//! as state (the Row LSTM's states, the Diagonal BiLSTM's two directions, the PixelCNN's
+//! features), and draws what the network's full passes would (tested).
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
@@ -282,17 +282,20 @@ impl RowState {
 }
 
 /// Row r shifted right by r: `[B, C, H, W]` → `[B, C, H, W + H − 1]`, so that the diagonals of
-/// the map are its columns.
+/// the map are its columns. Each row padded with H zeros, the rows laid end to end and cut into
+/// rows of W + H − 1: row r then starts r places early, in the zeros that end row r − 1. (One
+/// pad and one cut, so the backward pass writes one map, not one map per row.)
 pub fn skew(x: Tensor<4>) -> Tensor<4> {
-    let height = x.dims()[2];
-    let rows = (0..height).map(|r| x.clone().slice(s![.., .., r..r + 1, ..]).pad([(0, 0), (r, height - 1 - r)], PadMode::Constant(0.0))).collect();
-    Tensor::cat(rows, 2)
+    let [b, c, height, width] = x.dims();
+    let flat = x.pad([(0, 0), (0, height)], PadMode::Constant(0.0)).reshape([b, c, height * (width + height)]);
+    flat.narrow(2, 0, height * (width + height - 1)).reshape([b, c, height, width + height - 1])
 }
 
-/// The inverse of [`skew`]: `[B, C, H, W + H − 1]` → `[B, C, H, W]`.
+/// The inverse of [`skew`]: `[B, C, H, W + H − 1]` → `[B, C, H, W]`, the same cut backwards.
 pub fn unskew(x: Tensor<4>, width: usize) -> Tensor<4> {
-    let height = x.dims()[2];
-    Tensor::cat((0..height).map(|r| x.clone().slice(s![.., .., r..r + 1, r..r + width])).collect(), 2)
+    let [b, c, height, skewed] = x.dims();
+    let flat = x.reshape([b, c, height * skewed]).pad([(0, height)], PadMode::Constant(0.0)); // [B, C, H·(W + H)]
+    flat.reshape([b, c, height, width + height]).narrow(3, 0, width)
 }
 
 /// One direction of the Diagonal BiLSTM, left to right over the skewed map.
@@ -429,8 +432,11 @@ impl PixelRnn {
     /// Row LSTM's sampler. A Row LSTM model only.
     pub fn row_logits(&self, pixels: Tensor<4>, r: usize, above: &[RowState]) -> (Tensor<5>, Vec<RowState>) {
         assert!(!self.row_lstm.is_empty() && above.len() == self.row_lstm.len(), "row_logits is the Row LSTM's");
-        let first = self.input.forward(self.scale(pixels)).slice(s![.., .., r..r + 1, ..]); // [B, 2h, 1, W]
-        let mut x = first;
+        // the k×k input conv's row r reads rows r − k/2 … r + k/2 only: convolve those
+        let (k, height) = (self.input.conv.weight.dims()[2], pixels.dims()[2]);
+        let top = r.saturating_sub(k / 2);
+        let rows = pixels.slice(s![.., .., top..(r + k / 2 + 1).min(height), ..]);
+        let mut x = self.input.forward(self.scale(rows)).slice(s![.., .., r - top..r - top + 1, ..]); // [B, 2h, 1, W]
         let mut states = Vec::with_capacity(above.len());
         for (block, above) in self.row_lstm.iter().zip(above) {
             let (y, state) = block.row(x, above);
@@ -448,24 +454,20 @@ impl PixelRnn {
     /// Draws the pixels from position `known` on (raster order; the first `known` are kept) of
     /// each image of `pixels` (`[B, C, H, W]`, integers), image n's from `rngs[n]`: the
     /// completion of the images' tops, or with `known` = 0 a sample (so a seed names one image,
-    /// whatever else is in the batch). The Diagonal BiLSTM computes one cell per layer and
-    /// direction per pixel ([`CellSampler`]); the Row LSTM recomputes one row per pixel from the
-    /// rows above kept as state; the PixelCNN runs the whole network per pixel.
+    /// whatever else is in the batch), one cell per block and pixel ([`CellSampler`]).
     pub fn complete(&self, pixels: Tensor<4>, known: usize, rngs: &mut [Rng]) -> Tensor<4> {
         assert_eq!(rngs.len(), pixels.dims()[0], "one RNG per image");
-        if !self.diagonal.is_empty() {
-            let (dims, device) = (pixels.dims(), pixels.device());
-            let values: Vec<f32> = pixels.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 pixels");
-            let sampler = CellSampler::new(self);
-            let plane = dims[1] * dims[2] * dims[3];
-            let out: Vec<f32> = values.chunks(plane).zip(rngs.iter_mut()).flat_map(|(image, rng)| sampler.complete(image, dims[1], dims[2], known, rng)).collect();
-            return Tensor::from_data(TensorData::new(out, dims), &device);
-        }
-        self.complete_by_passes(pixels, known, rngs)
+        let (dims, device) = (pixels.dims(), pixels.device());
+        let values: Vec<f32> = pixels.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 pixels");
+        let sampler = CellSampler::new(self);
+        let plane = dims[1] * dims[2] * dims[3];
+        let out: Vec<f32> = values.chunks(plane).zip(rngs.iter_mut()).flat_map(|(image, rng)| sampler.complete(image, dims[2], known, rng)).collect();
+        Tensor::from_data(TensorData::new(out, dims), &device)
     }
 
     /// [`Self::complete`] with every pixel's logits from a pass of the network (for a Row LSTM,
-    /// of one row): the reference the Diagonal BiLSTM's cell sampler is tested against.
+    /// of one row from the states of the rows above): the reference the cell sampler is tested
+    /// against.
     pub fn complete_by_passes(&self, pixels: Tensor<4>, known: usize, rngs: &mut [Rng]) -> Tensor<4> {
         let [b, colours, height, width] = pixels.dims();
         assert_eq!(rngs.len(), b, "one RNG per image");
@@ -557,6 +559,14 @@ fn cell(gates: &[f32], c: &[f32]) -> (Vec<f32>, Vec<f32>) {
     (h_new, c_new)
 }
 
+fn relu_vec(v: &[f32]) -> Vec<f32> {
+    v.iter().map(|x| x.max(0.0)).collect()
+}
+
+fn add(a: &[f32], b: &[f32]) -> Vec<f32> {
+    a.iter().zip(b).map(|(a, b)| a + b).collect()
+}
+
 /// One direction of a Diagonal BiLSTM layer as plain arrays.
 struct DirectionWeights {
     input_to_state: Weights,
@@ -577,33 +587,147 @@ impl DirectionWeights {
     }
 }
 
-/// The Diagonal BiLSTM's sampler, cell by cell on the CPU. The skewed columns of the full pass
-/// compute, all at once, the recurrence h(r, c) = f(x(r, c), h(r − 1, c), h(r, c ∓ 1)); here each
-/// pixel computes its own cell in each layer from the cells above and before it, and a finished
-/// row sweeps the right-to-left cells that the next row reads. One pixel costs one cell per layer
-/// and direction instead of a whole pass, with the full pass's probabilities (tested).
+/// A residual block as plain arrays, computed one pixel at a time.
+enum Block {
+    Row { input_to_state: Weights, state_to_state: Weights, to_residual: Weights },
+    Diagonal { left: DirectionWeights, right: DirectionWeights, to_residual: Weights },
+    Cnn { reduce: Weights, conv: Weights, expand: Weights },
+}
+
+/// What a block keeps of the pixels done so far, for the ones to come.
+struct BlockState {
+    /// This row's block inputs, columns 0 … c − 1.
+    inputs: Vec<Vec<f32>>,
+    /// This row's cells, columns 0 … c − 1: the LSTM's (h, c) (the Diagonal's: its left
+    /// direction's); the PixelCNN's reduced features (and nothing).
+    cells: Vec<(Vec<f32>, Vec<f32>)>,
+    /// The row above's cells, every column (zeros above the first row).
+    above: Vec<(Vec<f32>, Vec<f32>)>,
+    /// The Diagonal's right-to-left h of the row above (it reaches a row's pixels one row late).
+    right_above: Vec<Vec<f32>>,
+}
+
+impl Block {
+    /// The block's output at (r, c) from its input `x` there and what `state` keeps, with the
+    /// cell to keep for (r, c).
+    fn at(&self, state: &BlockState, x: &[f32], c: usize) -> (Vec<f32>, (Vec<f32>, Vec<f32>)) {
+        let width = state.above.len();
+        // a 1×3 kernel's tap kx over the row above reads column c + kx − 1
+        let above_taps = |w: &Weights, out: &mut Vec<f32>, ky: usize| {
+            for kx in 0..3 {
+                if (1..=width).contains(&(c + kx)) {
+                    w.add_tap(out, &state.above[c + kx - 1].0, ky, kx);
+                }
+            }
+        };
+        match self {
+            Block::Row { input_to_state, state_to_state, to_residual } => {
+                let mut gates = add(&input_to_state.b, &state_to_state.b);
+                if c > 0 {
+                    input_to_state.add_tap(&mut gates, &state.inputs[c - 1], 0, 0); // mask B: the pixel to the left…
+                }
+                input_to_state.add_tap(&mut gates, x, 0, 1); // …and the pixel itself (its earlier colours)
+                above_taps(state_to_state, &mut gates, 0);
+                let (h, c_new) = cell(&gates, &state.above[c].1);
+                (add(x, &to_residual.apply(&h)), (h, c_new))
+            }
+            Block::Diagonal { left, to_residual, .. } => {
+                let zeros = vec![0.0; state.above[c].0.len()];
+                let (before_h, before_c) = state.cells.last().map(|(h, c)| (h.as_slice(), c.as_slice())).unwrap_or((&zeros, &zeros));
+                let (h, c_new) = left.cell(x, &state.above[c].0, before_h, before_c);
+                (add(x, &to_residual.apply(&add(&h, &state.right_above[c]))), (h, c_new))
+            }
+            Block::Cnn { reduce, conv, expand } => {
+                let reduced = relu_vec(&reduce.apply(&relu_vec(x)));
+                let mut y = conv.b.clone();
+                above_taps(conv, &mut y, 0); // mask B: the row above…
+                if c > 0 {
+                    conv.add_tap(&mut y, &state.cells[c - 1].0, 1, 0); // …the pixel to the left…
+                }
+                conv.add_tap(&mut y, &reduced, 1, 1); // …and the pixel itself
+                (add(x, &expand.apply(&relu_vec(&y))), (reduced, Vec::new()))
+            }
+        }
+    }
+
+    /// A finished row becomes the row above; the Diagonal's right-to-left direction sweeps it
+    /// (each input of the row is final now).
+    fn finish_row(&self, state: &mut BlockState) {
+        if let Block::Diagonal { right, .. } = self {
+            let zeros = vec![0.0; state.right_above[0].len()];
+            let (mut before_h, mut before_c) = (zeros.clone(), zeros);
+            for c in (0..state.inputs.len()).rev() {
+                let (h, c_new) = right.cell(&state.inputs[c], &state.right_above[c], &before_h, &before_c);
+                state.right_above[c] = h.clone();
+                (before_h, before_c) = (h, c_new);
+            }
+        }
+        state.above = std::mem::take(&mut state.cells);
+        state.inputs.clear();
+    }
+}
+
+/// The sampler of every architecture, pixel by pixel on the CPU. A block's output at a pixel
+/// depends only on its input there, the pixels before it in the row and the rows above, so
+/// each pixel computes one cell per block from what the blocks keep ([`BlockState`]): the Row
+/// LSTM keeps the row above's states, the Diagonal BiLSTM its two directions' (a finished row
+/// sweeps the right-to-left cells that the next row reads), the PixelCNN the row above's
+/// features. One pixel costs one cell per block instead of a pass of the network, and draws
+/// what the full passes draw (tested).
 pub struct CellSampler {
     first: Weights,
-    layers: Vec<(DirectionWeights, DirectionWeights, Weights)>, // left, right, to_residual
+    blocks: Vec<Block>,
     output_hidden: Weights,
     output: Weights,
     levels: usize,
+    colours: usize,
+}
+
+/// A completion under way: the image so far (`[C, H, W]` integers), the next pixel, and what each
+/// block keeps. [`CellSampler::advance`] draws more of it.
+pub struct Completion {
+    pub image: Vec<f32>,
+    pub height: usize,
+    pub width: usize,
+    known: usize,
+    next: usize,
+    rng: Rng,
+    blocks: Vec<BlockState>,
+}
+
+impl Completion {
+    /// Pixels done, in raster order (the kept ones included).
+    pub fn done(&self) -> usize {
+        self.next
+    }
+
+    pub fn finished(&self) -> bool {
+        self.next == self.height * self.width
+    }
 }
 
 impl CellSampler {
     pub fn new(model: &PixelRnn) -> Self {
         let direction = |d: &DiagonalLstm| DirectionWeights { input_to_state: Weights::masked(&d.input_to_state), state_to_state: Weights::of(&d.state_to_state, None) };
+        let rows = model.row_lstm.iter().map(|b| Block::Row {
+            input_to_state: Weights::masked(&b.input_to_state),
+            state_to_state: Weights::of(&b.state_to_state, None),
+            to_residual: Weights::masked(&b.to_residual),
+        });
+        let diagonals = model.diagonal.iter().map(|b| Block::Diagonal { left: direction(&b.left), right: direction(&b.right), to_residual: Weights::masked(&b.to_residual) });
+        let cnns = model.pixelcnn.iter().map(|b| Block::Cnn { reduce: Weights::masked(&b.reduce), conv: Weights::masked(&b.conv), expand: Weights::masked(&b.expand) });
         Self {
             first: Weights::masked(&model.input),
-            layers: model.diagonal.iter().map(|b| (direction(&b.left), direction(&b.right), Weights::masked(&b.to_residual))).collect(),
+            blocks: rows.chain(diagonals).chain(cnns).collect(),
             output_hidden: Weights::masked(&model.output_hidden),
             output: Weights::masked(&model.output),
             levels: model.levels,
+            colours: model.colours,
         }
     }
 
     /// The first layer's features at (r, c) of `image` (`[C, H, W]` integers).
-    fn first(&self, image: &[f32], [colours, height, width]: [usize; 3], r: usize, c: usize) -> Vec<f32> {
+    fn first(&self, image: &[f32], [height, width]: [usize; 2], r: usize, c: usize) -> Vec<f32> {
         let [_, _, kh, kw] = self.first.shape;
         let scale = 1.0 / (self.levels - 1) as f32;
         let mut out = self.first.b.clone();
@@ -613,80 +737,88 @@ impl CellSampler {
                 if y < 0 || x < 0 || x >= width as isize || (ky == kh / 2 && kx > kw / 2) {
                     continue;
                 }
-                let v: Vec<f32> = (0..colours).map(|ch| image[(ch * height + y as usize) * width + x as usize] * scale).collect();
+                let v: Vec<f32> = (0..self.colours).map(|ch| image[(ch * height + y as usize) * width + x as usize] * scale).collect();
                 self.first.add_tap(&mut out, &v, ky, kx);
             }
         }
         out
     }
 
-    /// Draws pixels `known..` of one image (`[C, H, W]` integers) from `rng`.
-    pub fn complete(&self, image: &[f32], colours: usize, height: usize, known: usize, rng: &mut Rng) -> Vec<f32> {
-        let width = image.len() / (colours * height);
-        let mut image = image.to_vec();
-        let h = self.layers.first().map(|l| l.0.state_to_state.shape[1]).unwrap_or(0);
-        let zeros = vec![0.0f32; h];
-        let n = self.layers.len();
-        // per layer: the row above's h of each direction, and this row's left cells and inputs
-        let mut left_above = vec![vec![zeros.clone(); width]; n];
-        let mut right_above = vec![vec![zeros.clone(); width]; n];
-        for r in 0..height {
-            let mut left_row: Vec<Vec<(Vec<f32>, Vec<f32>)>> = vec![Vec::with_capacity(width); n];
-            let mut inputs: Vec<Vec<Vec<f32>>> = vec![Vec::with_capacity(width); n];
-            for c in 0..width {
-                let to_draw = if r * width + c >= known { colours } else { 0 };
-                // each colour's logits need the colours drawn before it; the last pass keeps the cells
-                for pass in 0..to_draw.max(1) {
-                    let mut x = self.first(&image, [colours, height, width], r, c);
-                    let mut cells = Vec::with_capacity(n);
-                    let mut xs = Vec::with_capacity(n);
-                    for (l, (left, _, to_residual)) in self.layers.iter().enumerate() {
-                        let (before_h, before_c) = left_row[l].last().map(|(h, c)| (h.as_slice(), c.as_slice())).unwrap_or((&zeros, &zeros));
-                        let (hl, cl) = left.cell(&x, &left_above[l][c], before_h, before_c);
-                        let both: Vec<f32> = hl.iter().zip(&right_above[l][c]).map(|(a, b)| a + b).collect();
-                        let y: Vec<f32> = to_residual.apply(&both).iter().zip(&x).map(|(a, b)| a + b).collect();
-                        xs.push(std::mem::replace(&mut x, y));
-                        cells.push((hl, cl));
-                    }
-                    if to_draw > 0 {
-                        let hidden: Vec<f32> = self.output_hidden.apply(&x.iter().map(|v| v.max(0.0)).collect::<Vec<_>>()).into_iter().map(|v| v.max(0.0)).collect();
-                        let logits = self.output.apply(&hidden); // [C · L]
-                        let per = logits.len() / colours;
-                        let row = &logits[pass * per..(pass + 1) * per];
-                        let probabilities: Vec<f32> = if per == 1 {
-                            vec![1.0 / (1.0 + (-row[0]).exp())]
-                        } else {
-                            let max = row.iter().cloned().fold(f32::MIN, f32::max);
-                            let e: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
-                            let z: f32 = e.iter().sum();
-                            e.iter().map(|v| v / z).collect()
-                        };
-                        image[(pass * height + r) * width + c] = draw(&probabilities, rng) as f32;
-                    }
-                    if pass + 1 == to_draw.max(1) {
-                        for (l, (cell, x)) in cells.into_iter().zip(xs).enumerate() {
-                            left_row[l].push(cell);
-                            inputs[l].push(x);
-                        }
-                    }
-                }
-            }
-            // the finished row, right to left, for the next row (each layer's inputs are final now)
-            for l in 0..n {
-                let right = &self.layers[l].1;
-                let mut row = vec![zeros.clone(); width];
-                let (mut before_h, mut before_c) = (zeros.clone(), zeros.clone());
-                for c in (0..width).rev() {
-                    let (hr, cr) = right.cell(&inputs[l][c], &right_above[l][c], &before_h, &before_c);
-                    row[c] = hr.clone();
-                    (before_h, before_c) = (hr, cr);
-                }
-                right_above[l] = row;
-                left_above[l] = left_row[l].iter().map(|(h, _)| h.clone()).collect();
-            }
-        }
-        image
+    /// A completion of `image` (`[C, H, W]` integers) that keeps its first `known` pixels (raster
+    /// order) and draws the rest from `rng`; nothing is drawn yet.
+    pub fn start(&self, image: &[f32], height: usize, known: usize, rng: Rng) -> Completion {
+        let width = image.len() / (self.colours * height);
+        assert_eq!(image.len(), self.colours * height * width, "an image of {} colours and {height} rows", self.colours);
+        let h = self.first.shape[0] / 2;
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|_| BlockState { inputs: Vec::with_capacity(width), cells: Vec::with_capacity(width), above: vec![(vec![0.0; h], vec![0.0; h]); width], right_above: vec![vec![0.0; h]; width] })
+            .collect();
+        Completion { image: image.to_vec(), height, width, known: known.min(height * width), next: 0, rng, blocks }
     }
+
+    /// Draws (or, before `known`, goes past) the next `pixels` pixels of `job`.
+    pub fn advance(&self, job: &mut Completion, pixels: usize) {
+        let (height, width) = (job.height, job.width);
+        for _ in 0..pixels {
+            if job.finished() {
+                return;
+            }
+            let (r, c) = (job.next / width, job.next % width);
+            let to_draw = if job.next >= job.known { self.colours } else { 0 };
+            // each colour's logits need the colours drawn before it; the last pass keeps the cells
+            for pass in 0..to_draw.max(1) {
+                let mut x = self.first(&job.image, [height, width], r, c);
+                let mut kept = Vec::with_capacity(self.blocks.len());
+                for (block, state) in self.blocks.iter().zip(&job.blocks) {
+                    let (y, cell) = block.at(state, &x, c);
+                    kept.push((std::mem::replace(&mut x, y), cell));
+                }
+                if to_draw > 0 {
+                    let logits = self.output.apply(&relu_vec(&self.output_hidden.apply(&relu_vec(&x)))); // [C · L]
+                    let per = logits.len() / self.colours;
+                    let row = &logits[pass * per..(pass + 1) * per];
+                    let probabilities: Vec<f32> = if per == 1 {
+                        vec![1.0 / (1.0 + (-row[0]).exp())]
+                    } else {
+                        let max = row.iter().cloned().fold(f32::MIN, f32::max);
+                        let e: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
+                        let z: f32 = e.iter().sum();
+                        e.iter().map(|v| v / z).collect()
+                    };
+                    job.image[(pass * height + r) * width + c] = draw(&probabilities, &mut job.rng) as f32;
+                }
+                if pass + 1 == to_draw.max(1) {
+                    for (state, (input, cell)) in job.blocks.iter_mut().zip(kept) {
+                        state.inputs.push(input);
+                        state.cells.push(cell);
+                    }
+                }
+            }
+            if c + 1 == width {
+                for (block, state) in self.blocks.iter().zip(&mut job.blocks) {
+                    block.finish_row(state);
+                }
+            }
+            job.next += 1;
+        }
+    }
+
+    /// Draws pixels `known..` of one image (`[C, H, W]` integers) from `rng`, all at once.
+    pub fn complete(&self, image: &[f32], height: usize, known: usize, rng: &mut Rng) -> Vec<f32> {
+        let mut job = self.start(image, height, known, rng.clone());
+        self.advance(&mut job, usize::MAX);
+        *rng = job.rng;
+        job.image
+    }
+}
+
+/// Images `[C, H, W]` of integers below `levels` (`plane` = H·W), one after another, as RGB
+/// `[3, H, W]` in [-1, 1] (grey repeated): what [`crate::image::ImageBatch`] shows.
+pub fn as_rgb(images: &[f32], colours: usize, levels: usize, plane: usize) -> Vec<f32> {
+    let grey = |v: f32| v * 2.0 / (levels - 1) as f32 - 1.0;
+    images.chunks(colours * plane).flat_map(|image| if colours == 3 { image.to_vec() } else { image.repeat(3) }).map(grey).collect()
 }
 
 /// A value from its probabilities (one: the probability of a 1), by the inverse CDF of one
