@@ -37,13 +37,21 @@ async function ganzoo(model, kind, backend, runs) {
   const t0 = performance.now();
   const g = await loadGenerator(`../www/models/${model}/manifest.json`, { backend });
   const file = g.info().inputs.includes("image") ? await picture(g.resolution()) : null;
-  const draw = kind === "text2image" ? (i) => g.drawText(PROMPT, [i]) : file ? () => g.translate(file, "a-to-b") : (i) => g.generate(i);
+  // a PixelRNN draws a whole sample, every pixel, from nothing (its sampler runs on the CPU on
+  // both backends; the WebGPU row adds the likelihood of the sample, a full pass on the GPU)
+  const sample = async (i) => {
+    const job = g.complete(new Uint8Array(g.info().config.colours * g.resolution() ** 2), 0, [i]);
+    job.advance(g.resolution() ** 2);
+    if (backend === "webgpu") await g.nll(job.values());
+    job.free();
+  };
+  const draw = kind === "text2image" ? (i) => g.drawText(PROMPT, [i]) : file ? () => g.translate(file, "a-to-b") : kind === "pixelrnn" ? sample : (i) => g.generate(i);
   await draw(0);
   const first = performance.now() - t0;
   if (g.backend() !== backend) return null;
   const ms = await timeIt(draw, 3, runs);
   // raw output for the comparison with ORT, which runs the seed-only models
-  const raw = file ? await g.translateRaw(file, "a-to-b") : kind === "text2image" ? null : await g.generateRaw([7]);
+  const raw = file ? await g.translateRaw(file, "a-to-b") : kind === "text2image" || kind === "pixelrnn" ? null : await g.generateRaw([7]);
   return { first, ms, raw };
 }
 

@@ -23,7 +23,7 @@ try {
   const models = index.models.filter((m) => !only || only.includes(m.name)).map((m) => ({ name: m.name, kind: m.kind, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent, onnx: m.kind === "dcgan" }));
   const rows = await page.evaluate(([m, n]) => window.runBench(m, n), [models, runs]);
   const f = (x) => (typeof x === "number" ? x.toFixed(1) : "-");
-  console.log(`\nms per image (a face; a flower from the prompt for text2image; a 64-px PNG translated, decoding included, for cyclegan/discogan), median of ${runs} after 3 warm-up runs; first = cold load to first face (weights from the server, shaders compiled)`);
+  console.log(`\nms per image (a face; a flower from the prompt for text2image; a 64-px PNG translated, decoding included, for cyclegan/discogan; a whole sample drawn pixel by pixel for pixelrnn, with its likelihood on WebGPU), median of ${runs} after 3 warm-up runs; first = cold load to first face (weights from the server, shaders compiled)`);
   console.log("model                backend  ganzoo ms  ORT-web ms  ratio ORT/ganzoo  ganzoo first  ORT first  max|ganzoo-ORT|");
   for (const r of rows) {
     const ratio = r.ganzoo_ms && r.ort_ms ? (r.ort_ms / r.ganzoo_ms).toFixed(2) + "x" : "-";

@@ -26,10 +26,16 @@ echo "== building the wasm package"
 scripts/build-web.sh
 
 echo "== native reference outputs of the shipped bundles (for the browser parity tests)"
-rm -rf test-results/native test-results/native-stylegan test-results/native-text2image.* test-results/native-translate-*
+rm -rf test-results/native test-results/native-stylegan test-results/native-text2image.* test-results/native-translate-* test-results/native-complete-*
 "${CARGO_TARGET_DIR:-target}/release/train" sample www/models/wildfaces-lsgan32 --seeds 0-3 --raw --out test-results/native
 for model in cyclegan-emoji64 discogan-emoji64; do # a face the DCGAN drew, as a picture to translate
   "${CARGO_TARGET_DIR:-target}/release/train" translate "www/models/$model" test-results/native/seed-0.png --raw --out "test-results/native-translate-$model"
+done
+for manifest in www/models/*/manifest.json; do # each PixelRNN bundle: held-out image 3 of its data, cut at row 14
+  grep -q '"kind": *"pixelrnn"' "$manifest" || continue
+  model=$(basename "$(dirname "$manifest")")
+  data=$(sed -n 's/.*"data": *"\([a-z-]*\) (.*/\1/p' "$manifest" | head -1)
+  "${CARGO_TARGET_DIR:-target}/release/train" complete "www/models/$model" --data "$data" --held-out 3 --rows 14 --seeds 5-6 --raw --out "test-results/native-complete-$model"
 done
 "${CARGO_TARGET_DIR:-target}/release/train" sample www/models/stylegan-faces32 --seeds 0-3 --psi 0.7 --raw --out test-results/native-stylegan
 "${CARGO_TARGET_DIR:-target}/release/train" prompt www/models/text2flower64 "this flower has five large pink petals and a yellow center" \

@@ -12,7 +12,8 @@ use crate::latent::{latent_for_seed, latents_tensor};
 use crate::models::{Ability, AnyGenerator, Input, ModelConfig};
 
 /// A model from a bundle directory or a run directory, on `device`; refused with a message
-/// naming what it takes unless it takes exactly the inputs the caller gives (`given`).
+/// naming what it takes unless it takes exactly the inputs the caller gives (`given`; none:
+/// any model, for a caller that checks the kind itself).
 pub fn load_source(source: &Path, device: &Device, given: &[Input]) -> Result<(ModelConfig, AnyGenerator), String> {
     let (config, generator) = if source.join(bundle::MANIFEST_FILE).exists() {
         let (m, g) = bundle::load_dir(source, device).map_err(|e| e.to_string())?;
@@ -21,7 +22,9 @@ pub fn load_source(source: &Path, device: &Device, given: &[Input]) -> Result<(M
         let (config, g, _) = crate::train::load_run(source, false)?;
         (config, g.to_device(device))
     };
-    config.require_inputs(given).map_err(|e| format!("{}: {e}", source.display()))?;
+    if !given.is_empty() {
+        config.require_inputs(given).map_err(|e| format!("{}: {e}", source.display()))?;
+    }
     Ok((config, generator))
 }
 

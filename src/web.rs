@@ -18,6 +18,11 @@
 //!
 //! // a translation bundle (CycleGAN, DiscoGAN): info().config names domain_a and domain_b
 //! await g.translate(pngOrJpegBytes, "a-to-b"); // the picture in the other domain, RGBA
+//!
+//! // a PixelRNN bundle: pixels are integers below info().config.levels, C × H × W
+//! const job = g.complete(pixels, 14 * 28, [0, 1, 2, 3]); // keep 14 rows, one completion per seed
+//! while (!job.finished()) draw(job.advance(28));       // 28 more pixels of each, RGBA of all
+//! await g.nll(job.values());                            // each completion's −ln p in nats
 //! ```
 
 use std::cell::RefCell;
@@ -32,6 +37,7 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::bundle::{self, Manifest};
 use crate::image::ImageBatch;
 use crate::latent::latents_tensor;
+use crate::models::pixelrnn::{self, CellSampler, Completion};
 use crate::models::{Ability, AnyGenerator, Direction, Input, ModelConfig};
 
 thread_local! {
@@ -88,6 +94,9 @@ struct Inner {
     device: Device,
     backend: &'static str,
     notice: Option<String>,
+    /// A PixelRNN's sampler. It runs on the CPU whatever the device: a pixel is a few small
+    /// matrix–vector products, each after the last, where a GPU's launch latency would dominate.
+    sampler: Option<Rc<CellSampler>>,
 }
 
 /// A loaded generator on one device.
@@ -166,7 +175,75 @@ impl Generator {
         let manifest = Manifest::parse(manifest).map_err(|e| e.to_string())?;
         let (device, backend, notice) = pick_device(backend).await?;
         let model = bundle::load_generator(&manifest, weights, &device).map_err(|e| e.to_string())?;
-        Ok(Generator { inner: Rc::new(Inner { manifest, model, device, backend, notice }) })
+        let sampler = match &manifest.config {
+            // the sampler reads the weights synchronously, which only the CPU device can do
+            ModelConfig::Pixelrnn(_) if backend == "cpu" => Some(Rc::new(CellSampler::new(model.pixels()?))),
+            ModelConfig::Pixelrnn(_) => {
+                let on_cpu = bundle::load_generator(&manifest, weights, &Device::flex()).map_err(|e| e.to_string())?;
+                Some(Rc::new(CellSampler::new(on_cpu.pixels()?)))
+            }
+            _ => None,
+        };
+        Ok(Generator { inner: Rc::new(Inner { manifest, model, device, backend, notice, sampler }) })
+    }
+
+    /// A PixelRNN's config, or why this bundle is not one.
+    fn pixel_config(&self) -> Result<&pixelrnn::PixelRnnConfig, String> {
+        self.inner.require_inputs(&[Input::PartialImage, Input::Seed])?;
+        let ModelConfig::Pixelrnn(c) = &self.inner.manifest.config else { unreachable!("only PixelRNNs take a partial image") };
+        Ok(c)
+    }
+
+    /// `pixels`, `count` images `[C, H, W]` of integers below the model's levels, as floats; an
+    /// error says which pixel is out of range or how many values were expected.
+    fn pixel_values(&self, pixels: &[u8], count: Option<usize>) -> Result<Vec<f32>, String> {
+        let c = self.pixel_config()?;
+        let plane = c.colours * c.resolution * c.resolution;
+        let n = pixels.len() / plane.max(1);
+        if pixels.is_empty() || pixels.len() % plane != 0 || count.is_some_and(|k| k != n) {
+            let images = count.map_or("whole images".to_string(), |k| format!("{k} image{}", if k == 1 { "" } else { "s" }));
+            return Err(format!("expected {images} of {} × {} × {} pixel values ({plane} each), got {} values", c.colours, c.resolution, c.resolution, pixels.len()));
+        }
+        if let Some((i, v)) = pixels.iter().enumerate().find(|(_, v)| **v as usize >= c.levels) {
+            return Err(format!("pixel value {i} is {v}, but this model's pixels are integers from 0 to {} ({})", c.levels - 1, if c.levels == 2 { "binary" } else { "8-bit" }));
+        }
+        Ok(pixels.iter().map(|&v| v as f32).collect())
+    }
+
+    /// One completion of `pixels` (one image `[C, H, W]`) per seed, keeping its first `known`
+    /// pixels in raster order; nothing is drawn until [`Completions::advance`].
+    pub fn completions(&self, pixels: &[u8], known: usize, seeds: &[f64]) -> Result<Completions, String> {
+        let image = self.pixel_values(pixels, Some(1))?;
+        let c = self.pixel_config()?;
+        let total = c.resolution * c.resolution;
+        if known > total {
+            return Err(format!("known must be at most {total} (every pixel of a {0}×{0} image), got {known}", c.resolution));
+        }
+        let sampler = self.inner.sampler.clone().expect("a PixelRNN bundle has its sampler");
+        let jobs = seeds_from_js(seeds)?.into_iter().map(|seed| sampler.start(&image, c.resolution, known, crate::latent::Rng::new(seed))).collect();
+        Ok(Completions { sampler, jobs, colours: c.colours, levels: c.levels, total })
+    }
+
+    /// −ln p of each image of `pixels` in nats, from a full pass of the network on the device.
+    pub async fn nll(&self, pixels: &[u8]) -> Result<Vec<f32>, String> {
+        let x = self.pixel_tensor(pixels)?;
+        let nats = crate::losses::pixel_nll(self.inner.model.pixels()?.forward(x.clone()), x);
+        nats.into_data_async().await.map_err(|e| format!("reading the likelihood back failed: {e:?}"))?.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))
+    }
+
+    /// The distribution of every pixel given those before it, `[N, C, L, H, W]` (L = 1: the
+    /// probability of a 1; else the probabilities of the L values), from a full pass on the device.
+    pub async fn probabilities(&self, pixels: &[u8]) -> Result<Vec<f32>, String> {
+        let logits = self.inner.model.pixels()?.forward(self.pixel_tensor(pixels)?);
+        let p = if logits.dims()[2] == 1 { burn::tensor::activation::sigmoid(logits) } else { burn::tensor::activation::softmax(logits, 2) };
+        p.into_data_async().await.map_err(|e| format!("reading the probabilities back failed: {e:?}"))?.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))
+    }
+
+    fn pixel_tensor(&self, pixels: &[u8]) -> Result<Tensor<4>, String> {
+        let values = self.pixel_values(pixels, None)?;
+        let c = self.pixel_config()?;
+        let n = values.len() / (c.colours * c.resolution * c.resolution);
+        Ok(Tensor::from_data(TensorData::new(values, [n, c.colours, c.resolution, c.resolution]), &self.inner.device)) // [N, C, H, W]
     }
 
     /// Images `[N, 3, R, R]` in [-1, 1] for the seeds (whole numbers 0 ≤ seed < 2^53), with
@@ -384,8 +461,78 @@ impl Generator {
         promise(async move { Ok(js_sys::Float32Array::from(this.translated(&file, &direction).await?.data.as_slice())) })
     }
 
+    /// One completion per seed of `pixels` (one image, `C × H × W` integers below the model's
+    /// levels, row by row), keeping its first `known` pixels (whole rows: `rows × width`). Draw
+    /// them with `advance`. PixelRNN bundles only.
+    pub fn complete(&self, pixels: Vec<u8>, known: usize, seeds: Vec<f64>) -> Result<Completions, JsError> {
+        self.completions(&pixels, known, &seeds).map_err(|e| JsError::new(&e))
+    }
+
+    /// −ln p in nats of each image of `pixels` (`N × C × H × W` integers), a Float32Array; on
+    /// the device (WebGPU or the CPU).
+    #[wasm_bindgen(js_name = nll)]
+    pub fn nll_js(&self, pixels: Vec<u8>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(js_sys::Float32Array::from(this.nll(&pixels).await?.as_slice())) })
+    }
+
+    /// Every pixel's distribution given those before it, `[N, C, L, H, W]` floats (parity tests).
+    #[wasm_bindgen(js_name = probabilities)]
+    pub fn probabilities_js(&self, pixels: Vec<u8>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(js_sys::Float32Array::from(this.probabilities(&pixels).await?.as_slice())) })
+    }
+
     fn share(&self) -> Generator {
         Generator { inner: self.inner.clone() }
+    }
+}
+
+/// PixelRNN completions under way, one per seed (`Generator.complete`), drawn on the CPU.
+#[wasm_bindgen]
+pub struct Completions {
+    sampler: Rc<CellSampler>,
+    jobs: Vec<Completion>,
+    colours: usize,
+    levels: usize,
+    total: usize,
+}
+
+#[wasm_bindgen]
+impl Completions {
+    /// Draws up to `pixels` more pixels of every completion (raster order) and returns all of
+    /// them as they stand, RGBA one after another (pixels not drawn yet show as they were given).
+    pub fn advance(&mut self, pixels: usize) -> Uint8ClampedArray {
+        for job in &mut self.jobs {
+            self.sampler.advance(job, pixels);
+        }
+        self.rgba()
+    }
+
+    /// The completions as they stand, RGBA one after another.
+    pub fn rgba(&self) -> Uint8ClampedArray {
+        let side = self.jobs[0].width;
+        let values: Vec<f32> = self.jobs.iter().flat_map(|j| j.image.iter().copied()).collect();
+        rgba_all(&ImageBatch { data: pixelrnn::as_rgb(&values, self.colours, self.levels, side * side), n: self.jobs.len(), h: side, w: side })
+    }
+
+    /// The completions' pixel values, `N × C × H × W` integers (for `nll`, and the tests).
+    pub fn values(&self) -> Vec<u8> {
+        self.jobs.iter().flat_map(|j| j.image.iter().map(|&v| v as u8)).collect()
+    }
+
+    /// Pixels done of each (raster order, the kept ones included).
+    pub fn done(&self) -> usize {
+        self.jobs[0].done()
+    }
+
+    /// Pixels of each image.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    pub fn finished(&self) -> bool {
+        self.jobs[0].finished()
     }
 }
 

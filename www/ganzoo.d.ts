@@ -5,9 +5,9 @@
 // typed here as the JS sees it (RGBA as Uint8ClampedArray, which encodeGif takes too). Keep in
 // step with ganzoo.js and src/web.rs; tests/e2e/npm.test.mjs type-checks the README's example
 // against it.
-import type { Generator, InitOutput } from "./pkg/ganzoo.js";
+import type { Completions, Generator, InitOutput } from "./pkg/ganzoo.js";
 
-export { Generator, latentForSeed } from "./pkg/ganzoo.js";
+export { Completions, Generator, latentForSeed } from "./pkg/ganzoo.js";
 
 /** Where a bundle runs: WebGPU, else the CPU with a notice (`"auto"`); or only one of them. */
 export type Backend = "auto" | "webgpu" | "cpu";
@@ -84,6 +84,16 @@ export interface LoadedGenerator extends Generator {
   roundTrip(file: Uint8Array, direction: "a-to-b" | "b-to-a"): Promise<Uint8ClampedArray>;
   /** Translation models: the raw output `[1, 3, R, R]` in [-1, 1]. */
   translateRaw(file: Uint8Array, direction: "a-to-b" | "b-to-a"): Promise<Float32Array>;
+  /**
+   * PixelRNN models: one completion per seed of `pixels` (one image, C × R × R integers below
+   * `info().config.levels`, row by row), keeping its first `known` pixels. Nothing is drawn until
+   * `advance`; the completions run on the CPU whatever the backend. Call `free()` when done.
+   */
+  complete(pixels: Uint8Array | number[], known: number, seeds: Float64Array | number[]): Completions;
+  /** PixelRNN models: −ln p in nats of each image of `pixels` (N × C × R × R integers), on the backend. */
+  nll(pixels: Uint8Array | number[]): Promise<Float32Array>;
+  /** PixelRNN models: every pixel's distribution given those before it, `[N, C, L, R, R]` (L = 1: p of a 1). */
+  probabilities(pixels: Uint8Array | number[]): Promise<Float32Array>;
 }
 
 /** Initialises the wasm module, once (loadGenerator does; call it before `Generator.fromBytes`). */

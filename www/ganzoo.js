@@ -1,6 +1,6 @@
 // ganzoo in the browser: fetch a bundle (with download progress and the Cache API), then load
 // it into the wasm generator. Works in a page or a worker; the npm package exposes the same.
-import init, { Generator, encodeGif, latentForSeed } from "./pkg/ganzoo.js";
+import init, { Completions, Generator, encodeGif, latentForSeed } from "./pkg/ganzoo.js";
 
 let ready = null;
 /** Initialises the wasm module once. */
@@ -50,7 +50,8 @@ async function cachedWeights(url, sha256, onProgress) {
 /**
  * Loads a bundle: `await loadGenerator("models/faces/manifest.json", { backend: "auto", onProgress })`.
  * Resolves to a `Generator`: `generate(seed, psi?)`, `mix(coarse, fine, crossover, psi?)`,
- * `interpolate(a, b, frames, psi?)`, `numStyles()`, `translate(file, direction)`, `roundTrip(file, direction)`, `backend()`,
+ * `interpolate(a, b, frames, psi?)`, `numStyles()`, `translate(file, direction)`, `roundTrip(file, direction)`,
+ * `complete(pixels, known, seeds)`, `nll(pixels)`, `backend()`,
  * `notice()`, `info()`.
  */
 export async function loadGenerator(manifestUrl, { backend = "auto", onProgress } = {}) {
@@ -73,4 +74,4 @@ export async function loadGenerator(manifestUrl, { backend = "auto", onProgress 
   return generator;
 }
 
-export { Generator, encodeGif, latentForSeed };
+export { Completions, Generator, encodeGif, latentForSeed };

