@@ -329,5 +329,36 @@ fn the_cli_trains_evaluates_and_exports() {
     assert!(!ok && out.contains("takes partial-image + seed"), "{out}");
     let (ok, out) = train_cmd(&["pixelrnn", "--arch", "gru", "--data", &p(&data), "--out", &p(&tmp.path().join("x"))]);
     assert!(!ok && out.contains("row-lstm, diagonal-bilstm or pixelcnn"), "{out}");
+
+    // completions of held-out images by seed: the kept rows stay, a seed gives one completion
+    let done = tmp.path().join("done");
+    let complete = |seeds: &str| train_cmd(&["complete", &p(&bundle), "--data", &p(&data), "--held-out", "1,2", "--rows", "3", "--seeds", seeds, "--raw", "--out", &p(&done)]);
+    let (ok, out) = complete("4-6");
+    assert!(ok && out.contains("2 held-out images × 3 seeds completed from row 3"), "{out}");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(done.join("values.json")).unwrap()).unwrap();
+    let values: Vec<Vec<u64>> = serde_json::from_value(json["values"].clone()).unwrap();
+    let nll: Vec<f64> = serde_json::from_value(json["nll"].clone()).unwrap();
+    assert_eq!((values.len(), nll.len()), (6, 6));
+    let held = LikelihoodImages::open(&p(&data), Some(Depth::Binary)).unwrap();
+    let pool = ganzoo::train::reported(held.test_len);
+    for (k, image) in [(0, pool[1]), (1, pool[2])] {
+        let top = &held.test_pixels(&[image])[..3 * 8];
+        for v in &values[3 * k..3 * k + 3] {
+            assert_eq!(v[..3 * 8].iter().map(|&x| x as u8).collect::<Vec<_>>(), top, "held-out image {k}'s 3 rows are kept");
+        }
+    }
+    assert!(nll.iter().all(|n| *n > 0.0 && n.is_finite()), "{nll:?}");
+    let (ok, _) = complete("5");
+    assert!(ok);
+    let again: serde_json::Value = serde_json::from_slice(&std::fs::read(done.join("values.json")).unwrap()).unwrap();
+    assert_eq!(again["values"][0], json["values"][1], "seed 5 draws the same completion alone as beside seeds 4 and 6");
+    let (ok, out) = train_cmd(&["complete", &p(&bundle), "--data", &p(&data), "--held-out", "40", "--out", &p(&done)]);
+    assert!(!ok && out.contains("held-out image 40 does not exist: there are"), "{out}");
+    // the page's picker
+    let (ok, out) = train_cmd(&["sprites", &p(&bundle), "--data", &p(&data), "--count", "8", "--out", &p(&tmp.path().join("sheet"))]);
+    assert!(ok, "{out}");
+    let name = data.file_name().unwrap().to_str().unwrap();
+    let sheet = image::open(tmp.path().join("sheet").join(format!("{name}.png"))).unwrap();
+    assert_eq!((sheet.width(), sheet.height()), (8 * 8, 8), "eight 8-px images in a row");
 }
 

@@ -216,3 +216,62 @@ async fn prompts_to_a_face_model_are_refused() {
     let err = t2i.text_interpolation("a", "b", 1, 0.0).await.unwrap_err();
     assert!(err.contains("2 to 120 frames"), "{err}");
 }
+
+const PR_MANIFEST: &[u8] = include_bytes!("../www/models/pixelrnn-mnist/manifest.json");
+const PR_WEIGHTS: &[u8] = include_bytes!("../www/models/pixelrnn-mnist/generator.safetensors");
+/// `train complete www/models/pixelrnn-mnist --held-out 3 --rows 14 --seeds 5-6 --raw`
+const PR_NATIVE: &[u8] = include_bytes!("../test-results/native-complete-pixelrnn-mnist/values.json");
+
+/// The native completions of held-out image 3 cut at row 14, seeds 5 and 6: their pixel values
+/// and −ln p.
+fn native_completions(json: &[u8]) -> (Vec<Vec<u8>>, Vec<f32>) {
+    let v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let values = v["values"].as_array().unwrap().iter().map(|c| c.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u8).collect()).collect();
+    let nll = v["nll"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+    (values, nll)
+}
+
+/// A seed's completion is the native one, pixel for pixel, drawn a few pixels at a time; its
+/// −ln p matches; the probabilities give that −ln p; bad pixels are refused with reasons.
+#[wasm_bindgen_test]
+async fn pixelrnn_completions_are_the_native_ones_on_the_cpu() {
+    let g = Generator::load(PR_MANIFEST, PR_WEIGHTS, "cpu").await.unwrap();
+    let (native, native_nll) = native_completions(PR_NATIVE);
+    let side = 28;
+    let mut top = native[0].clone();
+    top[14 * side..].fill(0); // the kept rows are the held-out image's
+    let mut job = g.completions(&top, 14 * side, &[5.0, 6.0]).unwrap();
+    let mut steps = 0;
+    while !job.finished() {
+        let rgba = job.advance(50);
+        assert_eq!(rgba.length() as usize, 2 * side * side * 4);
+        steps += 1;
+    }
+    assert_eq!(steps, (side * side).div_ceil(50), "the kept pixels are passed over in the steps too");
+    let values = job.values();
+    assert_eq!(values[..side * side], native[0][..], "seed 5");
+    assert_eq!(values[side * side..], native[1][..], "seed 6");
+    let nll = g.nll(&values).await.unwrap();
+    let worst = max_abs_diff(&nll, &native_nll);
+    web_sys_log(&format!("pixelrnn cpu: max |wasm − native| −ln p = {worst:e} nats"));
+    assert!(worst < 2e-3, "−ln p differs from native by {worst}");
+    let p = g.probabilities(&values[..side * side]).await.unwrap(); // [1, 1, 1, S, S]: p of a 1
+    let from_p: f64 = values[..side * side].iter().zip(&p).map(|(&v, &p)| -f64::from(if v == 1 { p } else { 1.0 - p }).ln()).sum();
+    assert!((from_p - f64::from(native_nll[0])).abs() < 2e-3, "−Σ ln p {from_p} vs {}", native_nll[0]);
+
+    let err = g.completions(&[0, 2, 0], 0, &[1.0]).err().unwrap();
+    assert!(err.contains("expected 1 image of 1 × 28 × 28 pixel values (784 each), got 3"), "{err}");
+    let mut bad = vec![0u8; side * side];
+    bad[7] = 2;
+    let err = g.completions(&bad, 0, &[1.0]).err().unwrap();
+    assert!(err.contains("pixel value 7 is 2") && err.contains("0 to 1 (binary)"), "{err}");
+    let err = g.completions(&top, side * side + 1, &[1.0]).err().unwrap();
+    assert!(err.contains("known must be at most 784"), "{err}");
+    let err = g.completions(&top, 0, &[]).err().unwrap();
+    assert!(err.contains("between 1 and 256 seeds"), "{err}");
+    // a face model completes nothing, and a PixelRNN draws no face from a seed alone
+    let err = load("cpu", WEIGHTS).await.unwrap().completions(&top, 0, &[1.0]).err().unwrap();
+    assert!(err.contains("takes seed") && err.contains("partial-image + seed"), "{err}");
+    let err = g.images(&[1.0], None).await.unwrap_err();
+    assert!(err.contains("pixelrnn-mnist") && err.contains("takes partial-image + seed"), "{err}");
+}
