@@ -23,6 +23,7 @@
 //! const job = g.complete(pixels, 14 * 28, [0, 1, 2, 3]); // keep 14 rows, one completion per seed
 //! while (!job.finished()) draw(job.advance(28));       // 28 more pixels of each, RGBA of all
 //! await g.nll(job.values());                            // each completion's −ln p in nats
+//! job.free();
 //! ```
 
 use std::cell::RefCell;
@@ -462,8 +463,9 @@ impl Generator {
     }
 
     /// One completion per seed of `pixels` (one image, `C × H × W` integers below the model's
-    /// levels, row by row), keeping its first `known` pixels (whole rows: `rows × width`). Draw
-    /// them with `advance`. PixelRNN bundles only.
+    /// levels, row by row), keeping its first `known` pixels in raster order (the page keeps
+    /// whole rows: `rows × width`). Draw them with `advance`; `free()` it when done. PixelRNN
+    /// bundles only.
     pub fn complete(&self, pixels: Vec<u8>, known: usize, seeds: Vec<f64>) -> Result<Completions, JsError> {
         self.completions(&pixels, known, &seeds).map_err(|e| JsError::new(&e))
     }

@@ -219,7 +219,7 @@ async fn prompts_to_a_face_model_are_refused() {
 
 const PR_MANIFEST: &[u8] = include_bytes!("../www/models/pixelrnn-mnist/manifest.json");
 const PR_WEIGHTS: &[u8] = include_bytes!("../www/models/pixelrnn-mnist/generator.safetensors");
-/// `train complete www/models/pixelrnn-mnist --held-out 3 --rows 14 --seeds 5-6 --raw`
+/// `train complete www/models/pixelrnn-mnist --data mnist --held-out 3 --rows 14 --seeds 5-6 --raw`
 const PR_NATIVE: &[u8] = include_bytes!("../test-results/native-complete-pixelrnn-mnist/values.json");
 
 /// The native completions of held-out image 3 cut at row 14, seeds 5 and 6: their pixel values

@@ -90,7 +90,7 @@ function run() {
   if (seed === null) return page.say(`"${$("seed").value}" is not ${SEED}`);
   if (!Number.isInteger(count) || count < 1 || count > 8) return page.say("show 1 to 8 completions");
   const seeds = seedsFrom(seed, count);
-  const id = page.post("complete", { pixels: values, known: cut() * side(), seeds, chunk: Math.max(1, side() / 4), pace: 8 });
+  const id = page.post("complete", { pixels: values, known: cut() * side(), seeds, chunk: Math.ceil(side() / 4), pace: 8 });
   running = { id, seeds, figures: figures(seeds) };
   $("completions").dataset.ready = "";
   $("cancel").disabled = false;
@@ -133,13 +133,15 @@ page.on.completed = ({ id, rgba, nll, ms, width, height, backend }) => {
 };
 
 page.on.cancelled = ({ of, done }) => {
-  if (running && running.id !== of) return;
+  if (running?.id !== of) return; // one the page replaced
+  running.over = true;
+  $("cancel").disabled = true;
   $("timing").textContent = `cancelled at pixel ${done}`;
   $("completions").dataset.ready = "cancelled";
 };
 
-page.on.error = (_, { request }) => {
-  if (request === "complete") { running = null; $("cancel").disabled = true; }
+page.on.error = (_, { request, id }) => {
+  if (request === "complete" && running?.id === id) { running = null; $("cancel").disabled = true; }
 };
 
 // the picker: the held-out images of the model's data, from the sheet `train sprites` writes
@@ -169,6 +171,7 @@ function press(k) {
 }
 
 function pick(k) {
+  if (!info || !sheet) return; // a model is loading: its own picks come with it
   source = { values: valuesOf(tile(k)), from: "pick", pick: k };
   press(k);
   drawPad(tile(k));
@@ -179,9 +182,11 @@ function pick(k) {
 async function loadSheet() {
   $("picks").replaceChildren();
   sheet = null;
-  const data = String(info.provenance?.data ?? "").split(" ")[0];
+  // `train sprites` names the sheet after the data ("mnist", "fashion-mnist", an idx folder's name)
+  const data = String(info.provenance?.data ?? "").split(" ")[0].split("/").filter(Boolean).pop() ?? "";
   try {
     const [index, blob] = await Promise.all([fetch(`held-out/${data}.json`).then((r) => r.json()), fetch(`held-out/${data}.png`).then((r) => r.blob())]);
+    if (index.levels !== levels()) throw new Error(`the sheet is of ${index.levels}-level images, the model's are ${levels()}-level`);
     sheet = { ...index, bitmap: await createImageBitmap(blob) };
   } catch (e) {
     return `no held-out images of ${data || "this model's data"} could be loaded (${e.message}): draw one instead`;
@@ -267,7 +272,7 @@ $("again").onclick = () => {
   run();
 };
 $("cancel").onclick = () => {
-  if (running) page.post("cancel", { of: running.id });
+  if (running && !running.over) page.post("cancel", { of: running.id });
 };
 $("model").onchange = () => load(models.find((m) => m.name === $("model").value));
 

@@ -3,9 +3,10 @@
 // {interpolate: {id, a, b, frames, psi}}, {gif: {id, rgba, width, height, count, delay, scale}},
 // for text-to-image models {draw: {id, prompt, seeds}}, {walk: {id, a, b, frames, seed}}, and
 // for translation models {translate: {id, slot, file, direction, back}} (back: also the way back,
-// two images), for PixelRNN models {complete: {id, pixels, known, seeds, chunk, pace}} (the
-// completions stream as {completing} every `chunk` pixels, `pace` ms apart, then {completed} with
-// each one's −ln p) and {cancel: {of}}, which stops completion `of` at once (it is not queued).
+// two images), for PixelRNN models {complete: {id, slot, pixels, known, seeds, chunk, pace}} (the
+// kept pixels at once, then the completions stream as {completing} every `chunk` pixels, `pace`
+// ms apart, then {completed} with each one's −ln p) and {cancel: {of}}, which is not queued: it
+// stops completion `of` at its next chunk (or drops its answer, if it is computing −ln p).
 // A page that shows several models side by side loads each into its own `slot` (one model,
 // "main", otherwise). Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif},
 // {drawn}, {walked}, {translated}, {completing}, {completed}, {cancelled}, {error}.
@@ -91,7 +92,8 @@ const handlers = {
     const size = g.resolution();
     const job = g.complete(pixels, known, seeds);
     const t0 = performance.now();
-    let drawing = 0; // ms spent drawing pixels, without the pauses
+    job.advance(known); // the kept pixels: nothing to draw, nothing to watch
+    let drawing = performance.now() - t0; // ms spent on pixels, without the pauses
     try {
       while (!job.finished()) {
         if (cancelled.delete(id)) return postMessage({ cancelled: { of: id, done: job.done() } });
@@ -102,6 +104,7 @@ const handlers = {
         await new Promise((resolve) => setTimeout(resolve, pace)); // lets a cancel in
       }
       const nll = Array.from(await g.nll(job.values()));
+      if (cancelled.delete(id)) return postMessage({ cancelled: { of: id, done: job.done() } });
       const rgba = job.rgba();
       postMessage({ completed: { id, rgba, nll, ms: drawing, wall: performance.now() - t0, count: seeds.length, width: size, height: size, backend: g.backend() } }, [rgba.buffer]);
     } finally {
@@ -125,6 +128,6 @@ onmessage = (event) => {
   const [kind, body] = Object.entries(event.data)[0];
   if (kind === "cancel") return void cancelled.add(body.of);
   queue = queue.then(() => handlers[kind](body)).catch((e) => {
-    postMessage({ error: errorText(e), request: kind, slot: body?.slot });
+    postMessage({ error: errorText(e), request: kind, slot: body?.slot, id: body?.id });
   });
 };

@@ -425,6 +425,12 @@ mod cli {
             Command::Sprites { source, data, count, out } => {
                 let (config, _) = sample::load_source(&source, &Device::flex(), &[])?;
                 if let ModelConfig::Pixelrnn(c) = &config {
+                    if count == 0 || count % translation::SPRITE_COLUMNS != 0 {
+                        return Err(format!("--count must be a positive multiple of {}, got {count}", translation::SPRITE_COLUMNS));
+                    }
+                    if data.a.is_some() || data.held_out_seed.is_some() {
+                        return Err("a PixelRNN's held-out images come from --data (mnist, fashion-mnist or an idx folder): --a, --b and --held-out-seed are for translation models".into());
+                    }
                     let held = pixelrnn::held_out_of(&source, data.data, c.levels)?;
                     let images = pixelrnn::picked(&held, &(0..count).collect::<Vec<_>>())?;
                     let values: Vec<f32> = images.concat().iter().map(|&v| v as f32).collect();

@@ -428,8 +428,8 @@ impl PixelRnn {
     }
 
     /// Row `r` of the logits `[B, C, L, 1, W]` from the whole image (only what precedes row r's
-    /// pixels matters) and the Row LSTM states of row r − 1, with row r's states: the step of the
-    /// Row LSTM's sampler. A Row LSTM model only.
+    /// pixels matters) and the Row LSTM states of row r − 1, with row r's states: the Row LSTM
+    /// row by row, the reference of [`Self::complete_by_passes`]. A Row LSTM model only.
     pub fn row_logits(&self, pixels: Tensor<4>, r: usize, above: &[RowState]) -> (Tensor<5>, Vec<RowState>) {
         assert!(!self.row_lstm.is_empty() && above.len() == self.row_lstm.len(), "row_logits is the Row LSTM's");
         // the k×k input conv's row r reads rows r − k/2 … r + k/2 only: convolve those
@@ -766,43 +766,84 @@ impl CellSampler {
                 return;
             }
             let (r, c) = (job.next / width, job.next % width);
-            let to_draw = if job.next >= job.known { self.colours } else { 0 };
-            // each colour's logits need the colours drawn before it; the last pass keeps the cells
-            for pass in 0..to_draw.max(1) {
-                let mut x = self.first(&job.image, [height, width], r, c);
-                let mut kept = Vec::with_capacity(self.blocks.len());
-                for (block, state) in self.blocks.iter().zip(&job.blocks) {
-                    let (y, cell) = block.at(state, &x, c);
-                    kept.push((std::mem::replace(&mut x, y), cell));
-                }
-                if to_draw > 0 {
-                    let logits = self.output.apply(&relu_vec(&self.output_hidden.apply(&relu_vec(&x)))); // [C · L]
-                    let per = logits.len() / self.colours;
-                    let row = &logits[pass * per..(pass + 1) * per];
-                    let probabilities: Vec<f32> = if per == 1 {
-                        vec![1.0 / (1.0 + (-row[0]).exp())]
-                    } else {
-                        let max = row.iter().cloned().fold(f32::MIN, f32::max);
-                        let e: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
-                        let z: f32 = e.iter().sum();
-                        e.iter().map(|v| v / z).collect()
-                    };
-                    job.image[(pass * height + r) * width + c] = draw(&probabilities, &mut job.rng) as f32;
-                }
-                if pass + 1 == to_draw.max(1) {
-                    for (state, (input, cell)) in job.blocks.iter_mut().zip(kept) {
-                        state.inputs.push(input);
-                        state.cells.push(cell);
-                    }
-                }
+            if job.next < job.known {
+                let (_, kept) = self.pass(job, r, c);
+                self.commit(job, kept);
+                continue;
             }
-            if c + 1 == width {
-                for (block, state) in self.blocks.iter().zip(&mut job.blocks) {
-                    block.finish_row(state);
-                }
+            // each colour's logits need the colours drawn before it; the last pass's cells are kept
+            let mut kept = Vec::new();
+            for colour in 0..self.colours {
+                let x;
+                (x, kept) = self.pass(job, r, c);
+                let logits = self.head(&x);
+                let per = logits.len() / self.colours;
+                let row = &logits[colour * per..(colour + 1) * per];
+                let probabilities: Vec<f32> = if per == 1 {
+                    vec![1.0 / (1.0 + (-row[0]).exp())]
+                } else {
+                    let max = row.iter().cloned().fold(f32::MIN, f32::max);
+                    let e: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
+                    let z: f32 = e.iter().sum();
+                    e.iter().map(|v| v / z).collect()
+                };
+                job.image[(colour * height + r) * width + c] = draw(&probabilities, &mut job.rng) as f32;
             }
-            job.next += 1;
+            self.commit(job, kept);
         }
+    }
+
+    /// The logits of every pixel of `image` (`[C, H, W]` integers) given the pixels before it,
+    /// `[C, L, H, W]`, computed cell by cell: what [`PixelRnn::forward`] gives, and what the
+    /// sampler draws from (tested against it).
+    pub fn logits(&self, image: &[f32], height: usize) -> Vec<f32> {
+        let mut job = self.start(image, height, usize::MAX, Rng::new(0));
+        let plane = height * job.width;
+        let mut out = Vec::new();
+        while !job.finished() {
+            let p = job.next;
+            let (x, kept) = self.pass(&job, p / job.width, p % job.width);
+            let logits = self.head(&x); // [C · L]: every colour at once, as the masks see the image
+            out.resize(logits.len() * plane, 0.0);
+            for (k, v) in logits.into_iter().enumerate() {
+                out[k * plane + p] = v;
+            }
+            self.commit(&mut job, kept);
+        }
+        out
+    }
+
+    /// The blocks at pixel (r, c) of `job`'s image: the features under the output layers, and
+    /// what each block keeps of (r, c) (its input and its cell).
+    #[allow(clippy::type_complexity)]
+    fn pass(&self, job: &Completion, r: usize, c: usize) -> (Vec<f32>, Vec<(Vec<f32>, (Vec<f32>, Vec<f32>))>) {
+        let mut x = self.first(&job.image, [job.height, job.width], r, c);
+        let mut kept = Vec::with_capacity(self.blocks.len());
+        for (block, state) in self.blocks.iter().zip(&job.blocks) {
+            let (y, cell) = block.at(state, &x, c);
+            kept.push((std::mem::replace(&mut x, y), cell));
+        }
+        (x, kept)
+    }
+
+    /// The output layers at one pixel: features (2h) → logits (C · L).
+    fn head(&self, x: &[f32]) -> Vec<f32> {
+        self.output.apply(&relu_vec(&self.output_hidden.apply(&relu_vec(x))))
+    }
+
+    /// Keeps the next pixel's cells and moves past it; at a row's end the row becomes the row above.
+    #[allow(clippy::type_complexity)]
+    fn commit(&self, job: &mut Completion, kept: Vec<(Vec<f32>, (Vec<f32>, Vec<f32>))>) {
+        for (state, (input, cell)) in job.blocks.iter_mut().zip(kept) {
+            state.inputs.push(input);
+            state.cells.push(cell);
+        }
+        if (job.next + 1) % job.width == 0 {
+            for (block, state) in self.blocks.iter().zip(&mut job.blocks) {
+                block.finish_row(state);
+            }
+        }
+        job.next += 1;
     }
 
     /// Draws pixels `known..` of one image (`[C, H, W]` integers) from `rng`, all at once.

@@ -75,20 +75,20 @@ pub fn held_out_of(source: &Path, data: Option<String>, levels: usize) -> Result
 }
 
 /// The held-out images `picks` (places among the [`reported`] ones: the ones the page's picker
-/// shows), `[C, S, S]` integers each.
+/// shows), `[S, S]` integers each (the likelihood data is grey).
 pub fn picked(held: &LikelihoodImages, picks: &[usize]) -> Result<Vec<Vec<u8>>, String> {
     let pool = reported(held.test_len);
     let plane = held.side * held.side;
     picks
         .iter()
         .map(|&k| {
-            let id = *pool.get(k).ok_or_else(|| format!("held-out image {k} does not exist: there are {} (0 to {})", pool.len(), pool.len() - 1))?;
+            let id = *pool.get(k).ok_or_else(|| format!("held-out image {k} does not exist: there are {} reported held-out images", pool.len()))?;
             Ok(held.test_pixels(&[id])[..plane].to_vec())
         })
         .collect()
 }
 
-/// For each of `images` (`[C, S, S]` integers): its top `rows` rows (the rest grey), one
+/// For each of `images` (`[C, S, S]` integers, square): its top `rows` rows (the rest grey), one
 /// completion per seed, and the image itself, as one grid row; with the completions' values,
 /// image by image and seed by seed. Seed s completes with `Rng::new(s)`, as the page does.
 pub fn completion_grid(model: &PixelRnn, images: &[Vec<u8>], rows: usize, seeds: &[u64]) -> (ImageBatch, Vec<Vec<u8>>) {
