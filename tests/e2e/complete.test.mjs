@@ -33,8 +33,9 @@ async function completed(webgpu) {
   const backend = webgpu ? "webgpu" : "cpu";
   try {
     assert.ok(MODELS.length >= 1, "index.json lists a PixelRNN bundle");
-    const page = await b.newPage({ acceptDownloads: true });
+    let page;
     for (const m of MODELS) {
+      page = await b.newPage({ acceptDownloads: true }); // a fresh page: a new #hash alone does not reload one
       const native = JSON.parse(readFileSync(`${NATIVE}-${m.name}/values.json`));
       const levels = JSON.parse(readFileSync(`www/models/${m.manifest}`)).config.levels;
       await openComplete(page, `model=${m.name}&pick=3&cut=14&seed=5&count=2`);
@@ -53,7 +54,8 @@ async function completed(webgpu) {
       // −ln p on this backend, against the native full pass
       const gap = outs.reduce((w, o, i) => Math.max(w, Math.abs(o.nll - native.nll[i])), 0);
       console.log(`complete ${m.name} ${backend}: max |browser − native| −ln p ${gap.toExponential(2)} nats`);
-      assert.ok(gap < 2e-3, `${m.name}: −ln p differs from native by ${gap} nats`);
+      // measured: 1.5e-5 (binary, CPU), 2.3e-5 (binary, WebGPU), 1.2e-4 (8-bit, both)
+      assert.ok(gap < (levels === 2 ? 2e-4 : 1.5e-3), `${m.name}: −ln p differs from native by ${gap} nats`);
       assert.match(page.url(), /pick=3&cut=14&seed=5&count=2/);
     }
     if (webgpu) return;
