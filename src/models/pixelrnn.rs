@@ -594,6 +594,9 @@ enum Block {
     Cnn { reduce: Weights, conv: Weights, expand: Weights },
 }
 
+/// What a block keeps of one pixel: its input there and its cell (see [`BlockState`]).
+type Kept = (Vec<f32>, (Vec<f32>, Vec<f32>));
+
 /// What a block keeps of the pixels done so far, for the ones to come.
 struct BlockState {
     /// This row's block inputs, columns 0 … c − 1.
@@ -814,9 +817,8 @@ impl CellSampler {
     }
 
     /// The blocks at pixel (r, c) of `job`'s image: the features under the output layers, and
-    /// what each block keeps of (r, c) (its input and its cell).
-    #[allow(clippy::type_complexity)]
-    fn pass(&self, job: &Completion, r: usize, c: usize) -> (Vec<f32>, Vec<(Vec<f32>, (Vec<f32>, Vec<f32>))>) {
+    /// what each block keeps of (r, c).
+    fn pass(&self, job: &Completion, r: usize, c: usize) -> (Vec<f32>, Vec<Kept>) {
         let mut x = self.first(&job.image, [job.height, job.width], r, c);
         let mut kept = Vec::with_capacity(self.blocks.len());
         for (block, state) in self.blocks.iter().zip(&job.blocks) {
@@ -832,8 +834,7 @@ impl CellSampler {
     }
 
     /// Keeps the next pixel's cells and moves past it; at a row's end the row becomes the row above.
-    #[allow(clippy::type_complexity)]
-    fn commit(&self, job: &mut Completion, kept: Vec<(Vec<f32>, (Vec<f32>, Vec<f32>))>) {
+    fn commit(&self, job: &mut Completion, kept: Vec<Kept>) {
         for (state, (input, cell)) in job.blocks.iter_mut().zip(kept) {
             state.inputs.push(input);
             state.cells.push(cell);
