@@ -163,3 +163,35 @@ pub fn joint_embedding(images: Tensor<2>, texts: Tensor<2>, margin: f32) -> Tens
     let wrong_image = relu(scores.sub(right.transpose()).add_scalar(margin)) * off; // text j's image vs image i
     (wrong_text.sum() + wrong_image.sum()) / (b * b.saturating_sub(1).max(1)) as f32
 }
+
+/// The matching-aware loss with the hinge (Lim & Ye 2017, Miyato et al. 2018) in place of the
+/// cross-entropy, on the same three kinds of pairs: E[max(0, 1 − D(real, right))] +
+/// ½ (E[max(0, 1 + D(real, wrong))] + E[max(0, 1 + D(fake, right))]). D stops pushing a pair
+/// once it is past the margin, so it cannot run away on easy pairs.
+pub fn matching_aware_hinge(real_right: Tensor<2>, real_wrong: Tensor<2>, fake_right: Tensor<2>) -> Tensor<1> {
+    let relu = |x: Tensor<2>| x.clamp_min(0.0).mean();
+    relu(real_right.neg().add_scalar(1.0)) + (relu(real_wrong.add_scalar(1.0)) + relu(fake_right.add_scalar(1.0))) * 0.5
+}
+
+/// G's side of the hinge loss: −E[D(fake, right)].
+pub fn hinge_generator(fake: Tensor<2>) -> Tensor<1> {
+    fake.mean().neg()
+}
+
+/// The joint loss's hard negatives: each image must score its own caption at least `margin`
+/// above `negatives[i]`, that caption with one stated attribute changed (another number, another
+/// colour, the colours swapped). In-batch negatives differ in everything, and colour alone
+/// separates them; these differ in one attribute, so the text encoder must encode each one.
+/// And the two captions describe different flowers, so their features must differ too: their
+/// cosine is held below 1 − 2·margin whatever the image encoder can see yet (it learns to count
+/// petals much later than to tell colours).
+/// `images`, `texts`, `negatives` `[B, E]` (unit rows); `keep` `[B, 1]` is 0 where a caption had
+/// nothing to change. The mean violation over the kept rows.
+pub fn hard_negatives(images: Tensor<2>, texts: Tensor<2>, negatives: Tensor<2>, keep: Tensor<2>, margin: f32) -> Tensor<1> {
+    let right = (images.clone() * texts.clone()).sum_dim(1); // [B, 1]
+    let wrong = (images * negatives.clone()).sum_dim(1); // [B, 1]
+    let apart = (texts * negatives).sum_dim(1); // [B, 1]: cos(t, t')
+    let kept = keep.clone().sum().clamp_min(1.0);
+    let violation = (wrong - right).add_scalar(margin).clamp_min(0.0) + apart.sub_scalar(1.0 - 2.0 * margin).clamp_min(0.0);
+    (violation * keep).sum() / kept
+}

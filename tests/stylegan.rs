@@ -7,7 +7,7 @@ use ganzoo::burn::tensor::Distribution;
 use ganzoo::latent::latents_tensor;
 use ganzoo::models::stylegan::{self, NoiseMode, StyleGanConfig};
 use ganzoo::models::{AnyGenerator, ModelConfig};
-use ganzoo::train::stylegan::ema_update;
+use ganzoo::train::ema_update;
 
 fn tiny(res: usize) -> StyleGanConfig {
     StyleGanConfig::new().with_resolution(res).with_channel_base(64).with_channel_max(16).with_z_dim(8).with_w_dim(8).with_mapping_layers(2)

@@ -17,7 +17,7 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 
 fn tiny_run(steps: usize) -> Text2ImageTrainConfig {
     let mut c = Text2ImageTrainConfig::new("flowers".into());
-    c.model = c.model.with_resolution(16).with_width(8).with_noise(8).with_text_dim(16).with_word_dim(8).with_text_channels(16).with_d_text(8);
+    c.model = c.model.with_resolution(16).with_width(8).with_g_width(8).with_noise(8).with_text_dim(16).with_word_dim(8).with_text_channels(16).with_d_text(8);
     (c.images, c.run.steps, c.run.batch, c.encoder_steps, c.run.sample_every, c.run.checkpoint_every) = (40, steps, 4, 3, 0, 0);
     c
 }
@@ -48,9 +48,17 @@ fn a_step_moves_both_networks_and_a_resumed_run_repeats_an_uninterrupted_one() {
     assert_eq!(train.images.len, 36, "every tenth flower is held out");
     let f = &t.family;
     let (g0, d0, e0) = (values(f.generator.to_rgb.weight.val()), values(f.discriminator.joint.weight.val()), values(f.encoder.words.weight.val()));
+    assert_eq!(g0, values(f.ema.to_rgb.weight.val()), "G's average starts as G");
     t.train(&train, |_| {}).unwrap();
     let f = &t.family;
-    assert_ne!(g0, values(f.generator.to_rgb.weight.val()), "G moved");
+    let (g1, ema1) = (values(f.generator.to_rgb.weight.val()), values(f.ema.to_rgb.weight.val()));
+    assert_ne!(g0, g1, "G moved");
+    // one step in, the average has a β of ½^(4 / (0.05 · 4)) ≈ 1e-6 (its half-life starts short):
+    // it is G to within that and rounding
+    assert_eq!(ganzoo::train::ema_beta(10.0, 0, 4), 0.5f32.powf(20.0));
+    assert_eq!(ganzoo::train::ema_beta(10.0, 100_000, 64), 0.5f32.powf(64.0 / 10_000.0), "then 10 kimg");
+    assert!(ema1.iter().zip(&g1).zip(&g0).all(|((e, g), g0)| (e - g).abs() <= 1e-3 * (g - g0).abs() + 1e-7), "the average follows G");
+    assert_eq!(values(f.model().generator.to_rgb.weight.val()), ema1, "what ships is the average");
     assert_ne!(d0, values(f.discriminator.joint.weight.val()), "D's text-joining layer moved");
     assert_eq!(e0, values(f.encoder.words.weight.val()), "the text encoder stays frozen during GAN training");
 
@@ -64,7 +72,11 @@ fn a_step_moves_both_networks_and_a_resumed_run_repeats_an_uninterrupted_one() {
     let (a, b) = (metrics(&straight), metrics(&split));
     assert_eq!(a.len(), 5);
     let names: Vec<&String> = a[0].keys().collect();
-    assert_eq!(names, ["D", "G", "GAN-INT", "mode seeking"], "every term of the step is logged by name");
+    assert_eq!(names, ["D", "G", "GAN-INT", "R1", "mode seeking"], "every term of the step is logged by name");
+    assert!(a[1].keys().all(|k| k != "R1") && a[4].contains_key("R1"), "R1 is lazy: every 4th step");
+    // G's average lags G over more steps
+    let (g, ema) = (values(resumed.family.generator.to_rgb.weight.val()), values(resumed.family.ema.to_rgb.weight.val()));
+    assert!(g.iter().zip(&ema).any(|(a, b)| (a - b).abs() > 1e-6), "after 5 steps the average is not G");
     assert_eq!(a, b, "a resumed run repeats the uninterrupted one");
     let grid = image::open(straight.join("samples.png")).unwrap();
     assert_eq!(grid.width(), 8 * 16 + 9 * 2, "8 flowers per caption row");
@@ -101,7 +113,7 @@ fn the_cli_trains_exports_evaluates_and_draws_prompts() {
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(p("models/best/manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["provenance"]["steps"], best.step);
     let notes = manifest["provenance"]["notes"].as_str().unwrap();
-    assert!(notes.contains(&format!("best of the run's evaluations (step {}", best.step)) && notes.contains("label smoothing 0.1"), "{notes}");
+    assert!(notes.contains(&format!("best of the run's evaluations (step {}", best.step)) && notes.contains("R1 γ 1 every 4") && notes.contains("weight average"), "{notes}");
     let (ok, log) = cmd(&["export", &p("run"), "--out", &p("models/t2i")]);
     assert!(ok && log.contains("text2image-16"), "{log}");
     let (ok, log) = cmd(&["eval", "text2image", &p("models/t2i"), "--images", "20", "--json", &p("eval.json")]);

@@ -523,6 +523,8 @@ mod cli {
                 let test = all.subset(&all.test_indices());
                 let report = text2image::evaluate(model.text()?, &config.vocabulary(), config.noise, &test, &device)?;
                 print!("{}", report.table());
+                let (fit, read) = text2image::PROBE_FLOWERS;
+                print!("{}", text2image::probe_text(&model.text()?.encoder, &config.vocabulary(), fit, read, &device).table());
                 if let Some(path) = json {
                     std::fs::write(&path, serde_json::to_vec_pretty(&report).expect("report serialises")).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 }

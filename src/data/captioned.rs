@@ -40,6 +40,66 @@ impl CaptionedDataset {
     }
 }
 
+/// The caption with one stated attribute changed, for the text encoder's hard negatives: a
+/// number word replaced by another, a colour word by one of another colour, or two colour words
+/// of different colours swapped ("pink petals and a yellow center" → "yellow petals and a pink
+/// center"). One of the edits the caption allows, drawn by `rng`; `None` when it states no number
+/// and no colour. Colour words of the background ("a blue sky", "green leaves", "a dark
+/// background") are left alone; synonyms ("golden", "yellow") count as one colour.
+pub fn contrast(caption: &str, rng: &mut crate::latent::Rng) -> Option<String> {
+    const NUMBERS: std::ops::RangeInclusive<usize> = flowers::MIN_PETALS..=flowers::MAX_PETALS;
+    let colour_of = |word: &str| {
+        let named = flowers::PETAL_COLOURS.iter().chain(flowers::CENTRE_COLOURS).find(|n| n.words.contains(&word))?;
+        // the same name in both palettes ("yellow", "white", "orange") is one colour
+        Some(if word == "dark" { "black" } else { named.name() })
+    };
+    let words: Vec<&str> = caption.split(' ').collect();
+    let scenery = |i: usize| words.get(i + 1).is_some_and(|w| ["sky", "leaves", "background"].contains(&w.trim_matches(|c: char| !c.is_alphanumeric())));
+    let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let numbers: Vec<usize> = (0..words.len()).filter(|&i| flowers::NUMBER_WORDS[NUMBERS].contains(&bare(words[i]).as_str())).collect();
+    let colours: Vec<usize> = (0..words.len()).filter(|&i| colour_of(&bare(words[i])).is_some() && !scenery(i)).collect();
+    let swappable: Vec<(usize, usize)> = colours
+        .iter()
+        .flat_map(|&a| colours.iter().map(move |&b| (a, b)))
+        .filter(|&(a, b)| a < b && colour_of(&bare(words[a])) != colour_of(&bare(words[b])))
+        .collect();
+    let mut edits = Vec::new();
+    if !numbers.is_empty() {
+        edits.push(0);
+    }
+    if !colours.is_empty() {
+        edits.push(1);
+    }
+    if !swappable.is_empty() {
+        edits.push(2);
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    let replace = |out: &mut Vec<String>, i: usize, with: &str| out[i] = words[i].replace(&bare(words[i]), with);
+    match edits[rng.below(edits.len())] {
+        0 => {
+            let i = numbers[rng.below(numbers.len())];
+            let others: Vec<&str> = flowers::NUMBER_WORDS[NUMBERS].iter().copied().filter(|&n| n != bare(words[i])).collect();
+            replace(&mut out, i, others[rng.below(others.len())]);
+        }
+        1 => {
+            let i = colours[rng.below(colours.len())];
+            let own = colour_of(&bare(words[i]));
+            let others: Vec<&str> = flowers::PETAL_COLOURS.iter().chain(flowers::CENTRE_COLOURS).flat_map(|n| n.words.iter().copied()).filter(|&w| colour_of(w) != own).collect();
+            replace(&mut out, i, others[rng.below(others.len())]);
+        }
+        _ => {
+            let (a, b) = swappable[rng.below(swappable.len())];
+            let (wa, wb) = (bare(words[a]), bare(words[b]));
+            replace(&mut out, a, &wb);
+            replace(&mut out, b, &wa);
+        }
+    }
+    Some(out.join(" "))
+}
+
 /// The first `n` procedural flowers at `resolution` (64 is native; smaller is box-downsampled).
 pub fn procedural_flowers(n: usize, resolution: usize) -> Result<CaptionedDataset, String> {
     if resolution == 0 || flowers::RESOLUTION % resolution != 0 {

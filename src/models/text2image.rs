@@ -1,10 +1,21 @@
-//! Text-to-image GAN, GAN-INT-CLS (Reed, Akata, Yan, Logeswaran, Schiele & Lee 2016).
+//! Text-to-image GAN, GAN-INT-CLS (Reed, Akata, Yan, Logeswaran, Schiele & Lee 2016), with the
+//! conditioning and stabilisation later work found it needs.
 //!
 //! A description is encoded into a 256-number feature φ(t) (`crate::text`), joined with 100
-//! numbers of noise into the 356-number vector that feeds a DCGAN generator. The discriminator
-//! is matching-aware: after its convolutions reach 4×4, the text feature (projected to 128 and
-//! repeated over the 4×4 grid) is concatenated to the image features, a 1×1 convolution mixes
-//! them and a 4×4 convolution gives one logit. It learns from three kinds of pairs (CLS):
+//! numbers of noise into the 356-number vector that feeds the generator. The generator grows
+//! the picture from 4×4 by nearest-neighbour upsampling and 3×3 convolutions (Odena, Dumoulin &
+//! Olah 2016: no checkerboard, which transposed convolutions stamp on every output), with pixel
+//! norm (Karras et al. 2018) so that it behaves the same in training and in the browser, and a
+//! weight average of it is what ships.
+//!
+//! The discriminator is matching-aware. Its image trunk (strided convs down to 4×4) runs once per
+//! image batch; the text feature is projected as in Reed's (Linear → batch norm → LeakyReLU),
+//! repeated over the 4×4 grid and concatenated to the image features, a 1×1 conv mixes them and a
+//! 4×4 conv gives one logit — to which a projection term ⟨V·t', mean features⟩/√C is added,
+//! t' being that projected text (Miyato & Koyama 2018), so whether the picture fits the words is
+//! asked directly of the features D pooled, not only through a concatenation that D can learn to
+//! ignore. It learns from three
+//! kinds of pairs (CLS):
 //!   (real image, right text) → 1, (real image, wrong text) → 0, (generated image, right text) → 0,
 //! so it judges realism and whether the picture fits the words. GAN-INT adds to G's loss images
 //! made from interpolations of two captions' features, which fill the space between captions.
@@ -12,12 +23,12 @@
 //! The bundle ships the text encoder and the generator together ([`TextToImage`]); the
 //! vocabulary is part of the configuration, so it travels in `manifest.json`.
 
-use burn::nn::conv::Conv2d;
-use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
-use burn::tensor::activation::leaky_relu;
+use burn::tensor::activation::{leaky_relu, tanh};
 
-use super::dcgan::{self, DcganConfig, DiscBlock};
+use super::dcgan::{self, DiscBlock};
 use crate::latent::Rng;
 use crate::text::{self, TextEncoder, TextEncoderConfig, Tokens, Vocabulary};
 
@@ -34,9 +45,12 @@ pub struct Text2ImageConfig {
     /// Output side in pixels (power of two ≥ 8).
     #[config(default = 64)]
     pub resolution: usize,
-    /// Channels at full resolution (ngf = ndf), as in the DCGAN.
-    #[config(default = 32)]
+    /// D's channels at half resolution (ndf), doubled at each halving down to 4×4.
+    #[config(default = 16)]
     pub width: usize,
+    /// G's channels at half resolution, doubled towards 4×4: wider than D, as Reed's G is.
+    #[config(default = 20)]
+    pub g_width: usize,
     /// Size of a word embedding and channels of the text encoder's convolutions.
     #[config(default = 64)]
     pub word_dim: usize,
@@ -55,10 +69,21 @@ impl Text2ImageConfig {
         if self.vocabulary.windows(2).any(|w| w[0] >= w[1]) {
             return Err("the vocabulary must be sorted and free of duplicates; re-export the bundle with `train export`".into());
         }
-        if self.noise == 0 || self.text_dim == 0 {
-            return Err("text-to-image noise and text sizes must be positive".into());
+        if self.noise == 0 || self.text_dim == 0 || self.d_text == 0 {
+            return Err("text-to-image noise, text and D's text sizes must be positive".into());
         }
-        self.dcgan().check()
+        if self.resolution < 8 || !self.resolution.is_power_of_two() {
+            return Err(format!("text-to-image resolution must be a power of two ≥ 8, got {}", self.resolution));
+        }
+        if self.width == 0 || self.g_width == 0 {
+            return Err("text-to-image widths must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// Doublings from 4×4 to the output: 4 at 64 px.
+    fn doublings(&self) -> usize {
+        self.resolution.trailing_zeros() as usize - 2
     }
 
     pub fn vocabulary(&self) -> Vocabulary {
@@ -72,23 +97,30 @@ impl Text2ImageConfig {
             .with_dim(self.text_dim)
     }
 
-    /// The DCGAN that draws: its latent is φ(t) ⊕ z.
-    pub fn dcgan(&self) -> DcganConfig {
-        DcganConfig::new().with_latent(self.text_dim + self.noise).with_resolution(self.resolution).with_width(self.width)
-    }
-
     pub fn init_generator(&self, device: &Device) -> TextToImage {
         self.check().expect("invalid Text2ImageConfig");
-        TextToImage { encoder: self.text_encoder().init(device), generator: self.dcgan().init_generator(device) }
+        TextToImage { encoder: self.text_encoder().init(device), generator: self.init_drawer(device) }
+    }
+
+    /// The generator alone: φ(t) ⊕ z → image.
+    pub fn init_drawer(&self, device: &Device) -> Generator {
+        self.check().expect("invalid Text2ImageConfig");
+        let mut c = self.g_width << (self.doublings() - 1); // channels at 4×4
+        let project = LinearConfig::new(self.text_dim + self.noise, c * 16).init(device);
+        let mut blocks = Vec::new();
+        for _ in 1..self.doublings() {
+            blocks.push(conv3(c, c / 2, device)); // each after an upsampling: H → 2H
+            c /= 2;
+        }
+        Generator { project, blocks, to_rgb: conv3(c, 3, device) }
     }
 
     pub fn init_discriminator(&self, device: &Device) -> Discriminator {
         self.check().expect("invalid Text2ImageConfig");
-        let gan = self.dcgan();
         let from_rgb = dcgan::conv(3, self.width, 2, 1, device); // R → R/2
         let mut blocks = Vec::new();
         let mut c = self.width;
-        for _ in 1..gan.doublings() {
+        for _ in 1..self.doublings() {
             blocks.push(DiscBlock::new(c, c * 2, true, device)); // H → H/2, down to 4×4
             c *= 2;
         }
@@ -96,21 +128,27 @@ impl Text2ImageConfig {
             from_rgb,
             blocks,
             text: LinearConfig::new(self.text_dim, self.d_text).init(device),
-            joint: burn::nn::conv::Conv2dConfig::new([c + self.d_text, c], [1, 1])
+            text_norm: BatchNormConfig::new(self.d_text).init(device),
+            joint: Conv2dConfig::new([c + self.d_text, c], [1, 1])
                 .with_bias(false)
                 .with_initializer(burn::nn::Initializer::Normal { mean: 0.0, std: 0.02 })
                 .init(device),
             joint_norm: BatchNormConfig::new(c).init(device),
             to_logit: dcgan::conv(c, 1, 1, 0, device), // 4×4 → 1×1
+            projection: LinearConfig::new(self.d_text, c).with_bias(false).init(device),
         }
     }
+}
+
+fn conv3(c_in: usize, c_out: usize, device: &Device) -> Conv2d {
+    Conv2dConfig::new([c_in, c_out], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device)
 }
 
 /// What the browser loads: the text encoder and the generator.
 #[derive(Module, Debug)]
 pub struct TextToImage {
     pub encoder: TextEncoder,
-    pub generator: dcgan::Generator,
+    pub generator: Generator,
 }
 
 impl TextToImage {
@@ -147,11 +185,47 @@ impl TextToImage {
     }
 }
 
-/// φ(t) ⊕ z `[B, D + Z]`: the unit text feature is scaled by √D so that its numbers have the
-/// same spread as the noise's.
+/// φ(t) ⊕ z `[B, D + Z]`: the unit text feature is scaled by √Z, so that text and noise bring
+/// the same total variance (Z) to G's first layer and G cannot ignore either.
 pub fn condition(text: Tensor<2>, noise: Tensor<2>) -> Tensor<2> {
-    let d = text.dims()[1] as f32;
-    Tensor::cat(vec![text * d.sqrt(), noise], 1)
+    let z = noise.dims()[1] as f32;
+    Tensor::cat(vec![text * z.sqrt(), noise], 1)
+}
+
+/// G: φ(t) ⊕ z → a 4×4 map by one linear layer, then per doubling nearest-neighbour ×2 and a
+/// 3×3 conv halving the channels, each followed by pixel norm and LeakyReLU(0.2); a last ×2
+/// and a 3×3 conv to RGB, tanh.
+#[derive(Module, Debug)]
+pub struct Generator {
+    pub project: Linear,
+    pub blocks: Vec<Conv2d>,
+    pub to_rgb: Conv2d,
+}
+
+impl Generator {
+    /// φ(t) ⊕ z `[B, D + Z]` → images `[B, 3, R, R]` in [-1, 1].
+    pub fn forward(&self, latent: Tensor<2>) -> Tensor<4> {
+        let b = latent.dims()[0];
+        let x = self.project.forward(latent); // [B, 16·C0]
+        let c0 = x.dims()[1] / 16;
+        let mut x = act(x.reshape([b, c0, 4, 4])); // [B, C0, 4, 4]
+        for conv in &self.blocks {
+            x = act(conv.forward(upsample(x))); // [B, C/2, 2H, 2W] … [B, g_width, R/2, R/2]
+        }
+        tanh(self.to_rgb.forward(upsample(x))) // [B, 3, R, R]
+    }
+}
+
+/// Pixel norm over channels, then LeakyReLU(0.2).
+fn act(x: Tensor<4>) -> Tensor<4> {
+    let ms = x.clone().powi_scalar(2).mean_dim(1); // [B, 1, H, W]
+    leaky_relu(x / (ms + 1e-8).sqrt(), 0.2)
+}
+
+/// Nearest-neighbour ×2: `[B, C, H, W]` → `[B, C, 2H, 2W]`.
+pub fn upsample(x: Tensor<4>) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    x.reshape([b, c, h, 1, w, 1]).expand([b, c, h, 2, w, 2]).reshape([b, c, 2 * h, 2 * w])
 }
 
 /// Features on the way from `a` to `b` (rows pair up): (1 − t)·a + t·b, back on the unit sphere
@@ -173,26 +247,41 @@ pub struct Discriminator {
     pub from_rgb: Conv2d,
     pub blocks: Vec<DiscBlock>,
     pub text: Linear,
+    pub text_norm: BatchNorm,
     pub joint: Conv2d,
     pub joint_norm: BatchNorm,
     pub to_logit: Conv2d,
+    pub projection: Linear,
 }
 
 impl Discriminator {
-    /// images `[B, 3, R, R]`, text features `[B, D]` → logits `[B, 1]` (does the image look real
-    /// and fit the text?).
-    pub fn forward(&self, images: Tensor<4>, text: Tensor<2>) -> Tensor<2> {
+    /// images `[B, 3, R, R]` → the image trunk's features `[B, C, 4, 4]` (what the text is
+    /// judged against; compute once per image batch).
+    pub fn features(&self, images: Tensor<4>) -> Tensor<4> {
         let mut x = leaky_relu(self.from_rgb.forward(images), 0.2); // [B, w, R/2, R/2]
         for block in &self.blocks {
             x = block.forward(x); // … → [B, C, 4, 4]
         }
-        let [b, _, h, w] = x.dims();
-        let t = leaky_relu(self.text.forward(text), 0.2); // [B, T]
+        x
+    }
+
+    /// trunk features `[B, C, 4, 4]`, text features `[B, D]` → logits `[B, 1]` (does the image
+    /// look real and fit the text?).
+    pub fn judge(&self, x: Tensor<4>, text: Tensor<2>) -> Tensor<2> {
+        let [b, c, h, w] = x.dims();
+        let t = leaky_relu(self.text_norm.forward(self.text.forward(text)), 0.2); // [B, T]
         let t_dim = t.dims()[1];
+        let pooled = x.clone().mean_dims(&[2, 3]).reshape([b, c]); // [B, C]
+        let projected = (self.projection.forward(t.clone()) * pooled).sum_dim(1) / (c as f32).sqrt(); // [B, 1]: ⟨V·t, x̄⟩ / √C
         let t = t.reshape([b, t_dim, 1, 1]).expand([b, t_dim, h, w]); // [B, T, 4, 4]
         let x = Tensor::cat(vec![x, t], 1); // [B, C + T, 4, 4]
         let x = leaky_relu(self.joint_norm.forward(self.joint.forward(x)), 0.2); // [B, C, 4, 4]
-        self.to_logit.forward(x).reshape([b, 1]) // [B, 1]
+        self.to_logit.forward(x).reshape([b, 1]) + projected // [B, 1]
+    }
+
+    /// images `[B, 3, R, R]`, text features `[B, D]` → logits `[B, 1]`.
+    pub fn forward(&self, images: Tensor<4>, text: Tensor<2>) -> Tensor<2> {
+        self.judge(self.features(images), text)
     }
 }
 
@@ -227,9 +316,14 @@ impl Pairs {
         }
     }
 
-    /// D's loss on the three kinds of pairs: [`crate::losses::matching_aware`].
-    pub fn discriminator_loss(self, d: &Discriminator, smoothing: f32) -> Tensor<1> {
-        let logits = |(images, text): (Tensor<4>, Tensor<2>)| d.forward(images, text);
-        crate::losses::matching_aware(logits(self.real_right), logits(self.real_wrong), logits(self.fake_right), smoothing)
+    /// D's logits on the three kinds of pairs `[B, 1]` each: (real/right, real/wrong,
+    /// fake/right), the real images through D's trunk once (they are the same images).
+    pub fn logits(self, d: &Discriminator) -> [Tensor<2>; 3] {
+        let real = d.features(self.real_right.0);
+        [
+            d.judge(real.clone(), self.real_right.1),
+            d.judge(real, self.real_wrong.1),
+            d.forward(self.fake_right.0, self.fake_right.1),
+        ]
     }
 }

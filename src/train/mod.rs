@@ -21,7 +21,7 @@ pub mod translation;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -146,6 +146,50 @@ pub fn with_settings<C: Serialize + DeserializeOwned>(config: C, settings: &RunS
 
 /// A step's losses by name ("D", "G", "R1", …).
 pub type Losses = Vec<(&'static str, f32)>;
+
+/// The float parameters of a module, flattened, in visiting order.
+struct Collect(Vec<Tensor<1>>);
+
+impl ModuleVisitor for Collect {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let t = param.val().inner();
+        let n = t.shape().num_elements();
+        self.0.push(t.reshape([n]));
+    }
+}
+
+/// Moves every float parameter towards the collected ones: p ← β p + (1 − β) q.
+struct Blend {
+    targets: std::vec::IntoIter<Tensor<1>>,
+    beta: f32,
+}
+
+impl ModuleMapper for Blend {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let target = self.targets.next().expect("EMA and generator have the same parameters");
+        let beta = self.beta;
+        param.map(|p| {
+            let dims = p.dims();
+            p * beta + target.reshape(dims) * (1.0 - beta)
+        })
+    }
+}
+
+/// The weight average of a generator (no autodiff; what GANs sample, evaluate and ship):
+/// ema ← β ema + (1 − β) g, parameter by parameter (both are the same architecture).
+pub fn ema_update<M: Module>(ema: M, g: &M, beta: f32) -> M {
+    let mut collect = Collect(Vec::new());
+    g.visit(&mut collect);
+    ema.map(&mut Blend { targets: collect.0.into_iter(), beta })
+}
+
+/// The EMA's β after `step` steps of `batch` images for a half-life of `kimg` thousand images,
+/// shortened early on (5% of the images seen) so the average does not drag in the first steps.
+pub fn ema_beta(kimg: f32, step: usize, batch: usize) -> f32 {
+    let images = ((step + 1) * batch) as f32;
+    let half_life = (kimg * 1000.0).min(images * 0.05).max(1e-8);
+    0.5f32.powf(batch as f32 / half_life)
+}
 
 /// Indices of the batch for `step`: a fresh permutation of the `n` items per epoch, seeded by
 /// the run's seed and the epoch (so resuming needs only the step), last partial batch dropped.

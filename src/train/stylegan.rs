@@ -9,13 +9,12 @@
 
 use std::path::Path;
 
-use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use serde::{Deserialize, Serialize};
 
-use super::{Family, Losses, Parts, RunSettings, RunState};
+use super::{Family, Losses, Parts, RunSettings, RunState, ema_beta, ema_update};
 use crate::bundle::Provenance;
 use crate::data::ImageDataset;
 use crate::image::ImageBatch;
@@ -76,41 +75,6 @@ pub struct StyleGan {
     pub ema: Generator,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
-}
-
-/// The float parameters of a module, flattened, in visiting order.
-struct Collect(Vec<Tensor<1>>);
-
-impl ModuleVisitor for Collect {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let t = param.val().inner();
-        let n = t.shape().num_elements();
-        self.0.push(t.reshape([n]));
-    }
-}
-
-/// Moves every float parameter towards the collected ones: p ← β p + (1 − β) q.
-struct Blend {
-    targets: std::vec::IntoIter<Tensor<1>>,
-    beta: f32,
-}
-
-impl ModuleMapper for Blend {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let target = self.targets.next().expect("EMA and generator have the same parameters");
-        let beta = self.beta;
-        param.map(|p| {
-            let dims = p.dims();
-            p * beta + target.reshape(dims) * (1.0 - beta)
-        })
-    }
-}
-
-/// ema ← β ema + (1 − β) g, parameter by parameter (both are the same architecture).
-pub fn ema_update(ema: Generator, g: &Generator, beta: f32) -> Generator {
-    let mut collect = Collect(Vec::new());
-    g.visit(&mut collect);
-    ema.map(&mut Blend { targets: collect.0.into_iter(), beta })
 }
 
 impl StyleGan {
@@ -217,10 +181,7 @@ impl Family for StyleGan {
             let avg = avg.inner();
             (avg.clone() + (w_mean - avg) * (1.0 - w_beta)).autodiff()
         });
-        let images = ((step + 1) * b) as f32;
-        let half_life = (c.ema_kimg * 1000.0).min(images * 0.05).max(1e-8); // ramps up early on
-        let beta = 0.5f32.powf(b as f32 / half_life);
-        self.ema = ema_update(self.ema.clone(), &self.generator, beta);
+        self.ema = ema_update(self.ema.clone(), &self.generator, ema_beta(c.ema_kimg, step, b));
 
         losses.splice(0..0, [("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())]);
         losses

@@ -1,14 +1,18 @@
-//! GAN-INT-CLS training (Reed et al. 2016, Algorithm 1 plus the interpolation term).
+//! GAN-INT-CLS training (Reed et al. 2016, Algorithm 1 plus the interpolation term), with what
+//! keeps a conditional GAN learning: an R1 penalty on D, translation and cutout applied alike to
+//! every image D sees, mode seeking, an EMA of G, learning-rate halving.
 //!
 //! A run first trains the text encoder with the joint image–text objective
-//! (`losses::joint_embedding`, `encoder_steps` Adam steps), then freezes it, embeds every
-//! training caption once and trains G and D: per step one caption per image is drawn, D sees the
-//! three kinds of pairs (`models::text2image::Pairs`), G is trained to fool D on its images and,
-//! with weight `int_weight`, on images made from the halfway point between two captions' features
-//! (GAN-INT). Checkpoints hold the encoder, both networks and both optimizers; a resumed run
-//! skips the encoder's training. A kill during the encoder's training (a few minutes) loses only
-//! that: there is no checkpoint yet, and `--resume` starts it again. Grids, metrics, checkpoints,
-//! resume and the best generator are the run core's (`train/mod.rs`).
+//! (`losses::joint_embedding`, plus hard negatives made from each caption by
+//! `data::captioned::contrast`: the number, a colour, the colours swapped), then freezes it, embeds
+//! every training caption once and trains G and D: per step one caption per image is drawn, D sees
+//! the three kinds of pairs (`models::text2image::Pairs`; the real images through its trunk once),
+//! G is trained to fool D on its images and, with weight `int_weight`, on images made from the
+//! halfway point between two captions' features (GAN-INT). Checkpoints hold the encoder, the
+//! networks, G's average and the optimizers; a resumed run skips the encoder's training. A kill
+//! during the encoder's training (minutes) loses only that: there is no checkpoint yet, and
+//! `--resume` starts it again. Grids, metrics, checkpoints, resume and the best generator are the
+//! run core's (`train/mod.rs`).
 
 use std::path::Path;
 
@@ -16,14 +20,14 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState};
+use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, ema_beta, ema_update};
 use crate::bundle::Provenance;
-use crate::data::captioned::CaptionedDataset;
+use crate::data::captioned::{CaptionedDataset, contrast};
 use crate::image::ImageBatch;
 use crate::latent::{Rng, latents_tensor};
-use crate::losses::{bce_with_logits, joint_embedding, mode_seeking};
-use crate::models::{AnyGenerator, ModelConfig, dcgan};
-use crate::models::text2image::{Discriminator, Pairs, Text2ImageConfig, TextToImage, condition, interpolate_text, mismatched};
+use crate::losses::{bce_with_logits, hard_negatives, hinge_generator, joint_embedding, matching_aware, matching_aware_hinge, mode_seeking, r1_estimate};
+use crate::models::text2image::{Discriminator, Generator, Pairs, Text2ImageConfig, TextToImage, condition, interpolate_text, mismatched};
+use crate::models::{AnyGenerator, ModelConfig};
 use crate::text::{self, TextEncoder, Vocabulary};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -41,18 +45,35 @@ pub struct Text2ImageTrainConfig {
     pub encoder_steps: usize,
     pub encoder_lr: f64,
     pub margin: f32,
-    /// Weight of the GAN-INT term (0 trains plain GAN-CLS).
+    /// Weight of the hard negatives in the encoder's joint training (0: in-batch negatives only).
+    pub hard_negatives: f32,
+    /// Weight of the GAN-INT term (0 trains plain GAN-CLS). 0.5: half the weight of the
+    /// real-text term (our earlier runs gave it 1, twice Reed's relative weight).
     pub int_weight: f32,
-    /// Weight of the mode-seeking term (Mao et al. 2019, MSGAN): G is rewarded for making two
-    /// noises of one caption into different flowers. Conditional GANs tend to ignore their noise
-    /// (the text alone decides the picture); without this term our runs drew one flower per
-    /// caption. 0 turns it off; 0.05 by default (1 made D win and the images noisy).
-    #[serde(default)]
+    /// Weight of the mode-seeking term (Mao et al. 2019, MSGAN), on the first half of the batch:
+    /// G is rewarded for making two noises of one caption into different flowers. Conditional
+    /// GANs tend to ignore their noise (the text alone decides the picture); without this term
+    /// our runs drew one flower per caption. 0 turns it off.
     pub diversity: f32,
-    /// One-sided label smoothing of D's (real image, right text) target: 1 − this. Our runs' D
-    /// otherwise won (loss → 0.1) after ~1,000 steps and the flowers decayed.
-    #[serde(default)]
+    /// `bce` (the paper's cross-entropy, with `label_smoothing`) or `hinge`.
+    pub loss: PairLoss,
+    /// One-sided label smoothing of D's (real image, right text) target with `bce`: 1 − this.
     pub label_smoothing: f32,
+    /// R1 penalty γ/2·E‖∇D(real, right)‖² every `r1_every` steps (lazy, scaled to match), by
+    /// finite differences of step `r1_sigma` (`losses::r1_estimate`). 0 turns it off.
+    pub r1_gamma: f32,
+    pub r1_every: usize,
+    pub r1_sigma: f32,
+    /// DiffAugment (Zhao et al. 2020) on every image D sees, real or generated, one draw per
+    /// image: a shift of up to this fraction of the side, and a square cut out of this fraction
+    /// of the side (0: off). Never colour: it would erase what the caption says.
+    pub translate: f32,
+    pub cutout: f32,
+    /// Half-life in thousands of images of the EMA of G's weights (what is sampled, evaluated
+    /// and exported).
+    pub ema_kimg: f32,
+    /// Halve the learning rate every this many steps, as Reed every 100 epochs (0: constant).
+    pub lr_halve_every: usize,
     /// Every K steps, measure the generator on held-out captions (procedural flowers only; see
     /// `evaluate`), log it to `eval.jsonl` and keep the best one so far in `RUN/best/`
     /// (`train export RUN --best`). GAN training does not improve monotonically: our CPU run
@@ -70,16 +91,91 @@ impl Text2ImageTrainConfig {
             data,
             images: 8000,
             beta1: 0.5,
-            encoder_steps: 1500,
+            encoder_steps: 3000,
             encoder_lr: 1e-3,
             margin: 0.2,
-            int_weight: 1.0,
+            hard_negatives: 1.0,
+            int_weight: 0.5,
             diversity: 0.05,
-            label_smoothing: 0.1,
+            loss: PairLoss::Bce,
+            label_smoothing: 0.0,
+            r1_gamma: 1.0,
+            r1_every: 4,
+            r1_sigma: 0.01,
+            translate: 0.125,
+            cutout: 0.25,
+            ema_kimg: 10.0,
+            lr_halve_every: 0,
             eval_every: 500,
             run: RunSettings { steps: 6000, batch: 64, seed: 0, lr: 2e-4, sample_every: 250, checkpoint_every: 500, device: "cpu".into() },
         }
     }
+}
+
+impl Text2ImageTrainConfig {
+    /// The learning rate at `step`: `run.lr` halved every `lr_halve_every` steps.
+    pub fn lr_at(&self, step: usize) -> f64 {
+        match self.lr_halve_every {
+            0 => self.run.lr,
+            k => self.run.lr * 0.5f64.powi((step / k) as i32),
+        }
+    }
+}
+
+/// D's objective on the three kinds of pairs, and G's.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PairLoss {
+    /// Cross-entropy, as in the paper ([`matching_aware`]); G non-saturating.
+    Bce,
+    /// The hinge ([`matching_aware_hinge`]); G maximises D's logit.
+    Hinge,
+}
+
+impl PairLoss {
+    fn discriminator(self, [real_right, real_wrong, fake_right]: [Tensor<2>; 3], smoothing: f32) -> Tensor<1> {
+        match self {
+            PairLoss::Bce => matching_aware(real_right, real_wrong, fake_right, smoothing),
+            PairLoss::Hinge => matching_aware_hinge(real_right, real_wrong, fake_right),
+        }
+    }
+
+    fn generator(self, fake: Tensor<2>) -> Tensor<1> {
+        match self {
+            PairLoss::Bce => bce_with_logits(fake, 1.0),
+            PairLoss::Hinge => hinge_generator(fake),
+        }
+    }
+}
+
+/// DiffAugment's translation and cutout (Zhao et al. 2020) of `images` `[B, C, H, W]`, one draw
+/// per image from `rng`: shifted by up to `translate`·side pixels each way and a square of
+/// `cutout`·side cut out, both filled with 0 (mid grey). One gather, so gradients flow to G.
+pub fn augment(images: Tensor<4>, translate: f32, cutout: f32, rng: &mut Rng) -> Tensor<4> {
+    let [b, c, h, w] = images.dims();
+    let (shift, cut) = ((translate * h as f32).round() as isize, (cutout * h as f32).round() as isize);
+    if shift == 0 && cut == 0 {
+        return images;
+    }
+    let n = h * w;
+    let mut from = Vec::with_capacity(b * n);
+    for _ in 0..b {
+        let mut draw = |k: isize| rng.below((2 * k + 1) as usize) as isize - k;
+        let (dy, dx) = (draw(shift), draw(shift));
+        let (cy, cx) = (rng.below(h) as isize, rng.below(w) as isize);
+        for y in 0..h as isize {
+            for x in 0..w as isize {
+                let (sy, sx) = (y - dy, x - dx);
+                let inside = (0..h as isize).contains(&sy) && (0..w as isize).contains(&sx);
+                let cut_out = (cy - cut / 2..cy - cut / 2 + cut).contains(&y) && (cx - cut / 2..cx - cut / 2 + cut).contains(&x);
+                from.push(if inside && !cut_out { (sy * w as isize + sx) as i64 } else { n as i64 });
+            }
+        }
+    }
+    let device = images.device();
+    let padded = Tensor::cat(vec![images.reshape([b, c, n]), Tensor::zeros([b, c, 1], &device)], 2); // [B, C, N + 1]
+    let from = Tensor::<3, Int>::from_data(TensorData::new(from, [b, 1, n]), &device).expand([b, c, n]);
+    padded.gather(2, from).reshape([b, c, h, w])
 }
 
 /// Captions of the grid's rows: the first caption of the first eight test images.
@@ -91,7 +187,10 @@ pub fn grid_captions(data: &CaptionedDataset) -> Vec<String> {
 
 pub struct Text2Image {
     pub encoder: TextEncoder,
-    pub generator: dcgan::Generator,
+    pub generator: Generator,
+    /// The moving average of the generator's weights (no autodiff): what is sampled, evaluated
+    /// and exported.
+    pub ema: Generator,
     pub discriminator: Discriminator,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
@@ -103,6 +202,9 @@ pub struct Text2Image {
     /// Held-out flowers with attributes for `eval_every` (none: no evaluation).
     held_out: Option<CaptionedDataset>,
 }
+
+/// Flowers whose captions fit the text probe (training split) and are read by it (held out).
+pub const PROBE_FLOWERS: (usize, usize) = (2000, 200);
 
 /// How many held-out flowers the periodic evaluation draws (6 captions each).
 pub const EVAL_FLOWERS: usize = 100;
@@ -172,9 +274,9 @@ impl Text2Image {
         .collect();
     }
 
-    /// The model as the browser will load it.
+    /// The model as the browser will load it: the text encoder and G's weight average.
     pub fn model(&self) -> TextToImage {
-        TextToImage { encoder: self.encoder.clone(), generator: self.generator.valid() }
+        TextToImage { encoder: self.encoder.clone(), generator: self.ema.clone() }
     }
 
     /// Features `[B, D]` of one caption per image of `indices`, drawn with `rng`.
@@ -200,17 +302,33 @@ fn train_text_encoder(config: &Text2ImageTrainConfig, data: &CaptionedDataset, d
     let mut rng = Rng::new(config.run.seed ^ 0x7E47);
     let n = data.images.len;
     let batch = config.run.batch.min(n);
+    let started = std::time::Instant::now();
     for step in 0..config.encoder_steps {
         let idx = super::batch_indices(config.run.seed ^ 0xE4C, batch, step, n);
-        let ids: Vec<Vec<usize>> = idx.iter().map(|&i| vocabulary.tokenize(&data.captions[i][rng.below(data.captions[i].len())]).ids).collect();
+        let captions: Vec<&str> = idx.iter().map(|&i| data.captions[i][rng.below(data.captions[i].len())].as_str()).collect();
+        let negatives: Vec<Option<String>> = captions.iter().map(|c| contrast(c, &mut rng)).collect();
+        // the captions, then their hard negatives (the caption itself where it has nothing to change)
+        let ids: Vec<Vec<usize>> = captions
+            .iter()
+            .map(|c| c.to_string())
+            .chain(negatives.iter().zip(&captions).map(|(neg, c)| neg.clone().unwrap_or_else(|| c.to_string())))
+            .map(|c| vocabulary.tokenize(&c).ids)
+            .collect();
+        let keep: Vec<f32> = negatives.iter().map(|n| n.is_some() as u8 as f32).collect();
+        let keep = Tensor::<2>::from_data(TensorData::new(keep, [idx.len(), 1]), device);
         let (ids, pad) = text::batch_ids(&ids, device);
-        let loss = joint_embedding(images.forward(data.images.batch(&idx, device)), encoder.forward(ids, pad), config.margin);
+        let texts = encoder.forward(ids, pad); // [2B, D]
+        let b = idx.len();
+        let (texts, negatives) = (texts.clone().slice([0..b]), texts.slice([b..2 * b]));
+        let seen = images.forward(data.images.batch(&idx, device)); // [B, D]
+        let loss = joint_embedding(seen.clone(), texts.clone(), config.margin)
+            + hard_negatives(seen, texts, negatives, keep, config.margin) * config.hard_negatives;
         let mut grads = loss.backward();
         let (g_t, g_i) = (GradientsParams::from_module(&mut grads, &encoder), GradientsParams::from_module(&mut grads, &images));
         encoder = optim_t.step(config.encoder_lr, encoder, g_t);
         images = optim_i.step(config.encoder_lr, images, g_i);
         if step % 50 == 0 || step + 1 == config.encoder_steps {
-            println!("text encoder (joint image–text training) step {}: loss {:.4}", step + 1, loss.into_scalar::<f32>());
+            println!("text encoder (joint image–text training) step {}: loss {:.4} ({:.0} s)", step + 1, loss.into_scalar::<f32>(), started.elapsed().as_secs_f32());
         }
     }
     encoder.valid()
@@ -218,7 +336,7 @@ fn train_text_encoder(config: &Text2ImageTrainConfig, data: &CaptionedDataset, d
 
 impl Family for Text2Image {
     const NAME: &'static str = "text2image";
-    const EXPORTED: &'static [&'static str] = &["encoder", "generator"];
+    const EXPORTED: &'static [&'static str] = &["encoder", "generator_ema"];
     type Config = Text2ImageTrainConfig;
     /// The training split of a captioned dataset.
     type Data = CaptionedDataset;
@@ -235,13 +353,21 @@ impl Family for Text2Image {
         }
         config.model.check()?;
         let encoder = match (fresh, data) {
-            (true, Some(data)) => train_text_encoder(config, data, device),
+            (true, Some(data)) => {
+                let encoder = train_text_encoder(config, data, device);
+                if data.attributes.is_some() {
+                    print!("{}", probe_text(&encoder, &config.model.vocabulary(), PROBE_FLOWERS.0, PROBE_FLOWERS.1, &device.clone().inner()).table());
+                }
+                encoder
+            }
             _ => config.model.text_encoder().init(&device.clone().inner()),
         };
         let grid = data.map(grid_captions).unwrap_or_default();
         let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(0.999).with_epsilon(1e-8).init();
+        let generator = config.model.init_drawer(device);
         Ok(Text2Image {
-            generator: config.model.dcgan().init_generator(device),
+            ema: generator.valid(),
+            generator,
             discriminator: config.model.init_discriminator(device),
             optim_g: adam(),
             optim_d: adam(),
@@ -256,17 +382,20 @@ impl Family for Text2Image {
     fn parts(&mut self, parts: &mut Parts) -> Result<(), String> {
         parts.module("encoder", &mut self.encoder)?;
         parts.module("generator", &mut self.generator)?;
+        parts.module("generator_ema", &mut self.ema)?;
         parts.module("discriminator", &mut self.discriminator)?;
         parts.optimizer("optim_g", &mut self.optim_g)?;
         parts.optimizer("optim_d", &mut self.optim_d)
     }
 
-    /// One D step on the three kinds of pairs, one G step with the GAN-INT term.
+    /// One D step on the three kinds of pairs (with the lazy R1), one G step with the GAN-INT
+    /// and mode-seeking terms, then G's average.
     fn step(&mut self, run: &mut RunState, c: &Self::Config, data: &CaptionedDataset) -> Losses {
         if self.features.is_empty() {
             self.embed_captions(c, data, &run.device.clone().inner()); // once per process: the encoder is frozen
         }
         let device = run.device.clone();
+        let step = run.state.step;
         let idx = run.batch(&c.run, data.images.len);
         let b = idx.len();
         let real = data.images.batch(&idx, &device); // [B, 3, R, R]
@@ -274,23 +403,37 @@ impl Family for Text2Image {
         let text = self.caption_features(c.model.text_dim, &idx, &mut rng, &device); // [B, D]
         let wrong = mismatched(b, &mut rng);
         let other = mismatched(b, &mut rng);
-        let z_dim = c.model.noise;
-        let mut noise = || Tensor::<2>::from_data(TensorData::new(rng.normals(b * z_dim), [b, z_dim]), &device);
-        let (z, z_int, z_other) = (noise(), noise(), noise());
-        run.keep_rng(rng);
-        let lr = c.run.lr;
+        let (z_dim, half) = (c.model.noise, b.div_ceil(2));
+        let noise = |n: usize, rng: &mut Rng| Tensor::<2>::from_data(TensorData::new(rng.normals(n * z_dim), [n, z_dim]), &device);
+        let (z, z_int, z_other) = (noise(b, &mut rng), noise(b, &mut rng), noise(half, &mut rng));
+        let aug = |x: Tensor<4>, rng: &mut Rng| augment(x, c.translate, c.cutout, rng);
+        let lr = c.lr_at(step);
         let mut losses = Vec::new();
 
+        // D: the three kinds of pairs, and R1 on (real image, right text)
         let fake = self.generator.forward(condition(text.clone(), z.clone())); // [B, 3, R, R]
-        let d_loss = Pairs::new(real, fake.clone().detach(), text.clone(), &wrong).discriminator_loss(&self.discriminator, c.label_smoothing);
-        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
+        let real = aug(real, &mut rng);
+        let logits = Pairs::new(real.clone(), aug(fake.clone().detach(), &mut rng), text.clone(), &wrong).logits(&self.discriminator);
+        let real_right = logits[0].clone();
+        let mut d_total = c.loss.discriminator(logits, c.label_smoothing);
+        let d_loss = d_total.clone().inner();
+        if c.r1_gamma > 0.0 && step % c.r1_every.max(1) == 0 {
+            let eps = Tensor::<4>::from_data(TensorData::new(rng.normals(real.shape().num_elements()), real.dims()), &device);
+            let nudged = self.discriminator.forward(real + eps * c.r1_sigma, text.clone());
+            let r1 = r1_estimate(real_right, nudged, c.r1_sigma); // ≈ E‖∇D‖²
+            losses.push(("R1", r1.clone().inner().into_scalar::<f32>()));
+            d_total = d_total + r1 * (c.r1_gamma / 2.0 * c.r1_every.max(1) as f32);
+        }
+        let grads = GradientsParams::from_grads(d_total.backward(), &self.discriminator);
         self.discriminator = self.optim_d.step(lr, self.discriminator.clone(), grads);
 
-        let g_adv = bce_with_logits(self.discriminator.forward(fake.clone(), text.clone()), 1.0);
+        // G: fool D on its images of the right text and of texts between two captions
+        let g_adv = c.loss.generator(self.discriminator.forward(aug(fake.clone(), &mut rng), text.clone()));
         let mut g_loss = g_adv.clone();
         if c.diversity > 0.0 {
-            let other = self.generator.forward(condition(text.clone(), z_other.clone()));
-            let ms = mode_seeking(fake, other, z, z_other);
+            let first = text.clone().slice([0..half]);
+            let other = self.generator.forward(condition(first, z_other.clone()));
+            let ms = mode_seeking(fake.slice([0..half]), other, z.slice([0..half]), z_other);
             losses.push(("mode seeking", ms.clone().inner().into_scalar::<f32>()));
             g_loss = g_loss + ms * c.diversity;
         }
@@ -298,12 +441,14 @@ impl Family for Text2Image {
             let other = Tensor::<1, Int>::from_data(TensorData::new(other.iter().map(|&i| i as i64).collect(), [b]), &device);
             let between = interpolate_text(text.clone(), text.select(0, other), 0.5); // [B, D]
             let fake_int = self.generator.forward(condition(between.clone(), z_int));
-            let g_int = bce_with_logits(self.discriminator.forward(fake_int, between), 1.0);
+            let g_int = c.loss.generator(self.discriminator.forward(aug(fake_int, &mut rng), between));
             losses.push(("GAN-INT", g_int.clone().inner().into_scalar::<f32>()));
             g_loss = g_loss + g_int * c.int_weight;
         }
+        run.keep_rng(rng);
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.optim_g.step(lr, self.generator.clone(), grads);
+        self.ema = ema_update(self.ema.clone(), &self.generator, ema_beta(c.ema_kimg, step, b));
 
         losses.splice(0..0, [("D", d_loss.into_scalar::<f32>()), ("G", g_adv.into_scalar::<f32>())]);
         losses
@@ -327,13 +472,24 @@ impl Family for Text2Image {
     fn provenance(c: &Self::Config, run: &Path, best: bool) -> Provenance {
         Provenance {
             data: c.data.clone(),
-            loss: serde_json::json!({ "kind": "gan-int-cls", "int_weight": c.int_weight }),
+            loss: serde_json::json!({ "kind": "gan-int-cls", "pairs": c.loss, "int_weight": c.int_weight, "r1_gamma": c.r1_gamma }),
             notes: format!(
-                "GAN-INT-CLS; text encoder: {} joint image–text steps (margin {}); batch {}, lr {}, beta1 {}, mode seeking {}, label smoothing {}, {} images, seed {}{}",
+                "GAN-INT-CLS, weight average (EMA {} kimg); text encoder: {} joint image–text steps (margin {}, hard negatives {}); {:?} loss, R1 γ {} every {}, translation {} and cutout {}; batch {}, lr {}{}, beta1 {}, mode seeking {}, label smoothing {}, {} images, seed {}{}",
+                c.ema_kimg,
                 c.encoder_steps,
                 c.margin,
+                c.hard_negatives,
+                c.loss,
+                c.r1_gamma,
+                c.r1_every,
+                c.translate,
+                c.cutout,
                 c.run.batch,
                 c.run.lr,
+                match c.lr_halve_every {
+                    0 => String::new(),
+                    k => format!(" halved every {k} steps"),
+                },
                 c.beta1,
                 c.diversity,
                 c.label_smoothing,
@@ -389,21 +545,48 @@ pub struct Cli {
     /// Image side in pixels (64 is the flowers' native size).
     #[arg(long, default_value_t = 64)]
     res: usize,
-    /// Channels at full resolution (ngf = ndf).
-    #[arg(long, default_value_t = 32)]
+    /// D's channels at half resolution (doubled at each halving).
+    #[arg(long, default_value_t = 16)]
     width: usize,
+    /// G's channels at half resolution (doubled towards 4×4).
+    #[arg(long, default_value_t = 20)]
+    g_width: usize,
     /// Steps of the text encoder's joint image–text training before the GAN.
-    #[arg(long, default_value_t = 1500)]
+    #[arg(long, default_value_t = 3000)]
     encoder_steps: usize,
-    /// Weight of the GAN-INT term (0: plain GAN-CLS).
+    /// Weight of the hard negatives (the caption with its number or a colour changed) in the
+    /// encoder's training (0: in-batch negatives only).
     #[arg(long, default_value_t = 1.0)]
+    hard_negatives: f32,
+    /// Weight of the GAN-INT term (0: plain GAN-CLS).
+    #[arg(long, default_value_t = 0.5)]
     int_weight: f32,
     /// Weight of the mode-seeking term that makes different noise give different flowers (0: off).
     #[arg(long, default_value_t = 0.05)]
     diversity: f32,
-    /// One-sided label smoothing: D's target for (real image, right text) is 1 − this.
-    #[arg(long, default_value_t = 0.1)]
+    /// D's and G's objective on the pairs.
+    #[arg(long, value_enum, default_value_t = PairLoss::Bce)]
+    loss: PairLoss,
+    /// One-sided label smoothing with `--loss bce`: D's target for (real image, right text) is 1 − this.
+    #[arg(long, default_value_t = 0.0)]
     label_smoothing: f32,
+    /// R1 penalty weight γ on D (0: off), applied every `--r1-every` steps.
+    #[arg(long, default_value_t = 1.0)]
+    r1_gamma: f32,
+    #[arg(long, default_value_t = 4)]
+    r1_every: usize,
+    /// Shift every image D sees by up to this fraction of its side (0: off).
+    #[arg(long, default_value_t = 0.125)]
+    translate: f32,
+    /// Cut a square of this fraction of the side out of every image D sees (0: off).
+    #[arg(long, default_value_t = 0.25)]
+    cutout: f32,
+    /// Half-life of G's weight average, in thousands of images.
+    #[arg(long, default_value_t = 10.0)]
+    ema_kimg: f32,
+    /// Halve the learning rate every this many steps (0: constant).
+    #[arg(long, default_value_t = 0)]
+    lr_halve_every: usize,
     /// Measure petal colour and count on held-out captions every K steps (flowers only)
     /// and keep the best generator in RUN/best/ for `export --best` (0: off).
     #[arg(long, default_value_t = 500)]
@@ -416,9 +599,11 @@ impl Cli {
     pub fn train(&self) -> Result<(), String> {
         let fresh = || -> Result<_, String> {
             let mut c = Text2ImageTrainConfig::new(self.data.clone());
-            c.model = c.model.with_resolution(self.res).with_width(self.width);
-            (c.images, c.encoder_steps, c.int_weight, c.diversity, c.label_smoothing, c.eval_every) =
-                (self.images, self.encoder_steps, self.int_weight, self.diversity, self.label_smoothing, self.eval_every);
+            c.model = c.model.with_resolution(self.res).with_width(self.width).with_g_width(self.g_width);
+            (c.images, c.encoder_steps, c.hard_negatives, c.int_weight, c.diversity, c.loss, c.label_smoothing) =
+                (self.images, self.encoder_steps, self.hard_negatives, self.int_weight, self.diversity, self.loss, self.label_smoothing);
+            (c.r1_gamma, c.r1_every, c.translate, c.cutout, c.ema_kimg, c.lr_halve_every, c.eval_every) =
+                (self.r1_gamma, self.r1_every, self.translate, self.cutout, self.ema_kimg, self.lr_halve_every, self.eval_every);
             Ok(c)
         };
         let all = std::cell::OnceCell::new();
@@ -461,6 +646,8 @@ pub struct EvalReport {
     pub count_within_one: [(usize, usize); 2],
     /// Petal colour of generated flowers per named colour: (name, correct, out of).
     pub colour_by_name: Vec<(String, usize, usize)>,
+    /// Mean [`high_frequency_power`] of the generated flowers and of the real test images.
+    pub high_frequency: [f64; 2],
 }
 
 impl EvalReport {
@@ -484,6 +671,8 @@ impl EvalReport {
         }
         let by_name: Vec<String> = self.colour_by_name.iter().map(|(n, a, b)| format!("{n} {}", pct((*a, *b)).trim())).collect();
         out += &format!("generated petal colour by name: {}\n", by_name.join(", "));
+        let [g, r] = self.high_frequency;
+        out += &format!("high-frequency power: generated {g:.3e}, real {r:.3e}: {:.2}× (goal ≤ 2×)\n", g / r.max(1e-30));
         out
     }
 
@@ -527,6 +716,7 @@ pub fn evaluate(model: &TextToImage, vocabulary: &Vocabulary, noise: usize, test
         let gsize = 3 * images.h * images.w;
         for (k, (i, caption)) in chunk.iter().enumerate() {
             let a = &attributes[*i];
+            report.high_frequency[0] += high_frequency_power(&images.data[k * gsize..(k + 1) * gsize], images.h) / report.captions as f64;
             let (centre_named, count_named) = mentions(caption, a);
             let generated = measure(&images.data[k * gsize..(k + 1) * gsize], images.h);
             let real = measure(&test.images.images[i * size..(i + 1) * size], res);
@@ -546,5 +736,198 @@ pub fn evaluate(model: &TextToImage, vocabulary: &Vocabulary, noise: usize, test
             }
         }
     }
+    let n = test.images.len;
+    report.high_frequency[1] = (0..n).map(|i| high_frequency_power(&test.images.images[i * size..(i + 1) * size], res)).sum::<f64>() / n.max(1) as f64;
     Ok(report)
+}
+
+/// What the text feature holds, read from held-out captions of the procedural flowers: what a
+/// linear probe fitted on training captions reads back, and how close captions that differ in
+/// one attribute land.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct ProbeReport {
+    /// (correct, out of) on held-out captions: petal colour (all), exact petal count (captions
+    /// that state it), centre colour (captions that mention the centre).
+    pub colour: (usize, usize),
+    pub count: (usize, usize),
+    pub centre: (usize, usize),
+    /// Mean cosine between a held-out caption's feature and the same caption's with only the
+    /// number word changed (to each other count), and with only the petal colour changed (to
+    /// each other colour).
+    pub count_variants: f64,
+    pub colour_variants: f64,
+}
+
+impl ProbeReport {
+    pub fn table(&self) -> String {
+        let pct = |(a, b): (usize, usize)| format!("{:.1}% ({a}/{b})", 100.0 * EvalReport::rate((a, b)));
+        format!(
+            "text feature, linear probe on held-out captions: petal colour {}, petal count {}, centre colour {}\n\
+             mean cosine to the same caption with only the number changed {:.3}, with only the petal colour changed {:.3}\n",
+            pct(self.colour),
+            pct(self.count),
+            pct(self.centre),
+            self.count_variants,
+            self.colour_variants
+        )
+    }
+}
+
+/// Probes `encoder`: a ridge-regression classifier per attribute on the features of the captions
+/// of the first `train` flowers of the training split, read on the captions of the first `test`
+/// held-out flowers (with 200, the 1,200 captions of `train eval`).
+pub fn probe_text(encoder: &TextEncoder, vocabulary: &Vocabulary, train: usize, test: usize, device: &Device) -> ProbeReport {
+    use crate::data::flowers::{self, Attributes, NUMBER_WORDS, PETAL_COLOURS};
+    let embed = |captions: &[String]| -> Vec<Vec<f32>> {
+        let mut out = Vec::with_capacity(captions.len());
+        for chunk in captions.chunks(512) {
+            let ids: Vec<Vec<usize>> = chunk.iter().map(|c| vocabulary.tokenize(c).ids).collect();
+            let (ids, pad) = text::batch_ids(&ids, device);
+            let f = encoder.forward(ids, pad).into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 features");
+            out.extend(f.chunks(f.len() / chunk.len()).map(<[f32]>::to_vec));
+        }
+        out
+    };
+    // (caption, attributes, count stated, centre stated) of each split
+    let split = |is_test: bool, n: usize| -> Vec<(String, Attributes, bool, bool)> {
+        (0..).filter(|&i| Attributes::is_test(i) == is_test).take(n).flat_map(|i| {
+            let a = Attributes::of(i);
+            flowers::captions(i).into_iter().map(move |c| {
+                let (centre, count) = mentions(&c, &a);
+                (c, a.clone(), count, centre)
+            })
+        })
+        .collect()
+    };
+    let (fit, read) = (split(false, train), split(true, test));
+    let (fit_x, read_x) = (embed(&fit.iter().map(|r| r.0.clone()).collect::<Vec<_>>()), embed(&read.iter().map(|r| r.0.clone()).collect::<Vec<_>>()));
+    let accuracy = |label: &dyn Fn(&(String, Attributes, bool, bool)) -> Option<usize>| {
+        let rows: Vec<(&Vec<f32>, usize)> = fit.iter().zip(&fit_x).filter_map(|(r, x)| Some((x, label(r)?))).collect();
+        let w = ridge(&rows);
+        let hits = read.iter().zip(&read_x).filter_map(|(r, x)| Some(argmax_class(&w, x) == label(r)?)).collect::<Vec<bool>>();
+        (hits.iter().filter(|&&h| h).count(), hits.len())
+    };
+    let mut report = ProbeReport {
+        colour: accuracy(&|r| Some(r.1.colour)),
+        count: accuracy(&|r| r.2.then_some(r.1.petals)),
+        centre: accuracy(&|r| r.3.then_some(r.1.centre)),
+        ..Default::default()
+    };
+    // one-attribute variants of each held-out caption
+    let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    // the one word of `caption` in `from` changed to each word of `to` not in it (none when the
+    // word is absent or twice there: a yellow centre of a yellow flower is not the petals)
+    let variants = |caption: &str, from: &[&str], to: &[&str]| -> Vec<String> {
+        let words: Vec<&str> = caption.split(' ').collect();
+        let at: Vec<usize> = (0..words.len()).filter(|&i| from.contains(&bare(words[i]).as_str())).collect();
+        let &[i] = at.as_slice() else { return Vec::new() };
+        to.iter()
+            .filter(|&&t| !from.contains(&t))
+            .map(|t| {
+                let mut w: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+                w[i] = words[i].replace(&bare(words[i]), t);
+                w.join(" ")
+            })
+            .collect()
+    };
+    let mean_cosine = |pairs: Vec<(usize, String)>| -> f64 {
+        let x = embed(&pairs.iter().map(|p| p.1.clone()).collect::<Vec<_>>());
+        let cos: f64 = pairs.iter().zip(&x).map(|((k, _), v)| read_x[*k].iter().zip(v).map(|(a, b)| (a * b) as f64).sum::<f64>()).sum();
+        cos / pairs.len().max(1) as f64 // features are unit vectors
+    };
+    let numbers: Vec<&str> = NUMBER_WORDS[flowers::MIN_PETALS..=flowers::MAX_PETALS].to_vec();
+    let colours: Vec<&str> = PETAL_COLOURS.iter().map(|c| c.name()).collect();
+    let count_pairs = read.iter().enumerate().filter(|(_, r)| r.2).flat_map(|(k, r)| variants(&r.0, &[NUMBER_WORDS[r.1.petals]], &numbers).into_iter().map(move |v| (k, v))).collect();
+    let colour_pairs = read.iter().enumerate().flat_map(|(k, r)| variants(&r.0, PETAL_COLOURS[r.1.colour].words, &colours).into_iter().map(move |v| (k, v))).collect();
+    report.count_variants = mean_cosine(count_pairs);
+    report.colour_variants = mean_cosine(colour_pairs);
+    report
+}
+
+/// Ridge regression of one-hot labels on features with a bias: weights `[(D + 1) × K]`, and the
+/// labels seen (the only ones the probe may answer).
+fn ridge(rows: &[(&Vec<f32>, usize)]) -> (Vec<Vec<f64>>, Vec<usize>) {
+    assert!(!rows.is_empty(), "a probe needs captions to fit");
+    let d = rows[0].0.len() + 1;
+    let k = rows.iter().map(|r| r.1).max().unwrap_or(0) + 1;
+    let mut a = vec![vec![0f64; d]; d];
+    let mut b = vec![vec![0f64; k]; d];
+    for (x, label) in rows {
+        let x: Vec<f64> = x.iter().map(|&v| v as f64).chain([1.0]).collect();
+        for i in 0..d {
+            for j in 0..d {
+                a[i][j] += x[i] * x[j];
+            }
+            b[i][*label] += x[i];
+        }
+    }
+    for (i, row) in a.iter_mut().enumerate() {
+        row[i] += 1e-3 * rows.len() as f64;
+    }
+    // Gauss–Jordan with partial pivoting: a · w = b
+    for col in 0..d {
+        let pivot = (col..d).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs())).expect("rows");
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        let p = a[col][col];
+        for r in 0..d {
+            if r != col && a[r][col] != 0.0 {
+                let f = a[r][col] / p;
+                for c in col..d {
+                    a[r][c] -= f * a[col][c];
+                }
+                for c in 0..k {
+                    b[r][c] -= f * b[col][c];
+                }
+            }
+        }
+    }
+    let mut seen: Vec<usize> = rows.iter().map(|r| r.1).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    ((0..d).map(|i| b[i].iter().map(|v| v / a[i][i]).collect()).collect(), seen)
+}
+
+/// The seen label with the highest score.
+fn argmax_class((w, seen): &(Vec<Vec<f64>>, Vec<usize>), x: &[f32]) -> usize {
+    let score = |c: usize| x.iter().enumerate().map(|(i, &v)| v as f64 * w[i][c]).sum::<f64>() + w[x.len()][c];
+    seen.iter().copied().max_by(|&p, &q| score(p).total_cmp(&score(q))).expect("classes")
+}
+
+/// Mean power of an image's highest spatial frequencies (either axis's frequency above a quarter
+/// of the sampling rate, i.e. in the upper half of the band up to Nyquist), of its luminance
+/// `chw` `[3, R, R]` in [-1, 1]: where checkerboards, stripes and fixed noise patterns live.
+pub fn high_frequency_power(chw: &[f32], res: usize) -> f64 {
+    let n = res * res;
+    let grey: Vec<f64> = (0..n).map(|i| (chw[i] + chw[n + i] + chw[2 * n + i]) as f64 / 3.0).collect();
+    let (cos, sin): (Vec<f64>, Vec<f64>) = (0..res).map(|k| (2.0 * std::f64::consts::PI * k as f64 / res as f64).sin_cos()).map(|(s, c)| (c, s)).unzip();
+    // rows, then columns: a separable DFT
+    let mut rows = vec![(0f64, 0f64); n]; // [y][u]
+    for y in 0..res {
+        for u in 0..res {
+            let (mut re, mut im) = (0.0, 0.0);
+            for x in 0..res {
+                let t = (u * x) % res;
+                re += grey[y * res + x] * cos[t];
+                im -= grey[y * res + x] * sin[t];
+            }
+            rows[y * res + u] = (re, im);
+        }
+    }
+    let high = |f: usize| f.min(res - f) * 4 > res;
+    let (mut power, mut count) = (0.0, 0usize);
+    for u in 0..res {
+        for v in (0..res).filter(|&v| high(u) || high(v)) {
+            let (mut re, mut im) = (0.0, 0.0);
+            for y in 0..res {
+                let t = (v * y) % res;
+                let (a, b) = rows[y * res + u];
+                re += a * cos[t] + b * sin[t];
+                im += b * cos[t] - a * sin[t];
+            }
+            power += (re * re + im * im) / n as f64;
+            count += 1;
+        }
+    }
+    power / count as f64
 }
