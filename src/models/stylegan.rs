@@ -155,9 +155,10 @@ fn lrelu2(x: Tensor<2>) -> Tensor<2> {
     leaky_relu(x, 0.2) * std::f32::consts::SQRT_2
 }
 
-/// Normalises each latent vector to unit average square: z / √(mean(z²) + ε).
-pub fn pixel_norm(x: Tensor<2>) -> Tensor<2> {
-    let ms = x.clone().powi_scalar(2).mean_dim(1); // [B, 1]
+/// Normalises each vector along dim 1 (a latent `[B, Z]`, or each pixel's channels `[B, C, H, W]`)
+/// to unit average square: x / √(mean(x²) + ε).
+pub fn pixel_norm<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let ms = x.clone().powi_scalar(2).mean_dim(1); // [B, 1, …]
     x / (ms + 1e-8).sqrt()
 }
 

@@ -218,8 +218,7 @@ impl Generator {
 
 /// Pixel norm over channels, then LeakyReLU(0.2).
 fn act(x: Tensor<4>) -> Tensor<4> {
-    let ms = x.clone().powi_scalar(2).mean_dim(1); // [B, 1, H, W]
-    leaky_relu(x / (ms + 1e-8).sqrt(), 0.2)
+    leaky_relu(super::stylegan::pixel_norm(x), 0.2)
 }
 
 /// Nearest-neighbour ×2: `[B, C, H, W]` → `[B, C, 2H, 2W]`.

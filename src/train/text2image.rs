@@ -110,9 +110,7 @@ impl Text2ImageTrainConfig {
             run: RunSettings { steps: 6000, batch: 64, seed: 0, lr: 2e-4, sample_every: 250, checkpoint_every: 500, device: "cpu".into() },
         }
     }
-}
 
-impl Text2ImageTrainConfig {
     /// The learning rate at `step`: `run.lr` halved every `lr_halve_every` steps.
     pub fn lr_at(&self, step: usize) -> f64 {
         match self.lr_halve_every {
