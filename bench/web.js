@@ -1,5 +1,7 @@
 // Web benchmark, run in one page: ganzoo (WebGPU, CPU) against ONNX Runtime Web (webgpu EP,
-// wasm EP) on the same network and weights (ONNX exported by scripts/onnx_export.py).
+// wasm EP) on the same network and weights (ONNX exported by scripts/onnx_export.py), each
+// timed on the same work: from a seed, from a prompt's token ids (our tokenizer, a few µs), or
+// from the same PNG file decoded (ganzoo by its image path, ORT by the browser's canvas).
 import { loadGenerator, latentForSeed } from "../www/ganzoo.js";
 import * as ort from "../node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs";
 
@@ -26,6 +28,8 @@ const PROMPT = "this flower has five large pink petals and a yellow center";
 async function picture(size) {
   const c = new OffscreenCanvas(size, size);
   const g = c.getContext("2d");
+  g.fillStyle = "#fff"; // opaque, so both decoders read the same pixels
+  g.fillRect(0, 0, size, size);
   g.fillStyle = "#fc0";
   g.beginPath();
   g.arc(size / 2, size / 2, size * 0.4, 0, 2 * Math.PI);
@@ -50,21 +54,45 @@ async function ganzoo(model, kind, backend, runs) {
   const first = performance.now() - t0;
   if (g.backend() !== backend) return null;
   const ms = await timeIt(draw, 3, runs);
-  // raw output for the comparison with ORT, which runs the seed-only models
-  const raw = file ? await g.translateRaw(file, "a-to-b") : kind === "text2image" || kind === "pixelrnn" ? null : await g.generateRaw([7]);
+  // raw output for the comparison with ORT
+  const raw = file ? await g.translateRaw(file, "a-to-b") : kind === "pixelrnn" ? null : kind === "text2image" ? await g.drawTextRaw(PROMPT, [7]) : await g.generateRaw([7]);
   return { first, ms, raw };
 }
 
-async function onnx(model, ep, latent, z, runs) {
+// What ORT's graph takes for image i of a model (input names: scripts/onnx_export.py)
+async function onnxInputs(model, kind, latent) {
+  if (kind === "text2image") {
+    const g = await loadGenerator(`../www/models/${model}/manifest.json`, { backend: "cpu" });
+    const noise = g.info().config.noise;
+    const ids = () => { const t = g.tokenize(PROMPT).tokens.ids; return new ort.Tensor("int64", BigInt64Array.from(t, BigInt), [1, t.length]); };
+    return (seed) => ({ tokens: ids(), z: new ort.Tensor("float32", latentForSeed(seed, noise), [1, noise]) });
+  }
+  if (kind === "cyclegan" || kind === "discogan") {
+    const size = JSON.parse(await (await fetch(`../www/models/${model}/manifest.json`)).text()).resolution;
+    const file = await picture(size);
+    return async () => {
+      const bitmap = await createImageBitmap(new Blob([file], { type: "image/png" }));
+      const c = new OffscreenCanvas(size, size);
+      const g = c.getContext("2d");
+      g.drawImage(bitmap, 0, 0);
+      const rgba = g.getImageData(0, 0, size, size).data;
+      const x = new Float32Array(3 * size * size);
+      for (let p = 0; p < size * size; p++) for (let ch = 0; ch < 3; ch++) x[ch * size * size + p] = rgba[4 * p + ch] / 127.5 - 1;
+      return { source: new ort.Tensor("float32", x, [1, 3, size, size]) };
+    };
+  }
+  return (seed) => ({ z: new ort.Tensor("float32", latentForSeed(seed, latent), [1, latent]) });
+}
+
+async function onnx(model, kind, ep, latent, runs) {
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(`models/${model}.onnx`, { executionProviders: [ep] });
-  const feed = (seed) => ({ z: new ort.Tensor("float32", latentForSeed(seed, z), [1, z]) });
-  let out = await session.run(feed(0));
-  await out.image.getData?.();
+  const inputs = await onnxInputs(model, kind, latent);
+  const run = async (i) => (await session.run(await inputs(i))).image.getData();
+  await run(0);
   const first = performance.now() - t0;
-  const ms = await timeIt(async (i) => { const o = await session.run(feed(i)); return o.image.data; }, 3, runs);
-  out = await session.run({ z: new ort.Tensor("float32", latent, [1, z]) });
-  return { first, ms, raw: out.image.data };
+  const ms = await timeIt(run, 3, runs);
+  return { first, ms, raw: await run(7) };
 }
 
 function maxDiff(a, b) {
@@ -78,7 +106,7 @@ window.runBench = async (models, runs) => {
   for (const { name, kind, latent, onnx: hasOnnx } of models) {
     for (const [backend, ep] of [["webgpu", "webgpu"], ["cpu", "wasm"]]) {
       const ours = await ganzoo(name, kind, backend, runs).catch((e) => ({ error: String(e) }));
-      const theirs = hasOnnx ? await onnx(name, ep, latentForSeed(7, latent), latent, runs).catch((e) => ({ error: String(e) })) : null;
+      const theirs = hasOnnx ? await onnx(name, kind, ep, latent, runs).catch((e) => ({ error: String(e) })) : null;
       rows.push({
         model: name, backend,
         ganzoo_ms: ours?.ms, ganzoo_first_ms: ours?.first, ort_ms: theirs?.ms, ort_first_ms: theirs?.first,

@@ -1,7 +1,8 @@
 // Drives bench/web.html in headless Chromium (WebGPU through SwiftShader) and prints the table.
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import os from "node:os";
 import { chromium } from "playwright-core";
 
 const runs = Number(process.env.BENCH_RUNS ?? 10);
@@ -20,14 +21,15 @@ try {
   await page.goto(`http://127.0.0.1:${port}/bench/web.html`);
   await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
   const index = JSON.parse(readFileSync("www/models/index.json"));
-  const models = index.models.filter((m) => !only || only.includes(m.name)).map((m) => ({ name: m.name, kind: m.kind, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent, onnx: m.kind === "dcgan" }));
+  const models = index.models.filter((m) => !only || only.includes(m.name)).map((m) => ({ name: m.name, kind: m.kind, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent, onnx: existsSync(`bench/models/${m.name}.onnx`) }));
   const rows = await page.evaluate(([m, n]) => window.runBench(m, n), [models, runs]);
   const f = (x) => (typeof x === "number" ? x.toFixed(1) : "-");
   console.log(`\nms per image (a face; a flower from the prompt for text2image; a 64-px PNG translated, decoding included, for cyclegan/discogan; a whole sample drawn pixel by pixel for pixelrnn, with its likelihood on WebGPU), median of ${runs} after 3 warm-up runs; first = cold load to first face (weights from the server, shaders compiled)`);
-  console.log("model                backend  ganzoo ms  ORT-web ms  ratio ORT/ganzoo  ganzoo first  ORT first  max|ganzoo-ORT|");
+  console.log(`Chromium ${browser.version()}, ${os.cpus().length} cores (${os.cpus()[0].model.trim()}), ${new Date().toISOString().slice(0, 10)}; ratio = ganzoo / ORT (below 1: ganzoo is faster)`);
+  console.log("model                backend  ganzoo ms  ORT-web ms  ratio  ganzoo first  ORT first  max|ganzoo-ORT|");
   for (const r of rows) {
-    const ratio = r.ganzoo_ms && r.ort_ms ? (r.ort_ms / r.ganzoo_ms).toFixed(2) + "x" : "-";
-    console.log(`${r.model.padEnd(20)} ${r.backend.padEnd(8)} ${f(r.ganzoo_ms).padStart(9)}  ${f(r.ort_ms).padStart(10)}  ${ratio.padStart(16)}  ${f(r.ganzoo_first_ms).padStart(12)}  ${f(r.ort_first_ms).padStart(9)}  ${r.max_diff == null ? "-" : r.max_diff.toExponential(1)}${r.error ? "  (" + r.error + ")" : ""}`);
+    const ratio = r.ganzoo_ms && r.ort_ms ? (r.ganzoo_ms / r.ort_ms).toFixed(2) : "-";
+    console.log(`${r.model.padEnd(20)} ${r.backend.padEnd(8)} ${f(r.ganzoo_ms).padStart(9)}  ${f(r.ort_ms).padStart(10)}  ${ratio.padStart(5)}  ${f(r.ganzoo_first_ms).padStart(12)}  ${f(r.ort_first_ms).padStart(9)}  ${r.max_diff == null ? "-" : r.max_diff.toExponential(1)}${r.error ? "  (" + r.error + ")" : ""}`);
   }
   const size = (p) => { const b = readFileSync(p); return `${(b.length / 1e6).toFixed(2)} MB raw, ${(gzipSync(b, { level: 9 }).length / 1e6).toFixed(2)} MB gzip`; };
   console.log("\ndownload sizes");

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): ms per image on WebGPU and on the CPU in headless Chromium (a face; for
 # the text-to-flower model a flower from a prompt, text encoder included; for the translation
-# models a PNG translated, decoding included), beside ONNX Runtime
-# Web running the same networks with the same weights (DCGANs: the StyleGAN and the text-to-image
-# model have no ONNX export, so their rows are ganzoo only), plus download sizes.
+# models a PNG translated, decoding included), beside ONNX Runtime Web running the same networks
+# with the same weights (exported by scripts/onnx_export.py for every family with a module in
+# scripts/onnx_graphs/), their ratio, the time to the first image, and download sizes.
 # BENCH_RUNS=N sets the timed runs (default 10); BENCH_MODELS=a,b times only those models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,9 +14,11 @@ venv=$(mktemp -d)
 trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet onnx numpy
+rm -f bench/models/*.onnx
 for manifest in www/models/*/manifest.json; do
-  grep -q '"kind": *"dcgan"' "$manifest" || continue
+  kind=$(sed -n 's/.*"kind": *"\([a-z0-9]*\)".*/\1/p' "$manifest" | head -1)
+  [ -f "scripts/onnx_graphs/$kind.py" ] || continue
   dir=$(dirname "$manifest")
-  "$venv/bin/python" scripts/onnx_export.py "$dir" "bench/models/$(basename "$dir").onnx" >/dev/null
+  "$venv/bin/python" scripts/onnx_export.py "$dir" "bench/models/$(basename "$dir").onnx" >/dev/null || echo "(its row has no ORT column)"
 done
 node scripts/bench-web.mjs

@@ -177,8 +177,14 @@ impl Manifest {
     }
 }
 
-/// Loads a generator from a manifest and its weights file, both as bytes (works in wasm).
+/// Loads a generator for inference (batch norm folded: [`AnyGenerator::for_inference`]) from a
+/// manifest and its weights file, both as bytes (works in wasm).
 pub fn load_generator(manifest: &Manifest, weights: &[u8], device: &Device) -> Result<AnyGenerator, BundleError> {
+    Ok(load_as_trained(manifest, weights, device)?.for_inference())
+}
+
+/// [`load_generator`] without the folding: the network exactly as trained.
+pub fn load_as_trained(manifest: &Manifest, weights: &[u8], device: &Device) -> Result<AnyGenerator, BundleError> {
     let digest = sha256_hex(weights);
     if digest != manifest.weights.sha256 {
         return Err(BundleError::Checksum(format!(
@@ -191,7 +197,8 @@ pub fn load_generator(manifest: &Manifest, weights: &[u8], device: &Device) -> R
     load_generator_unchecked(&manifest.config, &f32_bytes, device)
 }
 
-/// Applies f32 safetensors bytes to a fresh generator of `config`, requiring an exact fit.
+/// Applies f32 safetensors bytes to a fresh generator of `config`, requiring an exact fit: the
+/// network as trained (nothing folded).
 pub fn load_generator_unchecked(config: &ModelConfig, f32_bytes: &[u8], device: &Device) -> Result<AnyGenerator, BundleError> {
     let arch = config.arch_name();
     let mut generator = config.init_generator(device);

@@ -11,7 +11,8 @@ use crate::image::ImageBatch;
 use crate::latent::{latent_for_seed, latents_tensor};
 use crate::models::{Ability, AnyGenerator, Input, ModelConfig};
 
-/// A model from a bundle directory or a run directory, on `device`; refused with a message
+/// A model from a bundle directory or a run directory, on `device`, for inference (batch norm
+/// folded, as the browser runs it); refused with a message
 /// naming what it takes unless it takes exactly the inputs the caller gives (`given`; none:
 /// any model, for a caller that checks the kind itself).
 pub fn load_source(source: &Path, device: &Device, given: &[Input]) -> Result<(ModelConfig, AnyGenerator), String> {
@@ -20,7 +21,7 @@ pub fn load_source(source: &Path, device: &Device, given: &[Input]) -> Result<(M
         (m.config, g)
     } else {
         let (config, g, _) = crate::train::load_run(source, false)?;
-        (config, g.to_device(device))
+        (config, g.to_device(device).for_inference())
     };
     if !given.is_empty() {
         config.require_inputs(given).map_err(|e| format!("{}: {e}", source.display()))?;

@@ -434,6 +434,14 @@ impl Generator {
         promise(async move { Ok(rgba_all(&this.text_images(&prompt, &seeds).await?)) })
     }
 
+    /// Raw generator output for the seeds, `[N, 3, R, R]` floats in [-1, 1] (parity tests, the
+    /// benchmark's comparison with ONNX Runtime).
+    #[wasm_bindgen(js_name = drawTextRaw)]
+    pub fn draw_text_raw(&self, prompt: String, seeds: Vec<f64>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(js_sys::Float32Array::from(this.text_images(&prompt, &seeds).await?.data.as_slice())) })
+    }
+
     /// `frames` flowers from prompt `a` to prompt `b` with the noise of `seed`, concatenated RGBA.
     #[wasm_bindgen(js_name = interpolateText)]
     pub fn interpolate_text(&self, a: String, b: String, frames: usize, seed: f64) -> Promise {

@@ -397,12 +397,14 @@ fn f32_digest(values: &[f32]) -> String {
 /// landed: the sha256 of the raw outputs `train sample --raw` (seeds 0-3) and `train prompt --raw`
 /// wrote at commit 7eb8005. The reshape changed no pixel. (text2flower64 was retrained since:
 /// its digest is the v2 bundle's.)
+/// Batch norm is folded into the convs when a bundle loads for inference, which moves outputs
+/// by rounding: the digests are of the networks as trained.
 #[test]
 fn the_shipped_bundles_draw_exactly_what_they_drew_before() {
     let device = Device::flex();
     let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models");
     for (name, psi, before) in SHIPPED_BEFORE {
-        let (m, g) = bundle::load_dir(&www.join(name), &device).unwrap();
+        let (m, g) = as_trained(&www.join(name), &device);
         let z = latents_tensor(&[0, 1, 2, 3], m.latent.unwrap(), &device);
         let out = g.generate(z, psi).unwrap().into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(f32_digest(&out), before, "{name} at ψ {psi}");
@@ -412,6 +414,49 @@ fn the_shipped_bundles_draw_exactly_what_they_drew_before() {
     let prompts = [T2I_PROMPT_BEFORE.0; 4];
     let (_, images) = g.text().unwrap().draw(&config.vocabulary(), &prompts, &[0, 1, 2, 3], config.noise, &device);
     assert_eq!(f32_digest(&images.into_data().try_to_vec::<f32>().unwrap()), T2I_PROMPT_BEFORE.1, "text2flower64");
+}
+
+/// A bundle directory loaded without folding its batch norm.
+fn as_trained(dir: &Path, device: &Device) -> (Manifest, AnyGenerator) {
+    let manifest = Manifest::parse(&std::fs::read(dir.join(bundle::MANIFEST_FILE)).unwrap()).unwrap();
+    let weights = std::fs::read(dir.join(&manifest.weights.file)).unwrap();
+    let generator = bundle::load_as_trained(&manifest, &weights, device).unwrap();
+    (manifest, generator)
+}
+
+/// Folding batch norm into the convs before it (what every bundle loads as for inference) moves
+/// the shipped models' outputs by rounding only, and takes the norms out of the network.
+#[test]
+fn batch_norm_folded_at_load_changes_outputs_by_rounding_only() {
+    let device = Device::flex();
+    let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models");
+    // measured: 1.3e-6, 2.1e-6, 3.4e-6
+    for (name, tolerance) in [("wildfaces-lsgan32", 1e-5), ("pytorch-faces64", 2e-5), ("discogan-emoji64", 3e-5)] {
+        let (m, trained) = as_trained(&www.join(name), &device);
+        let (_, folded) = bundle::load_dir(&www.join(name), &device).unwrap();
+        let norms = |g: &AnyGenerator| format!("{g:?}").matches("BatchNorm").count();
+        assert!(norms(&trained) > 0, "{name} has batch norm as trained");
+        assert_eq!(norms(&folded), 0, "{name}: every batch norm folded");
+        let run = |g: &AnyGenerator| -> Vec<f32> {
+            match &m.config {
+                ModelConfig::Discogan(_) => {
+                    let images = Tensor::<4>::random([2, 3, 64, 64], ganzoo::burn::tensor::Distribution::Uniform(-1.0, 1.0), &device);
+                    g.translate(images.clone(), ganzoo::models::Direction::AToB).unwrap().into_data().try_to_vec::<f32>().unwrap().into_iter()
+                        .chain(g.translate(images, ganzoo::models::Direction::BToA).unwrap().into_data().try_to_vec::<f32>().unwrap())
+                        .collect()
+                }
+                _ => g.generate(latents_tensor(&[0, 1, 2, 3], m.latent.unwrap(), &device), 1.0).unwrap().into_data().try_to_vec::<f32>().unwrap(),
+            }
+        };
+        let _rng = one_at_a_time(); // the same random images for both
+        device.seed(5);
+        let a = run(&trained);
+        device.seed(5);
+        let b = run(&folded);
+        let diff = max_abs_diff(&a, &b);
+        println!("{name}: max |folded − as trained| = {diff:e}");
+        assert!(diff > 0.0 && diff < tolerance, "{name}: folding moved outputs by {diff}");
+    }
 }
 
 const SHIPPED_BEFORE: [(&str, f32, &str); 5] = [

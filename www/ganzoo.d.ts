@@ -72,6 +72,8 @@ export interface LoadedGenerator extends Generator {
   tokenize(prompt: string): PromptReading;
   /** Text-to-image models: one image per seed for `prompt`. */
   drawText(prompt: string, seeds: Float64Array | number[]): Promise<Uint8ClampedArray>;
+  /** Text-to-image models: the raw output for the seeds, `[N, 3, R, R]` floats in [-1, 1]. */
+  drawTextRaw(prompt: string, seeds: Float64Array | number[]): Promise<Float32Array>;
   /** Text-to-image models: `frames` images from prompt `a` to prompt `b`, all with the noise of `seed`. */
   interpolateText(a: string, b: string, frames: number, seed: number): Promise<Uint8ClampedArray>;
   /**

@@ -9,6 +9,7 @@
 //! network, so its checkpoints import one to one (`train import-pytorch`).
 
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::module::Param;
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, tanh};
@@ -124,6 +125,34 @@ impl GenBlock {
         };
         relu(x)
     }
+
+    /// The same block for inference with its batch norm folded into the conv (see [`folded`]).
+    pub(crate) fn fold_batch_norm(self) -> Self {
+        let Some(norm) = self.norm else { return self };
+        let (scale, shift) = folded(&norm); // [C'], [C']
+        let c = scale.dims()[0];
+        let mut conv = self.conv;
+        conv.weight = conv.weight.map(|w| w * scale.clone().reshape([1, c, 1, 1])); // [C, C', 4, 4]
+        conv.bias = Some(Param::from_tensor(with_bias(conv.bias, scale, shift)));
+        Self { conv, norm: None }
+    }
+}
+
+/// Batch norm at inference, y = γ·(x − μ)/√(σ² + ε) + β, as one scale and shift per channel:
+/// `(γ/√(σ² + ε), β − μ·γ/√(σ² + ε))`. Multiplied into the conv before it, the norm costs
+/// nothing at inference: the conv writes what conv + norm wrote, up to rounding.
+fn folded(norm: &BatchNorm) -> (Tensor<1>, Tensor<1>) {
+    let scale = norm.gamma.val() / (norm.running_var.value() + norm.epsilon).sqrt(); // [C]
+    let shift = norm.beta.val() - norm.running_mean.value() * scale.clone(); // [C]
+    (scale, shift)
+}
+
+/// The conv's bias after its output is scaled and shifted: `b·scale + shift` (`shift` if none).
+fn with_bias(bias: Option<Param<Tensor<1>>>, scale: Tensor<1>, shift: Tensor<1>) -> Tensor<1> {
+    match bias {
+        Some(b) => b.val() * scale + shift,
+        None => shift,
+    }
 }
 
 #[derive(Module, Debug)]
@@ -141,6 +170,11 @@ impl Generator {
             x = block.forward(x); // [B, C0, 4, 4] → … → [B, width, R/2, R/2]
         }
         tanh(self.to_rgb.forward(x)) // [B, 3, R, R]
+    }
+
+    /// This generator for inference, batch norm folded into its convs: what bundles load as.
+    pub fn fold_batch_norm(self) -> Self {
+        Self { blocks: self.blocks.into_iter().map(GenBlock::fold_batch_norm).collect(), to_rgb: self.to_rgb }
     }
 }
 
@@ -163,6 +197,17 @@ impl DiscBlock {
             None => x,
         };
         leaky_relu(x, 0.2)
+    }
+
+    /// The same block for inference with its batch norm folded into the conv (see [`folded`]).
+    pub(crate) fn fold_batch_norm(self) -> Self {
+        let Some(norm) = self.norm else { return self };
+        let (scale, shift) = folded(&norm); // [C'], [C']
+        let c = scale.dims()[0];
+        let mut conv = self.conv;
+        conv.weight = conv.weight.map(|w| w * scale.clone().reshape([c, 1, 1, 1])); // [C', C, 4, 4]
+        conv.bias = Some(Param::from_tensor(with_bias(conv.bias, scale, shift)));
+        Self { conv, norm: None }
     }
 }
 

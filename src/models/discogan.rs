@@ -90,6 +90,16 @@ impl Generator {
         }
         tanh(self.to_rgb.forward(x)) // [B, 3, R, R]
     }
+
+    /// This generator for inference, batch norm folded into its convs (`dcgan::Generator`'s).
+    pub fn fold_batch_norm(self) -> Self {
+        Self {
+            from_rgb: self.from_rgb,
+            down: self.down.into_iter().map(DiscBlock::fold_batch_norm).collect(),
+            up: self.up.into_iter().map(GenBlock::fold_batch_norm).collect(),
+            to_rgb: self.to_rgb,
+        }
+    }
 }
 
 /// Both generators: what a DiscoGAN bundle ships.
@@ -97,4 +107,11 @@ impl Generator {
 pub struct Translator {
     pub a_to_b: Generator,
     pub b_to_a: Generator,
+}
+
+impl Translator {
+    /// Both directions with batch norm folded, for inference.
+    pub fn fold_batch_norm(self) -> Self {
+        Self { a_to_b: self.a_to_b.fold_batch_norm(), b_to_a: self.b_to_a.fold_batch_norm() }
+    }
 }

@@ -281,6 +281,17 @@ impl AnyGenerator {
         }
     }
 
+    /// The generator for inference only: batch norm (DCGAN, DiscoGAN) folded into the conv
+    /// before it, one pass fewer over every activation. Outputs change by rounding only (≤ 1e-6
+    /// on the shipped bundles); what bundles load as, in the CLI and in the browser.
+    pub fn for_inference(self) -> Self {
+        match self {
+            AnyGenerator::Dcgan(g) => AnyGenerator::Dcgan(g.fold_batch_norm()),
+            AnyGenerator::Discogan(t) => AnyGenerator::Discogan(t.fold_batch_norm()),
+            other => other,
+        }
+    }
+
     /// images `[B, 3, R, R]` in [-1, 1] → the other domain's `[B, 3, R, R]`, for the families
     /// that translate.
     pub fn translate(&self, images: Tensor<4>, direction: Direction) -> Result<Tensor<4>, String> {

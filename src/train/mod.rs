@@ -19,7 +19,7 @@ pub mod text2image;
 pub mod translation;
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::ModuleOptimizer;
@@ -115,6 +115,11 @@ pub struct RunArgs {
     /// cpu (always), wgpu or cuda (when built with that cargo feature) [cpu].
     #[arg(long)]
     pub device: Option<String>,
+    /// Stop after this many minutes of training (this invocation only, not saved): the step
+    /// under way finishes, then the grid, checkpoint and loss curve are written as at the end;
+    /// `--resume` continues (scripts/gpu-train.sh).
+    #[arg(long)]
+    pub minutes: Option<f64>,
 }
 
 impl RunArgs {
@@ -550,10 +555,16 @@ impl<F: Family> Trainer<F> {
 
     /// Trains to `steps`, calling `progress` after each step; then writes the last grid,
     /// checkpoint and `loss.png`.
-    pub fn train(&mut self, data: &F::Data, mut progress: impl FnMut(&StepMetrics)) -> Result<(), String> {
+    pub fn train(&mut self, data: &F::Data, progress: impl FnMut(&StepMetrics)) -> Result<(), String> {
+        self.train_for(data, None, progress)
+    }
+
+    /// [`Trainer::train`], stopping early once `limit` has passed (after the step under way).
+    pub fn train_for(&mut self, data: &F::Data, limit: Option<Duration>, mut progress: impl FnMut(&StepMetrics)) -> Result<(), String> {
         let s = self.settings();
         let metrics_path = self.run.dir.join("metrics.jsonl");
-        while self.run.state.step < s.steps {
+        let started = Instant::now();
+        while self.run.state.step < s.steps && limit.is_none_or(|l| started.elapsed() < l) {
             let t = Instant::now();
             let losses = self.step(data);
             let m = StepMetrics::new(self.run.state.step, &losses, s.batch as f32 / t.elapsed().as_secs_f32());
@@ -637,12 +648,17 @@ pub fn train_cli<F: Family>(
     setup(&mut trainer)?;
     let bar = ProgressBar::new(trainer.settings().steps as u64).with_position(trainer.run.state.step as u64);
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} steps | {msg} | ETA {eta}").expect("valid template").progress_chars("█▉▊▋▌▍▎▏ "));
-    trainer.train(&data, |m| {
+    let limit = args.minutes.map(|m| Duration::from_secs_f64(m.max(0.0) * 60.0));
+    trainer.train_for(&data, limit, |m| {
         bar.set_position(m.step as u64);
         let losses: Vec<String> = m.losses.iter().map(|(name, v)| format!("{name} {v:.4}")).collect();
         bar.set_message(format!("{} | {:.0} img/s", losses.join(" "), m.images_per_s));
     })?;
     bar.finish();
+    let (step, steps) = (trainer.run.state.step, trainer.settings().steps);
+    if step < steps {
+        println!("stopped at step {step} of {steps} after --minutes {}: continue with --resume --out {}", args.minutes.unwrap_or(0.0), args.out.display());
+    }
     println!("done: {} (samples.png, loss.png, metrics.jsonl, checkpoints/)", args.out.display());
     Ok(())
 }
