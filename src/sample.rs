@@ -12,9 +12,9 @@ use crate::latent::{latent_for_seed, latents_tensor};
 use crate::models::{Ability, AnyGenerator, Input, ModelConfig};
 
 /// A model from a bundle directory or a run directory, on `device`, for inference (batch norm
-/// folded, as the browser runs it); refused with a message
-/// naming what it takes unless it takes exactly the inputs the caller gives (`given`; none:
-/// any model, for a caller that checks the kind itself).
+/// folded, as the browser runs it); refused with a message naming what it takes unless it takes
+/// exactly the inputs the caller gives (`given`; none: any model, for a caller that checks the
+/// kind itself).
 pub fn load_source(source: &Path, device: &Device, given: &[Input]) -> Result<(ModelConfig, AnyGenerator), String> {
     let (config, generator) = if source.join(bundle::MANIFEST_FILE).exists() {
         let (m, g) = bundle::load_dir(source, device).map_err(|e| e.to_string())?;

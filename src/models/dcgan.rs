@@ -126,33 +126,30 @@ impl GenBlock {
         relu(x)
     }
 
-    /// The same block for inference with its batch norm folded into the conv (see [`folded`]).
+    /// The same block for inference with its batch norm folded into the conv (see [`fold`]).
     pub(crate) fn fold_batch_norm(self) -> Self {
         let Some(norm) = self.norm else { return self };
-        let (scale, shift) = folded(&norm); // [C'], [C']
-        let c = scale.dims()[0];
         let mut conv = self.conv;
-        conv.weight = conv.weight.map(|w| w * scale.clone().reshape([1, c, 1, 1])); // [C, C', 4, 4]
-        conv.bias = Some(Param::from_tensor(with_bias(conv.bias, scale, shift)));
+        (conv.weight, conv.bias) = fold(&norm, conv.weight, conv.bias, 1); // weight [C, C', 4, 4]
         Self { conv, norm: None }
     }
 }
 
-/// Batch norm at inference, y = γ·(x − μ)/√(σ² + ε) + β, as one scale and shift per channel:
-/// `(γ/√(σ² + ε), β − μ·γ/√(σ² + ε))`. Multiplied into the conv before it, the norm costs
-/// nothing at inference: the conv writes what conv + norm wrote, up to rounding.
-fn folded(norm: &BatchNorm) -> (Tensor<1>, Tensor<1>) {
-    let scale = norm.gamma.val() / (norm.running_var.value() + norm.epsilon).sqrt(); // [C]
-    let shift = norm.beta.val() - norm.running_mean.value() * scale.clone(); // [C]
-    (scale, shift)
-}
-
-/// The conv's bias after its output is scaled and shifted: `b·scale + shift` (`shift` if none).
-fn with_bias(bias: Option<Param<Tensor<1>>>, scale: Tensor<1>, shift: Tensor<1>) -> Tensor<1> {
-    match bias {
+/// Batch norm at inference, y = γ·(x − μ)/√(σ² + ε) + β, is one scale s = γ/√(σ² + ε) and one
+/// shift β − μ·s per channel: multiplied into the conv before it (its weight's output-channel
+/// axis `out_axis` by s, its bias b to b·s + β − μ·s), the norm costs nothing at inference; the
+/// conv writes what conv + norm wrote, up to rounding.
+fn fold(norm: &BatchNorm, weight: Param<Tensor<4>>, bias: Option<Param<Tensor<1>>>, out_axis: usize) -> (Param<Tensor<4>>, Option<Param<Tensor<1>>>) {
+    let scale = norm.gamma.val() / (norm.running_var.value() + norm.epsilon).sqrt(); // [C']
+    let shift = norm.beta.val() - norm.running_mean.value() * scale.clone(); // [C']
+    let mut shape = [1; 4];
+    shape[out_axis] = scale.dims()[0];
+    let weight = weight.map(|w| w * scale.clone().reshape(shape));
+    let bias = match bias {
         Some(b) => b.val() * scale + shift,
         None => shift,
-    }
+    };
+    (weight, Some(Param::from_tensor(bias)))
 }
 
 #[derive(Module, Debug)]
@@ -199,14 +196,11 @@ impl DiscBlock {
         leaky_relu(x, 0.2)
     }
 
-    /// The same block for inference with its batch norm folded into the conv (see [`folded`]).
+    /// The same block for inference with its batch norm folded into the conv (see [`fold`]).
     pub(crate) fn fold_batch_norm(self) -> Self {
         let Some(norm) = self.norm else { return self };
-        let (scale, shift) = folded(&norm); // [C'], [C']
-        let c = scale.dims()[0];
         let mut conv = self.conv;
-        conv.weight = conv.weight.map(|w| w * scale.clone().reshape([c, 1, 1, 1])); // [C', C, 4, 4]
-        conv.bias = Some(Param::from_tensor(with_bias(conv.bias, scale, shift)));
+        (conv.weight, conv.bias) = fold(&norm, conv.weight, conv.bias, 0); // weight [C', C, 4, 4]
         Self { conv, norm: None }
     }
 }

@@ -282,7 +282,7 @@ impl AnyGenerator {
     }
 
     /// The generator for inference only: batch norm (DCGAN, DiscoGAN) folded into the conv
-    /// before it, one pass fewer over every activation. Outputs change by rounding only (≤ 1e-6
+    /// before it, one pass fewer over every activation. Outputs change by rounding only (≤ 3.4e-6
     /// on the shipped bundles); what bundles load as, in the CLI and in the browser.
     pub fn for_inference(self) -> Self {
         match self {
