@@ -294,8 +294,14 @@ mod files {
         crate::files::write_atomic(&models_dir.join(INDEX_FILE), &json)
     }
 
-    /// Loads a bundle directory.
+    /// Loads a bundle directory for inference (batch norm folded, as [`load_generator`]).
     pub fn load_dir(dir: &Path, device: &Device) -> Result<(Manifest, AnyGenerator), BundleError> {
+        let (manifest, generator) = load_dir_as_trained(dir, device)?;
+        Ok((manifest, generator.for_inference()))
+    }
+
+    /// [`load_dir`] without the folding: the network exactly as trained.
+    pub fn load_dir_as_trained(dir: &Path, device: &Device) -> Result<(Manifest, AnyGenerator), BundleError> {
         let manifest_path = dir.join(MANIFEST_FILE);
         let bytes = std::fs::read(&manifest_path).map_err(|e| {
             BundleError::Io(format!("cannot read {} ({e}): a bundle directory holds manifest.json and its weights", manifest_path.display()))
@@ -304,10 +310,10 @@ mod files {
         let weights_path = dir.join(&manifest.weights.file);
         let weights = std::fs::read(&weights_path)
             .map_err(|e| BundleError::Io(format!("cannot read {} ({e}); re-run `train export`", weights_path.display())))?;
-        let generator = load_generator(&manifest, &weights, device)?;
+        let generator = load_as_trained(&manifest, &weights, device)?;
         Ok((manifest, generator))
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{export, load_dir, update_index};
+pub use files::{export, load_dir, load_dir_as_trained, update_index};

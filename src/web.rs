@@ -56,8 +56,8 @@ unsafe extern "C" {
 pub fn start() {
     // Run the constructors once, here. A module that never calls this function itself is linked
     // as a "command", and the linker then runs every constructor again at the start of every
-    // call into the module: each `generate` and each promise callback paid for it (a fifth of a
-    // DCGAN-32 face's time on the CPU).
+    // call into the module: each `generate` and each promise callback paid for it (measured:
+    // a StyleGAN-32 face on WebGPU 1,119 → 112 ms, a DCGAN-32 face on the CPU ~3× faster).
     unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
 }

@@ -70,13 +70,13 @@ fn export_then_load_gives_identical_outputs() {
     std::fs::write(tmp.path().join("models/index.json"), r#"{"models": []}"#).unwrap();
     let m = export(&g, &tmp.path().join("models/f32"), WeightDtype::F32);
     // read back as trained: the inference loader folds batch norm, which rounds differently (tested below)
-    let (loaded_m, loaded) = as_trained(&tmp.path().join("models/f32"), &Device::flex());
+    let (loaded_m, loaded) = bundle::load_dir_as_trained(&tmp.path().join("models/f32"), &Device::flex()).unwrap();
     assert_eq!(loaded_m, m);
     assert_eq!(bundle::load_dir(&tmp.path().join("models/f32"), &Device::flex()).unwrap().0, m);
     assert_eq!(generate(&loaded, &[0, 1, 2], 16), before, "f32 bundle reproduces the model exactly");
 
     let m16 = export(&g, &tmp.path().join("models/f16"), WeightDtype::F16);
-    let (_, loaded16) = as_trained(&tmp.path().join("models/f16"), &Device::flex());
+    let (_, loaded16) = bundle::load_dir_as_trained(&tmp.path().join("models/f16"), &Device::flex()).unwrap();
     let diff = max_abs_diff(&generate(&loaded16, &[0, 1, 2], 16), &before);
     println!("f16 bundle: max |f16 − f32| = {diff:e}");
     assert!(diff > 0.0 && diff < 3e-5, "f16 weights change outputs a little, not a lot: {diff} (measured 2.7e-6)");
@@ -406,7 +406,7 @@ fn the_shipped_bundles_draw_exactly_what_they_drew_before() {
     let device = Device::flex();
     let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models");
     for (name, psi, before) in SHIPPED_BEFORE {
-        let (m, g) = as_trained(&www.join(name), &device);
+        let (m, g) = bundle::load_dir_as_trained(&www.join(name), &device).unwrap();
         let z = latents_tensor(&[0, 1, 2, 3], m.latent.unwrap(), &device);
         let out = g.generate(z, psi).unwrap().into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(f32_digest(&out), before, "{name} at ψ {psi}");
@@ -418,14 +418,6 @@ fn the_shipped_bundles_draw_exactly_what_they_drew_before() {
     assert_eq!(f32_digest(&images.into_data().try_to_vec::<f32>().unwrap()), T2I_PROMPT_BEFORE.1, "text2flower64");
 }
 
-/// A bundle directory loaded without folding its batch norm.
-fn as_trained(dir: &Path, device: &Device) -> (Manifest, AnyGenerator) {
-    let manifest = Manifest::parse(&std::fs::read(dir.join(bundle::MANIFEST_FILE)).unwrap()).unwrap();
-    let weights = std::fs::read(dir.join(&manifest.weights.file)).unwrap();
-    let generator = bundle::load_as_trained(&manifest, &weights, device).unwrap();
-    (manifest, generator)
-}
-
 /// Folding batch norm into the convs before it (what every bundle loads as for inference) moves
 /// the shipped models' outputs by rounding only, and takes the norms out of the network.
 #[test]
@@ -434,7 +426,7 @@ fn batch_norm_folded_at_load_changes_outputs_by_rounding_only() {
     let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models");
     // measured: 1.3e-6, 2.1e-6, 3.4e-6
     for (name, tolerance) in [("wildfaces-lsgan32", 1e-5), ("pytorch-faces64", 2e-5), ("discogan-emoji64", 3e-5)] {
-        let (m, trained) = as_trained(&www.join(name), &device);
+        let (m, trained) = bundle::load_dir_as_trained(&www.join(name), &device).unwrap();
         let (_, folded) = bundle::load_dir(&www.join(name), &device).unwrap();
         let norms = |g: &AnyGenerator| format!("{g:?}").matches("BatchNorm").count();
         assert!(norms(&trained) > 0, "{name} has batch norm as trained");

@@ -306,8 +306,7 @@ fn a_bundle_translates_exactly_as_the_trainer_and_refuses_seeds() {
     assert_eq!(manifest.inputs, vec![Input::Image]);
     assert!(manifest.latent.is_none());
     // read back as trained (the inference loader folds batch norm, which rounds differently)
-    let weights = std::fs::read(tmp.path().join("bundle").join(&manifest.weights.file)).unwrap();
-    let loaded = bundle::load_as_trained(&manifest, &weights, &Device::flex()).unwrap();
+    let (_, loaded) = bundle::load_dir_as_trained(&tmp.path().join("bundle"), &Device::flex()).unwrap();
     let images = data.test_a.batch(&[0, 1], &Device::flex());
     for direction in [Direction::AToB, Direction::BToA] {
         let (x, y) = (model.translate(images.clone(), direction).unwrap(), loaded.translate(images.clone(), direction).unwrap());
