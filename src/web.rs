@@ -47,18 +47,25 @@ thread_local! {
 }
 
 unsafe extern "C" {
-    /// The linker's function that runs the static constructors (cubecl's and burn's registries
-    /// are filled by them).
+    /// The linker's function that runs the static constructors (they fill cubecl's registries,
+    /// which the WebGPU backend reads).
     fn __wasm_call_ctors();
+}
+
+/// Runs the static constructors, once per module. A module that never calls
+/// `__wasm_call_ctors` itself is linked as a "command", and the linker then runs every
+/// constructor again at the start of every call into the module: each `generate` and each
+/// promise callback paid for it (measured: without the repeats, a StyleGAN-32 face on WebGPU
+/// went from 1,119 to 112 ms and a DCGAN-32 face on the CPU got ~3× faster). Called from [`start`] and, for a host that
+/// never runs the start function (the wasm-bindgen test runner), before WebGPU starts.
+fn run_constructors_once() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| unsafe { __wasm_call_ctors() });
 }
 
 #[wasm_bindgen(start)]
 pub fn start() {
-    // Run the constructors once, here. A module that never calls this function itself is linked
-    // as a "command", and the linker then runs every constructor again at the start of every
-    // call into the module: each `generate` and each promise callback paid for it (measured:
-    // a StyleGAN-32 face on WebGPU 1,119 → 112 ms, a DCGAN-32 face on the CPU ~3× faster).
-    unsafe { __wasm_call_ctors() };
+    run_constructors_once();
     console_error_panic_hook::set_once();
 }
 
@@ -73,6 +80,7 @@ async fn webgpu() -> Result<Device, String> {
     if let Some(cached) = WEBGPU.with(|c| c.borrow().clone()) {
         return cached;
     }
+    run_constructors_once();
     let result = if has_navigator_gpu() {
         Device::wgpu_options().init_async().await.map_err(|e| match e.to_string() {
             text if text.starts_with("No adapter") => {
