@@ -309,3 +309,53 @@ async fn an_8_bit_pixelcnn_agrees_on_webgpu_the_cpu_and_natively() {
     web_sys_log(&format!("pixelcnn-fashion: max |webgpu − cpu| probability = {worst:e}"));
     assert!(worst < 1e-5, "WebGPU and CPU probabilities differ by {worst}");
 }
+
+/// Flex's matrix products in wasm (the kernels patched in vendor/gemm-*) against a triple loop:
+/// sizes that leave remainders of every tile size, and operands stored transposed or not, so
+/// every stride case the kernels branch on, not just what the models happen to use.
+#[wasm_bindgen_test]
+fn cpu_matrix_products_match_a_triple_loop() {
+    use burn::prelude::*;
+    use burn::tensor::TensorData;
+    let device = Device::flex();
+    let mut state = 7u32;
+    let mut random = |n: usize| -> Vec<f32> {
+        (0..n)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect()
+    };
+    let mut worst = 0.0f32;
+    for (m, k, n) in [(1, 1, 1), (3, 7, 5), (8, 9, 4), (13, 17, 5), (16, 512, 40), (33, 9, 64), (130, 33, 70), (64, 300, 3)] {
+        for (a_transposed, b_transposed) in [(false, false), (true, false), (false, true), (true, true)] {
+            let (a, b) = (random(m * k), random(k * n));
+            // stored as [k, m] / [n, k] and transposed back: the kernels see the other strides
+            let a_t = if a_transposed {
+                Tensor::<2>::from_data(TensorData::new(a.clone(), [k, m]), &device).transpose()
+            } else {
+                Tensor::<2>::from_data(TensorData::new(a.clone(), [m, k]), &device)
+            };
+            let b_t = if b_transposed {
+                Tensor::<2>::from_data(TensorData::new(b.clone(), [n, k]), &device).transpose()
+            } else {
+                Tensor::<2>::from_data(TensorData::new(b.clone(), [k, n]), &device)
+            };
+            let at = |i: usize, p: usize| if a_transposed { a[p * m + i] } else { a[i * k + p] };
+            let bt = |p: usize, j: usize| if b_transposed { b[j * k + p] } else { b[p * n + j] };
+            let got = a_t.matmul(b_t).into_data().try_into_vec::<f32>().unwrap();
+            for i in 0..m {
+                for j in 0..n {
+                    let want: f32 = (0..k).map(|p| at(i, p) * bt(p, j)).sum();
+                    worst = worst.max((got[i * n + j] - want).abs());
+                }
+            }
+        }
+    }
+    web_sys_log(&format!("matmul in wasm: max |Flex − triple loop| = {worst:e}"));
+    // measured 0: each output is the same sequence of f32 multiplies and adds over k (no
+    // fused multiply-add in wasm SIMD, k within one block), so any difference is a wrong
+    // element, not rounding
+    assert_eq!(worst, 0.0, "Flex's matmul in wasm is off by {worst}");
+}
