@@ -327,24 +327,21 @@ fn cpu_matrix_products_match_a_triple_loop() {
             })
             .collect()
     };
+    // a rows × cols matrix; `transposed`: stored as cols × rows and transposed back, so the
+    // kernels see the other strides
+    let matrix = |values: &[f32], rows: usize, cols: usize, transposed: bool| {
+        let stored = if transposed { [cols, rows] } else { [rows, cols] };
+        let t = Tensor::<2>::from_data(TensorData::new(values.to_vec(), stored), &device);
+        if transposed { t.transpose() } else { t }
+    };
     let mut worst = 0.0f32;
     for (m, k, n) in [(1, 1, 1), (3, 7, 5), (8, 9, 4), (13, 17, 5), (16, 512, 40), (33, 9, 64), (130, 33, 70), (64, 300, 3)] {
         for (a_transposed, b_transposed) in [(false, false), (true, false), (false, true), (true, true)] {
             let (a, b) = (random(m * k), random(k * n));
-            // stored as [k, m] / [n, k] and transposed back: the kernels see the other strides
-            let a_t = if a_transposed {
-                Tensor::<2>::from_data(TensorData::new(a.clone(), [k, m]), &device).transpose()
-            } else {
-                Tensor::<2>::from_data(TensorData::new(a.clone(), [m, k]), &device)
-            };
-            let b_t = if b_transposed {
-                Tensor::<2>::from_data(TensorData::new(b.clone(), [n, k]), &device).transpose()
-            } else {
-                Tensor::<2>::from_data(TensorData::new(b.clone(), [k, n]), &device)
-            };
+            let got = matrix(&a, m, k, a_transposed).matmul(matrix(&b, k, n, b_transposed));
+            let got = got.into_data().try_into_vec::<f32>().unwrap();
             let at = |i: usize, p: usize| if a_transposed { a[p * m + i] } else { a[i * k + p] };
             let bt = |p: usize, j: usize| if b_transposed { b[j * k + p] } else { b[p * n + j] };
-            let got = a_t.matmul(b_t).into_data().try_into_vec::<f32>().unwrap();
             for i in 0..m {
                 for j in 0..n {
                     let want: f32 = (0..k).map(|p| at(i, p) * bt(p, j)).sum();
