@@ -1,10 +1,14 @@
-//! StyleGAN: shapes, AdaIN by hand, truncation, style mixing, interpolation, bundles.
+//! StyleGAN: shapes, AdaIN and the upsampling by hand, truncation, style mixing, interpolation,
+//! folded gains, bundles.
 #![cfg(not(target_arch = "wasm32"))]
 
 use ganzoo::bundle::{self, Provenance, WeightDtype};
 use ganzoo::burn::prelude::*;
 use ganzoo::burn::tensor::Distribution;
 use ganzoo::latent::latents_tensor;
+use ganzoo::burn::tensor::module::interpolate;
+use ganzoo::burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+use ganzoo::models::resample::{self, Filter};
 use ganzoo::models::stylegan::{self, NoiseMode, StyleGanConfig};
 use ganzoo::models::{AnyGenerator, ModelConfig};
 use ganzoo::train::ema_update;
@@ -67,6 +71,35 @@ fn adain_matches_a_hand_computed_example() {
     let sd = 1.25f32.sqrt();
     let expected: Vec<f32> = [1.0f32, 2.0, 3.0, 4.0].iter().map(|v| 2.0 * (v - 2.5) / sd + 1.0).chain([-1.0; 4]).collect();
     assert!(max_abs_diff(&out, &expected) < 1e-5, "{out:?} vs {expected:?}");
+}
+
+#[test]
+fn bilinear_upsampling_matches_a_hand_computed_example() {
+    let device = Device::flex();
+    let x = Tensor::<4>::from_floats([[[[1.0, 2.0], [3.0, 4.0]]]], &device);
+    // rows: [1, 2] → [1, 1.25, 1.75, 2] (¾ of the nearest, ¼ of the next, edges clamped); then
+    // the same down the columns. Every value is exact in f32.
+    #[rustfmt::skip]
+    let want = [
+        1.0, 1.25, 1.75, 2.0,
+        1.5, 1.75, 2.25, 2.5,
+        2.5, 2.75, 3.25, 3.5,
+        3.0, 3.25, 3.75, 4.0,
+    ];
+    assert_eq!(values(resample::upsample(x, Filter::Bilinear)), want);
+}
+
+/// The matrices StyleGAN upsamples with are the filter of a bilinear resize with half-pixel
+/// centres (ONNX's Resize, which the ONNX export uses): burn's own resize as the reference.
+#[test]
+fn bilinear_upsampling_is_a_half_pixel_bilinear_resize() {
+    let device = Device::flex();
+    let x = Tensor::<4>::random([2, 3, 5, 8], Distribution::Normal(0.0, 1.0), &device);
+    let options = InterpolateOptions::new(InterpolateMode::Bilinear).with_align_corners(false).with_output_size([10, 16]);
+    let diff = max_abs_diff(&values(resample::upsample(x.clone(), Filter::Bilinear)), &values(interpolate(x, options)));
+    println!("max |matrices − resize| = {diff:e}");
+    // measured: 2.4e-7 (one rounding of values of size ~3)
+    assert!(diff < 2e-6, "{diff}");
 }
 
 #[test]
@@ -168,6 +201,17 @@ fn const_noise_makes_sampling_deterministic_and_random_noise_varies() {
     let (with_const, without) = (values(g.synthesis(ws.clone(), NoiseMode::Const)), values(g.synthesis(ws.clone(), NoiseMode::Off)));
     assert!(max_abs_diff(&with_const, &without) > 1e-3, "the stored noise (strength 0.5) changes the image");
     assert_ne!(values(g.synthesis(ws.clone(), NoiseMode::Random)), values(g.synthesis(ws, NoiseMode::Random)));
+}
+
+/// Folding the equalized learning rate's gains into the weights (what bundles load as) computes
+/// the same products: the outputs are identical.
+#[test]
+fn folded_gains_draw_the_same_faces() {
+    let device = Device::flex();
+    let g = generator(&tiny(16), &device);
+    let z = latents_tensor(&[0, 1, 2], 8, &device);
+    let folded = g.clone().fold_gains();
+    assert_eq!(values(g.forward(z.clone(), 0.7)), values(folded.forward(z, 0.7)));
 }
 
 #[test]

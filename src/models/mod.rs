@@ -4,6 +4,7 @@ pub mod cyclegan;
 pub mod dcgan;
 pub mod discogan;
 pub mod pixelrnn;
+pub mod resample;
 pub mod stylegan;
 pub mod text2image;
 
@@ -282,12 +283,14 @@ impl AnyGenerator {
     }
 
     /// The generator for inference only: batch norm (DCGAN, DiscoGAN) folded into the conv
-    /// before it, one pass fewer over every activation. Outputs change by rounding only (≤ 3.4e-6
-    /// on the shipped bundles); what bundles load as, in the CLI and in the browser.
+    /// before it, one pass fewer over every activation, and StyleGAN's weight gains into its
+    /// weights. Outputs change by rounding only (≤ 3.4e-6 on the shipped bundles); what bundles
+    /// load as, in the CLI and in the browser.
     pub fn for_inference(self) -> Self {
         match self {
             AnyGenerator::Dcgan(g) => AnyGenerator::Dcgan(g.fold_batch_norm()),
             AnyGenerator::Discogan(t) => AnyGenerator::Discogan(t.fold_batch_norm()),
+            AnyGenerator::Stylegan(g) => AnyGenerator::Stylegan(g.fold_gains()),
             other => other,
         }
     }

@@ -18,6 +18,7 @@ use burn::tensor::activation::leaky_relu;
 use burn::tensor::module::{conv2d, linear};
 use burn::tensor::ops::ConvOptions;
 
+use super::resample::{self, Filter};
 use crate::latent::Rng;
 
 #[derive(Config, Debug, PartialEq)]
@@ -162,26 +163,9 @@ pub fn pixel_norm<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     x / (ms + 1e-8).sqrt()
 }
 
-/// Bilinear ×2 along one axis (`dim` 2 or 3) with the edges clamped: every output sample is
-/// ¾ of its nearest input and ¼ of the next nearest, i.e. the [1, 3, 3, 1] / 4 filter StyleGAN2
-/// upsamples with. Built from shifted copies rather than a convolution: as cheap as it gets, on
-/// every backend, forward and backward.
-fn upsample_axis(x: Tensor<4>, dim: usize) -> Tensor<4> {
-    let dims = x.dims();
-    let n = dims[dim];
-    let prev = Tensor::cat(vec![x.clone().narrow(dim, 0, 1), x.clone().narrow(dim, 0, n - 1)], dim); // x[i-1]
-    let next = Tensor::cat(vec![x.clone().narrow(dim, 1, n - 1), x.clone().narrow(dim, n - 1, 1)], dim); // x[i+1]
-    let even = x.clone() * 0.75 + prev * 0.25;
-    let odd = x * 0.75 + next * 0.25;
-    let mut out = dims;
-    out[dim] = 2 * n;
-    // interleave: stack on a new axis right after `dim`, then merge the two
-    Tensor::stack::<5>(vec![even, odd], dim + 1).reshape(out)
-}
-
 /// Upsampling ×2, bilinear: `[B, C, H, W]` → `[B, C, 2H, 2W]`.
 fn upsample(x: Tensor<4>) -> Tensor<4> {
-    upsample_axis(upsample_axis(x, 2), 3)
+    resample::upsample(x, Filter::Bilinear)
 }
 
 /// Box-filter ×½: `[B, C, H, W]` → `[B, C, H/2, W/2]`.
@@ -248,8 +232,19 @@ impl EqLinear {
 
     /// `[B, in]` → `[B, out]`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        linear(x, self.weight.val() * self.weight_gain, Some(self.bias.val() * self.lr_mul))
+        linear(x, scaled(self.weight.val(), self.weight_gain), Some(scaled(self.bias.val(), self.lr_mul)))
     }
+
+    /// The same layer with its gains multiplied into its parameters once, for inference.
+    fn fold_gains(self) -> Self {
+        let (weight_gain, lr_mul) = (self.weight_gain, self.lr_mul);
+        Self { weight: self.weight.map(|w| w * weight_gain), bias: self.bias.map(|b| b * lr_mul), weight_gain: 1.0, lr_mul: 1.0 }
+    }
+}
+
+/// `t · gain`, skipped where the gain was folded into the parameters.
+fn scaled<const D: usize>(t: Tensor<D>, gain: f64) -> Tensor<D> {
+    if gain == 1.0 { t } else { t * gain }
 }
 
 #[derive(Module, Debug)]
@@ -280,7 +275,13 @@ impl EqConv2d {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [_, _, k, _] = self.weight.dims();
         let pad = k / 2;
-        conv2d(x, self.weight.val() * self.weight_gain, self.bias.as_ref().map(|b| b.val()), ConvOptions::new([1, 1], [pad, pad], [1, 1], 1))
+        conv2d(x, scaled(self.weight.val(), self.weight_gain), self.bias.as_ref().map(|b| b.val()), ConvOptions::new([1, 1], [pad, pad], [1, 1], 1))
+    }
+
+    /// The same layer with its gain multiplied into its weights once, for inference.
+    fn fold_gains(self) -> Self {
+        let gain = self.weight_gain;
+        Self { weight: self.weight.map(|w| w * gain), bias: self.bias, weight_gain: 1.0 }
     }
 }
 
@@ -328,6 +329,10 @@ impl StyleLayer {
         }
     }
 
+    fn fold_gains(self) -> Self {
+        Self { conv: self.conv.map(EqConv2d::fold_gains), style: self.style.fold_gains(), ..self }
+    }
+
     /// x `[B, C_in, H, W]`, w `[B, W]` → `[B, C, H, W]`.
     fn forward(&self, x: Tensor<4>, w: Tensor<2>, noise: NoiseMode) -> Tensor<4> {
         let x = match &self.conv {
@@ -366,6 +371,10 @@ impl SynthesisBlock {
         }
     }
 
+    fn fold_gains(self) -> Self {
+        Self { layer0: self.layer0.fold_gains(), layer1: self.layer1.fold_gains(), to_rgb: self.to_rgb.fold_gains(), res: self.res }
+    }
+
     /// x `[B, C_in, H, W]` (H = res/2, or 4 at 4×4), rgb `[B, 3, H, W]` → both at `res`.
     fn forward(&self, x: Tensor<4>, rgb: Option<Tensor<4>>, w0: Tensor<2>, w1: Tensor<2>, noise: NoiseMode) -> (Tensor<4>, Tensor<4>) {
         let x = if self.res > 4 { upsample(x) } else { x }; // [B, C_in, res, res]
@@ -395,6 +404,18 @@ pub struct Generator {
 }
 
 impl Generator {
+    /// The equalized learning rate's gains multiplied into the weights once, instead of on every
+    /// call (for inference: the outputs are identical, and StyleGAN-32 on the CPU in the browser
+    /// spent 3% of a face rescaling its weights). A folded generator must not be trained or
+    /// saved: the gains are not part of the weights file.
+    pub fn fold_gains(self) -> Self {
+        Self {
+            mapping: self.mapping.into_iter().map(EqLinear::fold_gains).collect(),
+            blocks: self.blocks.into_iter().map(SynthesisBlock::fold_gains).collect(),
+            ..self
+        }
+    }
+
     /// Number of style inputs (two per resolution).
     pub fn num_ws(&self) -> usize {
         2 * self.blocks.len()

@@ -29,6 +29,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, tanh};
 
 use super::dcgan::{self, DiscBlock};
+use super::resample::{self, Filter};
 use crate::latent::Rng;
 use crate::text::{self, TextEncoder, TextEncoderConfig, Tokens, Vocabulary};
 
@@ -223,8 +224,7 @@ fn act(x: Tensor<4>) -> Tensor<4> {
 
 /// Nearest-neighbour ×2: `[B, C, H, W]` → `[B, C, 2H, 2W]`.
 pub fn upsample(x: Tensor<4>) -> Tensor<4> {
-    let [b, c, h, w] = x.dims();
-    x.reshape([b, c, h, 1, w, 1]).expand([b, c, h, 2, w, 2]).reshape([b, c, 2 * h, 2 * w])
+    resample::upsample(x, Filter::Nearest)
 }
 
 /// Features on the way from `a` to `b` (rows pair up): (1 − t)·a + t·b, back on the unit sphere
