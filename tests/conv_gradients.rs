@@ -43,7 +43,8 @@ fn conv_weight_gradients_match_a_direct_loop() {
     let cases = [
         (3, 3, 16, 16, 8, 4, 2, 1, 1, 1),  // a DCGAN discriminator's first layer
         (2, 8, 9, 7, 6, 3, 1, 1, 1, 1),    // odd sizes, stride 1
-        (2, 4, 8, 8, 4, 4, 1, 0, 1, 1),    // 4×4 valid (a discriminator's last layer)
+        (2, 4, 8, 8, 4, 4, 1, 0, 1, 1),    // 4×4 valid over 8×8
+        (3, 5, 4, 4, 1, 4, 1, 0, 1, 1),    // 4×4 valid over 4×4: a discriminator's last layer
         (1, 5, 11, 9, 3, 3, 2, 2, 2, 1),   // dilation 2, padding 2
         (2, 6, 7, 7, 4, 3, 1, 1, 1, 2),    // two groups
         (60, 300, 8, 8, 2, 4, 2, 1, 1, 1), // 54 images' patches fill a product: two products
@@ -95,7 +96,7 @@ fn transposed_conv_weight_gradients_match_a_direct_loop() {
     // (batch, c_in, h, w, c_out, kernel, stride, padding, output padding)
     let cases = [
         (3, 8, 4, 4, 4, 4, 2, 1, 0), // a DCGAN generator's upsampling layer
-        (2, 6, 1, 1, 5, 4, 1, 0, 0), // a DCGAN generator's first layer (1×1 → 4×4)
+        (2, 6, 1, 1, 5, 4, 1, 0, 0), // a DCGAN generator's first layer (1×1 → 4×4): fully connected
         (2, 3, 5, 3, 4, 3, 2, 1, 1), // odd sizes, output padding
         (1, 4, 6, 6, 2, 3, 1, 1, 0), // stride 1
     ];

@@ -464,3 +464,26 @@ const SHIPPED_BEFORE: [(&str, f32, &str); 5] = [
 ];
 const T2I_PROMPT_BEFORE: (&str, &str) =
     ("this flower has five large pink petals and a yellow center", "f41b5d03d53cf1368f3bad1b183afc88eb987023df73e07724de40bcc16460e5");
+
+/// The generator's step runs the discriminator without its weight gradients (`no_grad` on a
+/// copy): both networks still learn at every step, from the first one on.
+#[test]
+fn both_networks_learn_at_every_step() {
+    let _rng = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = DcganTrainConfig::new(tiny(), GanLoss::default(), "synthetic".into());
+    (config.run.batch, config.run.sample_every, config.run.checkpoint_every) = (4, 0, 0);
+    let data = synthetic_faces(8, 16);
+    let mut t = Trainer::open(config, tmp.path(), false, &data).unwrap();
+    let mut networks = |t: &mut Trainer| t.collect(Some(&["generator", "discriminator"])).unwrap();
+    let mut before = networks(&mut t);
+    for step in 1..=3 {
+        t.step(&data);
+        let after = networks(&mut t);
+        assert_eq!(after.len(), 2);
+        for ((name, a), (_, b)) in after.iter().zip(&before) {
+            assert_ne!(a, b, "{name} unchanged by step {step}");
+        }
+        before = after;
+    }
+}

@@ -85,7 +85,10 @@ impl Family for Dcgan {
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
         self.discriminator = self.optim_d.step(c.run.lr, self.discriminator.clone(), grads);
 
-        let g_loss = c.loss.generator(self.discriminator.forward(fake));
+        // D as a fixed function here: its weight gradients would be computed and thrown away.
+        // (D has run above, so its parameters exist: `no_grad` on a clone of a parameter not yet
+        // initialised would reach the original's pending initialisation.)
+        let g_loss = c.loss.generator(self.discriminator.clone().no_grad().forward(fake));
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.optim_g.step(c.run.lr, self.generator.clone(), grads);
         vec![("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())]

@@ -100,7 +100,7 @@ impl Family for DiscoGan {
         let grads = GradientsParams::from_grads((d_a.clone() + d_b.clone()).backward(), &self.discriminators);
         self.discriminators = self.optim_d.step(c.run.lr, self.discriminators.clone(), grads);
 
-        let d = &self.discriminators;
+        let d = self.discriminators.clone().no_grad(); // fixed here: no weight gradients to throw away
         let gan_b = bce_with_logits(d.b.forward(fake_b.clone()), 1.0); // G_AB fools D_B
         let gan_a = bce_with_logits(d.a.forward(fake_a.clone()), 1.0); // G_BA fools D_A
         let (back_a, back_b) = (t.b_to_a.forward(fake_b), t.a_to_b.forward(fake_a)); // G_BA(G_AB(x_A)), G_AB(G_BA(x_B))

@@ -169,8 +169,8 @@ impl Family for StyleGan {
         let grads = GradientsParams::from_grads(d_total.backward(), &self.discriminator);
         self.discriminator = self.optim_d.step(c.run.lr, self.discriminator.clone(), grads);
 
-        // G
-        let g_loss = c.loss.generator(self.discriminator.forward(fake));
+        // G (D as a fixed function: its weight gradients would be computed and thrown away)
+        let g_loss = c.loss.generator(self.discriminator.clone().no_grad().forward(fake));
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.optim_g.step(c.run.lr, self.generator.clone(), grads);
 

@@ -425,8 +425,10 @@ impl Family for Text2Image {
         let grads = GradientsParams::from_grads(d_total.backward(), &self.discriminator);
         self.discriminator = self.optim_d.step(lr, self.discriminator.clone(), grads);
 
-        // G: fool D on its images of the right text and of texts between two captions
-        let g_adv = c.loss.generator(self.discriminator.forward(aug(fake.clone(), &mut rng), text.clone()));
+        // G: fool D on its images of the right text and of texts between two captions (D as a
+        // fixed function: its weight gradients would be computed and thrown away)
+        let fixed = self.discriminator.clone().no_grad();
+        let g_adv = c.loss.generator(fixed.forward(aug(fake.clone(), &mut rng), text.clone()));
         let mut g_loss = g_adv.clone();
         if c.diversity > 0.0 {
             let first = text.clone().slice([0..half]);
@@ -439,7 +441,7 @@ impl Family for Text2Image {
             let other = Tensor::<1, Int>::from_data(TensorData::new(other.iter().map(|&i| i as i64).collect(), [b]), &device);
             let between = interpolate_text(text.clone(), text.select(0, other), 0.5); // [B, D]
             let fake_int = self.generator.forward(condition(between.clone(), z_int));
-            let g_int = c.loss.generator(self.discriminator.forward(aug(fake_int, &mut rng), between));
+            let g_int = c.loss.generator(fixed.forward(aug(fake_int, &mut rng), between));
             losses.push(("GAN-INT", g_int.clone().inner().into_scalar::<f32>()));
             g_loss = g_loss + g_int * c.int_weight;
         }

@@ -127,7 +127,6 @@ pub(crate) fn conv2d_f32(
 
 /// One row of the patch matrix: the input sample under kernel tap (ky, kx) for every output
 /// position, 0 where that sample falls in the padding.
-#[inline(never)]
 pub(crate) fn fill_row(
     row: &mut [f32],
     plane: &[f32],
@@ -158,6 +157,13 @@ pub(crate) fn fill_row(
         let start = (lo * sw) as isize + offset;
         if sw == 1 {
             out[lo..hi].copy_from_slice(&src[start as usize..start as usize + hi - lo]);
+        } else if sw == 2 {
+            // a constant stride, and bounds the compiler can see: a vectorized even-lane shuffle
+            let (out, n) = (&mut out[lo..hi], hi - lo);
+            let src = &src[start as usize..start as usize + 2 * n - 1];
+            for i in 0..n {
+                out[i] = src[2 * i];
+            }
         } else {
             for (i, o) in out[lo..hi].iter_mut().enumerate() {
                 *o = src[start as usize + i * sw];

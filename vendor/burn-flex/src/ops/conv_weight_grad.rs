@@ -61,6 +61,9 @@ pub(crate) fn weight_grad_f32(input: FlexTensor, grad: FlexTensor, taps: Taps, g
     assert_eq!(gs[0], dims.batch, "weight gradient: input and output gradient batch sizes differ");
     let (x, dy) = (contiguous_slice(&input), contiguous_slice(&grad));
     let len = dims.c_out * dims.patch();
+    if dims.is_fully_connected() {
+        return fully_connected(x, dy, &dims);
+    }
 
     let parts = threads().min(dims.batch).max(1);
     let per_part = dims.batch.div_ceil(parts);
@@ -103,8 +106,58 @@ impl Dims {
     }
 }
 
+impl Dims {
+    /// A kernel the size of its unpadded input, one output position: a fully connected layer
+    /// (a DCGAN discriminator's last layer; a generator's first, transposed, seen from its
+    /// output), whose patch matrix is the input itself.
+    fn is_fully_connected(&self) -> bool {
+        self.groups == 1
+            && (self.oh, self.ow) == (1, 1)
+            && self.taps.kernel == [self.h, self.w]
+            && self.taps.padding == [0, 0]
+    }
+}
+
+/// dW[C_out, C_in·KH·KW] = dYᵀ[C_out, B] · X[B, C_in·H·W], one product, no copies.
+fn fully_connected(x: &[f32], dy: &[f32], d: &Dims) -> FlexTensor {
+    let patch = d.patch();
+    let mut dweight = written_before_read(d.c_out * patch);
+    unsafe {
+        gemm::gemm(
+            d.c_out,
+            patch,
+            d.batch,
+            dweight.as_mut_ptr(),
+            1,
+            patch as isize,
+            false,
+            dy.as_ptr(),
+            d.c_out as isize,
+            1,
+            x.as_ptr(),
+            1,
+            patch as isize,
+            1.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            parallelism(d.c_out * patch * d.batch),
+        );
+    }
+    let shape = Shape::from(vec![d.c_out, d.c_in, d.taps.kernel[0], d.taps.kernel[1]]);
+    FlexTensor::new(Bytes::from_elems(dweight), Layout::contiguous(shape), DType::F32)
+}
+
+fn parallelism(_ops: usize) -> gemm::Parallelism {
+    #[cfg(feature = "rayon")]
+    if _ops >= 192 * 192 * 192 {
+        return gemm::Parallelism::Rayon(0);
+    }
+    gemm::Parallelism::None
+}
+
 /// The gradient of images `first..end` alone, `[C_out, C_in/groups·KH·KW]`.
-#[inline(never)]
 fn sum_images(x: &[f32], dy: &[f32], d: &Dims, (first, end): (usize, usize)) -> Vec<f32> {
     let (group_in, group_out) = (d.c_in / d.groups, d.c_out / d.groups);
     let [kh, kw] = d.taps.kernel;
