@@ -5,8 +5,8 @@
 //! input by the output gradient with batch and channels swapped: C_in "images" of B channels,
 //! a "kernel" the size of the output gradient dilated by the stride, and KH·KW output pixels.
 //! Flex's generic path runs that with a patch of B·OH·OW values per output pixel, gathered
-//! element by element, for products only KH·KW wide: 36% of a 64-px DCGAN training step went
-//! there. The same sum, written the way PyTorch's CPU convolution writes it, is
+//! element by element, for products only KH·KW wide. The same sum, written the way PyTorch's
+//! CPU convolution writes it (a 64-px DCGAN training step on 2 cores: 2.50 → 2.04 s), is
 //!
 //!   dW[c_out, (c_in, ky, kx)] = Σ_(image, position) dY[c_out, (image, position)]
 //!                                                  · patches[(c_in, ky, kx), (image, position)]
