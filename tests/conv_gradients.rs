@@ -1,6 +1,8 @@
-//! The weight gradients of convolutions and transposed convolutions on the CPU (vendor/burn-flex
-//! computes them as matrix products over a patch matrix, not burn's default swapped
-//! convolution) against direct loops in f64, through autodiff as training takes them.
+//! Convolutions and transposed convolutions on the CPU against direct loops in f64: the output,
+//! the input gradient and the weight gradient, through autodiff as training takes them.
+//! vendor/burn-flex computes the forward passes as one matrix product per run of images
+//! (conv_runs.rs; each is the other's input gradient) and the weight gradients as products over
+//! a patch matrix (conv_weight_grad.rs), not burn's default swapped convolution.
 #![cfg(not(target_arch = "wasm32"))]
 
 use ganzoo::burn::prelude::*;
@@ -18,8 +20,12 @@ fn random(state: &mut u32, n: usize) -> Vec<f32> {
         .collect()
 }
 
-fn tensor(values: &[f32], shape: [usize; 4], device: &Device) -> Tensor<4> {
+fn tensor<const D: usize>(values: &[f32], shape: [usize; D], device: &Device) -> Tensor<D> {
     Tensor::from_data(TensorData::new(values.to_vec(), shape), device)
+}
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().try_into_vec::<f32>().unwrap()
 }
 
 /// Where kernel tap `k` of output position `o` reads: `o·stride + k·dilation − padding`, if
@@ -29,16 +35,59 @@ fn tap(o: usize, k: usize, stride: usize, dilation: usize, padding: usize, size:
     (0..size as isize).contains(&i).then_some(i as usize)
 }
 
-fn max_abs_diff(got: &[f32], want: &[f64]) -> f64 {
-    assert_eq!(got.len(), want.len());
-    got.iter().zip(want).map(|(g, w)| (*g as f64 - w).abs()).fold(0.0, f64::max)
+/// y, dL/dx and dL/dW for L = Σ y · dy, in f64, from one loop over every product
+/// `y[y_index] += x[x_index] · w[w_index]` of the layer.
+struct Reference {
+    y: Vec<f64>,
+    dx: Vec<f64>,
+    dw: Vec<f64>,
+}
+
+impl Reference {
+    /// Starts y `[B, C_out, plane]` at the bias.
+    fn new(bias: &[f32], (y_len, plane): (usize, usize), x_len: usize, w_len: usize) -> Self {
+        let y = (0..y_len).map(|i| bias[i / plane % bias.len()] as f64).collect();
+        Self { y, dx: vec![0.0; x_len], dw: vec![0.0; w_len] }
+    }
+
+    fn product(&mut self, (x, w, dy): (&[f32], &[f32], &[f32]), (xi, wi, yi): (usize, usize, usize)) {
+        self.y[yi] += x[xi] as f64 * w[wi] as f64;
+        self.dx[xi] += dy[yi] as f64 * w[wi] as f64;
+        self.dw[wi] += dy[yi] as f64 * x[xi] as f64;
+    }
+}
+
+/// The largest |got − want| of y, dx and dW.
+fn max_abs_diffs(got: [&[f32]; 3], want: &Reference) -> [f64; 3] {
+    let diff = |got: &[f32], want: &[f64]| {
+        assert_eq!(got.len(), want.len());
+        got.iter().zip(want).map(|(g, w)| (*g as f64 - w).abs()).fold(0.0, f64::max)
+    };
+    [diff(got[0], &want.y), diff(got[1], &want.dx), diff(got[2], &want.dw)]
+}
+
+/// Runs `layer(x, w, bias)` through autodiff with a random output gradient and returns
+/// (y, dx, dW, dy).
+fn through_autodiff(
+    (x, x_shape): (&[f32], [usize; 4]),
+    (w, w_shape): (&[f32], [usize; 4]),
+    bias: &[f32],
+    state: &mut u32,
+    layer: impl Fn(Tensor<4>, Tensor<4>, Tensor<1>) -> Tensor<4>,
+) -> [Vec<f32>; 4] {
+    let device = Device::flex().autodiff();
+    let x_t = tensor(x, x_shape, &device).require_grad();
+    let w_t = tensor(w, w_shape, &device).require_grad();
+    let y = layer(x_t.clone(), w_t.clone(), tensor(bias, [bias.len()], &device));
+    let dy = random(state, y.shape().num_elements());
+    let grads = (y.clone() * tensor(&dy, y.dims(), &device)).sum().backward();
+    [values(y), values(x_t.grad(&grads).unwrap()), values(w_t.grad(&grads).unwrap()), dy]
 }
 
 #[test]
-fn conv_weight_gradients_match_a_direct_loop() {
-    let device = Device::flex().autodiff();
+fn convs_match_a_direct_loop() {
     let mut state = 3u32;
-    let mut worst = 0.0f64;
+    let mut worst = [0.0f64; 3];
     // (batch, c_in, h, w, c_out, kernel, stride, padding, dilation, groups)
     let cases = [
         (3, 3, 16, 16, 8, 4, 2, 1, 1, 1),  // a DCGAN discriminator's first layer
@@ -47,95 +96,87 @@ fn conv_weight_gradients_match_a_direct_loop() {
         (3, 5, 4, 4, 1, 4, 1, 0, 1, 1),    // 4×4 valid over 4×4: a discriminator's last layer
         (1, 5, 11, 9, 3, 3, 2, 2, 2, 1),   // dilation 2, padding 2
         (2, 6, 7, 7, 4, 3, 1, 1, 1, 2),    // two groups
-        (60, 300, 8, 8, 2, 4, 2, 1, 1, 1), // 54 images' patches fill a product: two products
+        (60, 300, 8, 8, 2, 4, 2, 1, 1, 1), // 27 images' patches fill a product: two per thread
     ];
     for &(batch, c_in, h, w, c_out, k, stride, pad, dilation, groups) in &cases {
         let group_in = c_in / groups;
-        let (x, weight) = (random(&mut state, batch * c_in * h * w), random(&mut state, c_out * group_in * k * k));
-        let weight_t = tensor(&weight, [c_out, group_in, k, k], &device).require_grad();
-        let y = conv2d(tensor(&x, [batch, c_in, h, w], &device), weight_t.clone(), None, ConvOptions::new([stride; 2], [pad; 2], [dilation; 2], groups));
-        let [_, _, oh, ow] = y.dims();
-        let dy = random(&mut state, batch * c_out * oh * ow);
-        let grads = (y * tensor(&dy, [batch, c_out, oh, ow], &device)).sum().backward();
-        let got = weight_t.grad(&grads).unwrap().into_data().try_into_vec::<f32>().unwrap();
-        // dL/dW[co, ci, ky, kx] = Σ_(b, oy, ox) dy[b, co, oy, ox] · x[b, (group of co)·group_in + ci, tap]
-        let mut want = vec![0.0f64; got.len()];
-        for co in 0..c_out {
-            let g = co / (c_out / groups);
-            for ci in 0..group_in {
-                for ky in 0..k {
-                    for kx in 0..k {
-                        let mut sum = 0.0;
-                        for b in 0..batch {
-                            for oy in 0..oh {
-                                for ox in 0..ow {
-                                    if let (Some(iy), Some(ix)) = (tap(oy, ky, stride, dilation, pad, h), tap(ox, kx, stride, dilation, pad, w)) {
-                                        let xv = x[((b * c_in + g * group_in + ci) * h + iy) * w + ix] as f64;
-                                        sum += xv * dy[((b * c_out + co) * oh + oy) * ow + ox] as f64;
-                                    }
-                                }
+        let x = random(&mut state, batch * c_in * h * w);
+        let weight = random(&mut state, c_out * group_in * k * k);
+        let bias = random(&mut state, c_out);
+        let options = ConvOptions::new([stride; 2], [pad; 2], [dilation; 2], groups);
+        let [y, dx, dw, dy] = through_autodiff((&x, [batch, c_in, h, w]), (&weight, [c_out, group_in, k, k]), &bias, &mut state, |x, w, b| {
+            conv2d(x, w, Some(b), options.clone())
+        });
+        let (oh, ow) = ((h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1);
+        // y[b, co, oy, ox] = bias[co] + Σ x[b, (group of co)·group_in + ci, tap] · W[co, ci, ky, kx]
+        let mut want = Reference::new(&bias, (y.len(), oh * ow), x.len(), weight.len());
+        for b in 0..batch {
+            for co in 0..c_out {
+                let g = co / (c_out / groups);
+                for (ci, ky, kx) in (0..group_in).flat_map(|ci| (0..k).flat_map(move |ky| (0..k).map(move |kx| (ci, ky, kx)))) {
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            if let (Some(iy), Some(ix)) = (tap(oy, ky, stride, dilation, pad, h), tap(ox, kx, stride, dilation, pad, w)) {
+                                let xi = ((b * c_in + g * group_in + ci) * h + iy) * w + ix;
+                                let wi = ((co * group_in + ci) * k + ky) * k + kx;
+                                want.product((&x, &weight, &dy), (xi, wi, ((b * c_out + co) * oh + oy) * ow + ox));
                             }
                         }
-                        want[((co * group_in + ci) * k + ky) * k + kx] = sum;
                     }
                 }
             }
         }
-        worst = worst.max(max_abs_diff(&got, &want));
+        let diffs = max_abs_diffs([&y, &dx, &dw], &want);
+        worst = std::array::from_fn(|i| worst[i].max(diffs[i]));
     }
-    println!("conv: max |weight gradient − direct loop| = {worst:e}");
-    // measured: 6.4e-6 (sums of up to 60 × 16 products, in f32)
-    assert!(worst < 5e-5, "{worst}");
+    println!("conv: max |output, input gradient, weight gradient − direct loop| = {:.1e} {:.1e} {:.1e}", worst[0], worst[1], worst[2]);
+    // measured: 9.5e-6, 2.0e-7, 6.0e-6 (sums of up to 4800 products, or 60 × 16 for dW, in f32)
+    assert!(worst[0] < 5e-5 && worst[1] < 2e-6 && worst[2] < 5e-5, "{worst:?}");
 }
 
 #[test]
-fn transposed_conv_weight_gradients_match_a_direct_loop() {
-    let device = Device::flex().autodiff();
+fn transposed_convs_match_a_direct_loop() {
     let mut state = 5u32;
-    let mut worst = 0.0f64;
+    let mut worst = [0.0f64; 3];
     // (batch, c_in, h, w, c_out, kernel, stride, padding, output padding)
     let cases = [
-        (3, 8, 4, 4, 4, 4, 2, 1, 0), // a DCGAN generator's upsampling layer
-        (2, 6, 1, 1, 5, 4, 1, 0, 0), // a DCGAN generator's first layer (1×1 → 4×4): fully connected
-        (2, 3, 5, 3, 4, 3, 2, 1, 1), // odd sizes, output padding
-        (1, 4, 6, 6, 2, 3, 1, 1, 0), // stride 1
+        (3, 8, 4, 4, 4, 4, 2, 1, 0),      // a DCGAN generator's upsampling layer
+        (2, 6, 1, 1, 5, 4, 1, 0, 0),      // a DCGAN generator's first layer (1×1 → 4×4)
+        (2, 3, 5, 3, 4, 3, 2, 1, 1),      // odd sizes, output padding
+        (1, 4, 6, 6, 2, 3, 1, 1, 0),      // stride 1
+        (34, 32, 8, 8, 128, 4, 2, 1, 0),  // 15 images' columns fill a product: two per thread
     ];
     for &(batch, c_in, h, w, c_out, k, stride, pad, pad_out) in &cases {
-        let (x, weight) = (random(&mut state, batch * c_in * h * w), random(&mut state, c_in * c_out * k * k));
-        let weight_t = tensor(&weight, [c_in, c_out, k, k], &device).require_grad();
+        let x = random(&mut state, batch * c_in * h * w);
+        let weight = random(&mut state, c_in * c_out * k * k);
+        let bias = random(&mut state, c_out);
         let options = ConvTransposeOptions::new([stride; 2], [pad; 2], [pad_out; 2], [1, 1], 1);
-        let y = conv_transpose2d(tensor(&x, [batch, c_in, h, w], &device), weight_t.clone(), None, options);
-        let [_, _, oh, ow] = y.dims();
-        assert_eq!([oh, ow], [(h - 1) * stride + k + pad_out - 2 * pad, (w - 1) * stride + k + pad_out - 2 * pad]);
-        let dy = random(&mut state, batch * c_out * oh * ow);
-        let grads = (y * tensor(&dy, [batch, c_out, oh, ow], &device)).sum().backward();
-        let got = weight_t.grad(&grads).unwrap().into_data().try_into_vec::<f32>().unwrap();
-        // y[b, co, iy·s + ky − p, ix·s + kx − p] += x[b, ci, iy, ix] · W[ci, co, ky, kx], so
-        // dL/dW[ci, co, ky, kx] = Σ_(b, iy, ix) x[b, ci, iy, ix] · dy[b, co, iy·s + ky − p, …]
-        let mut want = vec![0.0f64; got.len()];
-        for ci in 0..c_in {
-            for co in 0..c_out {
-                for ky in 0..k {
-                    for kx in 0..k {
-                        let mut sum = 0.0;
-                        for b in 0..batch {
-                            for iy in 0..h {
-                                for ix in 0..w {
-                                    if let (Some(oy), Some(ox)) = (tap(iy, ky, stride, 1, pad, oh), tap(ix, kx, stride, 1, pad, ow)) {
-                                        let xv = x[((b * c_in + ci) * h + iy) * w + ix] as f64;
-                                        sum += xv * dy[((b * c_out + co) * oh + oy) * ow + ox] as f64;
-                                    }
-                                }
+        let [y, dx, dw, dy] = through_autodiff((&x, [batch, c_in, h, w]), (&weight, [c_in, c_out, k, k]), &bias, &mut state, |x, w, b| {
+            conv_transpose2d(x, w, Some(b), options.clone())
+        });
+        let (oh, ow) = ((h - 1) * stride + k + pad_out - 2 * pad, (w - 1) * stride + k + pad_out - 2 * pad);
+        assert_eq!(y.len(), batch * c_out * oh * ow);
+        // y[b, co, iy·s + ky − p, ix·s + kx − p] += x[b, ci, iy, ix] · W[ci, co, ky, kx]
+        let mut want = Reference::new(&bias, (y.len(), oh * ow), x.len(), weight.len());
+        for b in 0..batch {
+            for (ci, co) in (0..c_in).flat_map(|ci| (0..c_out).map(move |co| (ci, co))) {
+                for (ky, kx) in (0..k).flat_map(|ky| (0..k).map(move |kx| (ky, kx))) {
+                    for iy in 0..h {
+                        for ix in 0..w {
+                            if let (Some(oy), Some(ox)) = (tap(iy, ky, stride, 1, pad, oh), tap(ix, kx, stride, 1, pad, ow)) {
+                                let xi = ((b * c_in + ci) * h + iy) * w + ix;
+                                let wi = ((ci * c_out + co) * k + ky) * k + kx;
+                                want.product((&x, &weight, &dy), (xi, wi, ((b * c_out + co) * oh + oy) * ow + ox));
                             }
                         }
-                        want[((ci * c_out + co) * k + ky) * k + kx] = sum;
                     }
                 }
             }
         }
-        worst = worst.max(max_abs_diff(&got, &want));
+        let diffs = max_abs_diffs([&y, &dx, &dw], &want);
+        worst = std::array::from_fn(|i| worst[i].max(diffs[i]));
     }
-    println!("transposed conv: max |weight gradient − direct loop| = {worst:e}");
-    // measured: 3.0e-7
-    assert!(worst < 3e-6, "{worst}");
+    println!("transposed conv: max |output, input gradient, weight gradient − direct loop| = {:.1e} {:.1e} {:.1e}", worst[0], worst[1], worst[2]);
+    // measured: 7.9e-7, 9.8e-6, 8.0e-6
+    assert!(worst[0] < 5e-6 && worst[1] < 5e-5 && worst[2] < 5e-5, "{worst:?}");
 }

@@ -310,6 +310,16 @@ async fn an_8_bit_pixelcnn_agrees_on_webgpu_the_cpu_and_natively() {
     assert!(worst < 1e-5, "WebGPU and CPU probabilities differ by {worst}");
 }
 
+/// Values in [−0.5, 0.5) from a fixed linear congruential sequence.
+fn lcg_values(state: &mut u32, n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|_| {
+            *state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (*state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        })
+        .collect()
+}
+
 /// Flex's matrix products in wasm (the kernels patched in vendor/gemm-*) against a triple loop:
 /// sizes that leave remainders of every tile size, and operands stored transposed or not, so
 /// every stride case the kernels branch on, not just what the models happen to use.
@@ -319,14 +329,7 @@ fn cpu_matrix_products_match_a_triple_loop() {
     use burn::tensor::TensorData;
     let device = Device::flex();
     let mut state = 7u32;
-    let mut random = |n: usize| -> Vec<f32> {
-        (0..n)
-            .map(|_| {
-                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-            })
-            .collect()
-    };
+    let mut random = |n: usize| lcg_values(&mut state, n);
     // a rows × cols matrix; `transposed`: stored as cols × rows and transposed back, so the
     // kernels see the other strides
     let matrix = |values: &[f32], rows: usize, cols: usize, transposed: bool| {
@@ -369,14 +372,7 @@ fn cpu_convolutions_match_a_direct_loop() {
     use burn::tensor::ops::ConvOptions;
     let device = Device::flex();
     let mut state = 11u32;
-    let mut random = |n: usize| -> Vec<f32> {
-        (0..n)
-            .map(|_| {
-                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-            })
-            .collect()
-    };
+    let mut random = |n: usize| lcg_values(&mut state, n);
     let mut worst = 0.0f64;
     // (batch, c_in, h, w, c_out, kernel, stride, padding, dilation)
     let cases = [

@@ -125,6 +125,53 @@ pub(crate) fn conv2d_f32(
     FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(shape), DType::F32)
 }
 
+/// How a kernel of `kernel` taps steps over a 2-D input.
+#[derive(Clone, Copy)]
+pub(crate) struct Taps {
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub padding: [usize; 2],
+    pub dilation: [usize; 2],
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Taps {
+    /// Where the taps land on an `h × w` input: `(OH, OW)`.
+    pub(crate) fn output_size(&self, h: usize, w: usize) -> (usize, usize) {
+        let size = |i: usize, n: usize| calculate_conv_output_size(self.kernel[i], self.stride[i], self.padding[i], self.dilation[i], n);
+        (size(0, h), size(1, w))
+    }
+}
+
+/// The patch matrix of a run of images, `[channels·KH·KW, images·OH·OW]`: row (c, ky, kx) holds
+/// that tap's sample of input channel c for every image and output position, images side by
+/// side. `x` is `[B, c_in, H, W]`; `channels` picks one group's input channels.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn fill_patches(
+    patches: &mut [f32],
+    x: &[f32],
+    (c_in, channels): (usize, core::ops::Range<usize>),
+    images: core::ops::Range<usize>,
+    (h, w): (usize, usize),
+    (oh, ow): (usize, usize),
+    taps: &Taps,
+) {
+    let ([kh, kw], [dh, dw]) = (taps.kernel, taps.dilation);
+    let (positions, cols) = (oh * ow, images.len() * oh * ow);
+    let mut rows = patches.chunks_exact_mut(cols);
+    for c in channels {
+        for ky in 0..kh {
+            for kx in 0..kw {
+                let row = rows.next().expect("one row per channel and tap");
+                for (image, out) in images.clone().zip(row.chunks_exact_mut(positions)) {
+                    let plane = &x[(image * c_in + c) * h * w..][..h * w];
+                    fill_row(out, plane, (h, w), (oh, ow), (ky * dh, kx * dw), (taps.stride[0], taps.stride[1]), (taps.padding[0], taps.padding[1]));
+                }
+            }
+        }
+    }
+}
+
 /// One row of the patch matrix: the input sample under kernel tap (ky, kx) for every output
 /// position, 0 where that sample falls in the padding.
 pub(crate) fn fill_row(

@@ -21,20 +21,13 @@ use alloc::vec::Vec;
 use burn_backend::DType;
 use burn_std::{Bytes, Shape};
 
-use super::conv_rows::{contiguous_slice, fill_row, written_before_read};
+pub(crate) use super::conv_rows::Taps;
+use super::conv_rows::{contiguous_slice, fill_patches, written_before_read};
+use super::matmul::get_parallelism;
 use crate::{FlexTensor, Layout};
 
 /// Images per product: as many as keep the patch matrix under this many values (16 MB).
 const PATCH_BUDGET: usize = 1 << 22;
-
-/// How a kernel of `kernel` taps steps over `input`.
-#[derive(Clone, Copy)]
-pub(crate) struct Taps {
-    pub kernel: [usize; 2],
-    pub stride: [usize; 2],
-    pub padding: [usize; 2],
-    pub dilation: [usize; 2],
-}
 
 /// input `[B, C_in, H, W]` (f32), grad `[B, C_out, OH, OW]` (f32; OH, OW: where the taps land
 /// when they step over the input) → `[C_out, C_in / groups, KH, KW]`.
@@ -142,29 +135,17 @@ fn fully_connected(x: &[f32], dy: &[f32], d: &Dims) -> FlexTensor {
             false,
             false,
             false,
-            parallelism(d.c_out * patch * d.batch),
+            get_parallelism(d.c_out, patch, d.batch),
         );
     }
     let shape = Shape::from(vec![d.c_out, d.c_in, d.taps.kernel[0], d.taps.kernel[1]]);
     FlexTensor::new(Bytes::from_elems(dweight), Layout::contiguous(shape), DType::F32)
 }
 
-fn parallelism(_ops: usize) -> gemm::Parallelism {
-    #[cfg(feature = "rayon")]
-    if _ops >= 192 * 192 * 192 {
-        return gemm::Parallelism::Rayon(0);
-    }
-    gemm::Parallelism::None
-}
-
 /// The gradient of images `first..end` alone, `[C_out, C_in/groups·KH·KW]`.
 fn sum_images(x: &[f32], dy: &[f32], d: &Dims, (first, end): (usize, usize)) -> Vec<f32> {
     let (group_in, group_out) = (d.c_in / d.groups, d.c_out / d.groups);
-    let [kh, kw] = d.taps.kernel;
-    let [sh, sw] = d.taps.stride;
-    let [ph, pw] = d.taps.padding;
-    let [dh, dw] = d.taps.dilation;
-    let (h, w, positions, patch) = (d.h, d.w, d.oh * d.ow, d.patch());
+    let (positions, patch) = (d.oh * d.ow, d.patch());
     let images = (PATCH_BUDGET / (patch * positions).max(1)).clamp(1, end - first);
 
     let mut dweight = vec![0.0f32; d.c_out * patch];
@@ -180,18 +161,8 @@ fn sum_images(x: &[f32], dy: &[f32], d: &Dims, (first, end): (usize, usize)) -> 
                     grads[co * cols + j * positions..][..positions].copy_from_slice(plane);
                 }
             }
-            for c in 0..group_in {
-                for ky in 0..kh {
-                    for kx in 0..kw {
-                        let row = (c * kh + ky) * kw + kx;
-                        for j in 0..n {
-                            let plane = &x[((start + j) * d.c_in + g * group_in + c) * h * w..][..h * w];
-                            let out = &mut patches[row * cols + j * positions..][..positions];
-                            fill_row(out, plane, (h, w), (d.oh, d.ow), (ky * dh, kx * dw), (sh, sw), (ph, pw));
-                        }
-                    }
-                }
-            }
+            let channels = g * group_in..(g + 1) * group_in;
+            fill_patches(&mut patches[..patch * cols], x, (d.c_in, channels), start..start + n, (d.h, d.w), (d.oh, d.ow), &d.taps);
             // dweight[group's C_out, patch] += grads[C_out, cols] · patchesᵀ[cols, patch]
             unsafe {
                 gemm::gemm(

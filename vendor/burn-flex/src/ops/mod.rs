@@ -125,8 +125,9 @@ pub mod comparison;
 #[macro_use]
 mod conv_common;
 pub mod conv;
-// ganzoo: see conv_rows.rs and conv_weight_grad.rs
+// ganzoo: see conv_rows.rs, conv_runs.rs and conv_weight_grad.rs
 mod conv_rows;
+mod conv_runs;
 pub mod conv_transpose;
 #[cfg(not(target_arch = "wasm32"))]
 mod conv_weight_grad;

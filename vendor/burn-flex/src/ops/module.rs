@@ -4,6 +4,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 use crate::ops::conv_weight_grad;
+use crate::ops::{conv_rows, conv_runs};
 use crate::ops::{conv, conv_transpose, deform_conv, interpolate, pool};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
@@ -96,6 +97,18 @@ impl ModuleOps<Flex> for Flex {
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 2>(x, options);
+        // ganzoo: one product per run of images (conv_runs.rs)
+        #[cfg(not(target_arch = "wasm32"))]
+        if conv_runs::applies(&x, &weight, options.groups) {
+            let shape = weight.layout().shape();
+            let taps = conv_rows::Taps {
+                kernel: [shape[2], shape[3]],
+                stride: options.stride,
+                padding: options.padding_begin(),
+                dilation: options.dilation,
+            };
+            return conv_runs::conv2d_f32(x, weight, bias, taps);
+        }
         match x.dtype() {
             DType::F32 => conv::conv2d_f32(x, weight, bias, &options),
             DType::F64 => conv::conv2d_f64(x, weight, bias, &options),
@@ -115,7 +128,7 @@ impl ModuleOps<Flex> for Flex {
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
         let shape = weight.layout().shape();
-        let taps = conv_weight_grad::Taps {
+        let taps = conv_rows::Taps {
             kernel: [shape[2], shape[3]],
             stride: options.stride,
             padding: options.padding_begin(),
@@ -333,6 +346,17 @@ impl ModuleOps<Flex> for Flex {
         bias: Option<FloatTensor<Flex>>,
         options: ConvTransposeOptions<2>,
     ) -> FloatTensor<Flex> {
+        // ganzoo: one product per run of images (conv_runs.rs)
+        if conv_runs::applies(&x, &weight, options.groups) {
+            let shape = weight.layout().shape();
+            let taps = conv_rows::Taps {
+                kernel: [shape[2], shape[3]],
+                stride: options.stride,
+                padding: options.padding,
+                dilation: options.dilation,
+            };
+            return conv_runs::conv_transpose2d_f32(x, weight, bias, taps, options.padding_out);
+        }
         match x.dtype() {
             DType::F32 => conv_transpose::conv_transpose2d_f32(x, weight, bias, &options),
             DType::F64 => conv_transpose::conv_transpose2d_f64(x, weight, bias, &options),
@@ -351,7 +375,7 @@ impl ModuleOps<Flex> for Flex {
         options: ConvTransposeOptions<2>,
     ) -> FloatTensor<Flex> {
         let shape = weight.layout().shape();
-        let taps = conv_weight_grad::Taps {
+        let taps = conv_rows::Taps {
             kernel: [shape[2], shape[3]],
             stride: options.stride,
             padding: options.padding,
