@@ -195,6 +195,7 @@ impl Generator {
         let manifest = Manifest::parse(manifest).map_err(|e| e.to_string())?;
         let (device, backend, notice) = pick_device(backend).await?;
         let model = bundle::load_generator(&manifest, weights, &device).map_err(|e| e.to_string())?;
+        let model = if backend == "webgpu" { model.with_channels_last_weights() } else { model };
         let sampler = match &manifest.config {
             // the sampler reads the weights synchronously, which only the CPU device can do
             ModelConfig::Pixelrnn(_) if backend == "cpu" => Some(Rc::new(CellSampler::new(model.pixels()?))),

@@ -462,6 +462,27 @@ fn batch_norm_folded_at_load_changes_outputs_by_rounding_only() {
     }
 }
 
+/// WebGPU loads the weights channels-last (`with_channels_last_weights`): the same values behind
+/// the same shapes, so the same outputs bit for bit (here on the CPU, whose convs read the
+/// weights back in order).
+#[test]
+fn channels_last_weights_draw_the_same_bits() {
+    let device = Device::flex();
+    let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models");
+    for name in ["wildfaces-lsgan32", "stylegan-faces32", "discogan-emoji64"] {
+        let (m, g) = bundle::load_dir(&www.join(name), &device).unwrap();
+        let run = |g: &AnyGenerator| -> Vec<f32> {
+            let out = match m.latent {
+                Some(latent) => g.generate(latents_tensor(&[0, 1], latent, &device), 1.0).unwrap(),
+                None => g.translate(latents_tensor(&[0, 1], 3 * 64 * 64, &device).reshape([2, 3, 64, 64]).tanh(), ganzoo::models::Direction::AToB).unwrap(),
+            };
+            out.into_data().try_to_vec::<f32>().unwrap()
+        };
+        let before = run(&g);
+        assert_eq!(run(&g.with_channels_last_weights()), before, "{name}");
+    }
+}
+
 const SHIPPED_BEFORE: [(&str, f32, &str); 5] = [
     ("wildfaces-lsgan32", 1.0, "76b9f91e5886ae4302cc50e2c07e07190c36e18dfefd53c273568820bb0b09de"),
     ("wildfaces-lsgan32", 0.7, "037903fbbcad9cda1f572f0faab1e9a336fc951980efdff2985aabf2ca5eb73d"),

@@ -125,7 +125,9 @@ pub(crate) fn conv2d_f32(
     FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(shape), DType::F32)
 }
 
-/// How a kernel of `kernel` taps steps over a 2-D input.
+/// How a kernel of `kernel` taps steps over a 2-D input (for the native convs of conv_runs.rs
+/// and conv_weight_grad.rs).
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Copy)]
 pub(crate) struct Taps {
     pub kernel: [usize; 2],

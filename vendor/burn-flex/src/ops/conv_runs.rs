@@ -1,5 +1,5 @@
 //! ganzoo: 2-D convolutions and transposed convolutions as one matrix product per run of
-//! images, for training (the conv in native builds only; the browser's is conv_rows.rs).
+//! images, for training (native builds).
 //!
 //! Flex runs one product per image. On a DCGAN's small feature maps those products are thin: a
 //! 32-px discriminator ends on 4×4 and 1×1 maps, a generator starts from a 1×1 latent, so the
@@ -22,9 +22,7 @@ use alloc::vec::Vec;
 use burn_backend::DType;
 use burn_std::{Bytes, Shape};
 
-use super::conv_rows::{Taps, contiguous_slice, written_before_read};
-#[cfg(not(target_arch = "wasm32"))]
-use super::conv_rows::fill_patches;
+use super::conv_rows::{Taps, contiguous_slice, fill_patches, written_before_read};
 use super::matmul::get_parallelism;
 use crate::{FlexTensor, Layout};
 
@@ -32,16 +30,12 @@ use crate::{FlexTensor, Layout};
 /// thread's images as fit.
 const RUN_BUDGET: usize = 1 << 21;
 
-/// The widest transposed-conv product the wasm build stores column by column.
-const WASM_COLUMN_MAJOR_MAX: usize = 64;
-
 /// An f32 2-D conv or transposed conv of one group, which is what these paths compute.
 pub(crate) fn applies(x: &FlexTensor, weight: &FlexTensor, groups: usize) -> bool {
     x.dtype() == DType::F32 && weight.dtype() == DType::F32 && groups == 1
 }
 
 /// x `[B, C_in, H, W]`, weight `[C_out, C_in, KH, KW]` → `[B, C_out, OH, OW]`.
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn conv2d_f32(x: FlexTensor, weight: FlexTensor, bias: Option<FlexTensor>, taps: Taps) -> FlexTensor {
     let (x, weight) = (x.to_contiguous(), weight.to_contiguous());
     let (xs, ws) = (x.layout().shape(), weight.layout().shape());
@@ -151,15 +145,6 @@ pub(crate) fn conv_transpose2d_f32(
         for start in (0..images).step_by(per_run) {
             let n = per_run.min(images - start);
             let cols = n * positions;
-            // Where column (image, position) of row (c_out, ky, kx) is stored. In the wasm build,
-            // a product a few columns wide is stored column by column: gemm then reads the
-            // weights as they are, where for row-major output it would pack all of them on
-            // every call (for 64-px DCGAN's 4×4 → 8×8 layer, 8 MB of a 14 MB face's traffic).
-            let (row_step, col_step) = if cfg!(target_arch = "wasm32") && cols <= WASM_COLUMN_MAJOR_MAX {
-                (1, col_rows)
-            } else {
-                (cols, 1)
-            };
             let images_in = &x[(first + start) * c_in * positions..][..n * c_in * positions];
             let (rhs, rhs_cs, rhs_rs) = if positions == 1 {
                 (images_in.as_ptr(), c_in as isize, 1)
@@ -178,8 +163,8 @@ pub(crate) fn conv_transpose2d_f32(
                     cols,
                     c_in,
                     columns.as_mut_ptr(),
-                    col_step as isize,
-                    row_step as isize,
+                    1,
+                    cols as isize,
                     false,
                     weight.as_ptr(),
                     col_rows as isize,
@@ -200,8 +185,8 @@ pub(crate) fn conv_transpose2d_f32(
                 for (co, plane) in image.chunks_exact_mut(out_positions).enumerate() {
                     for ky in 0..kh {
                         for kx in 0..kw {
-                            let row = &columns[((co * kh + ky) * kw + kx) * row_step + j * positions * col_step..];
-                            add_tap(plane, (row, col_step), (h, w), (oh, ow), (ky * dh, kx * dw), (sh, sw), (ph, pw));
+                            let row = &columns[((co * kh + ky) * kw + kx) * cols + j * positions..][..positions];
+                            add_tap(plane, row, (h, w), (oh, ow), (ky * dh, kx * dw), (sh, sw), (ph, pw));
                         }
                     }
                 }
@@ -213,11 +198,11 @@ pub(crate) fn conv_transpose2d_f32(
     FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(shape), DType::F32)
 }
 
-/// col2im for one kernel tap: input position (iy, ix), `row[(iy·W + ix)·step]`, lands on output
+/// col2im for one kernel tap: input position (iy, ix) lands on output
 /// (iy·sh + ky − ph, ix·sw + kx − pw); the samples that land outside the output are dropped.
 fn add_tap(
     plane: &mut [f32],
-    (row, step): (&[f32], usize),
+    row: &[f32],
     (h, w): (usize, usize),
     (oh, ow): (usize, usize),
     (ky, kx): (usize, usize),
@@ -238,15 +223,8 @@ fn add_tap(
             continue;
         }
         let dst = &mut plane[(oy - ph) * ow + first_x as usize..];
-        if step == 1 {
-            for (o, v) in dst.iter_mut().step_by(sw).zip(&row[iy * w + lo..iy * w + hi]) {
-                *o += v;
-            }
-        } else {
-            let src = row[(iy * w + lo) * step..].iter().step_by(step).take(hi - lo);
-            for (o, v) in dst.iter_mut().step_by(sw).zip(src) {
-                *o += v;
-            }
+        for (o, v) in dst.iter_mut().step_by(sw).zip(&row[iy * w + lo..iy * w + hi]) {
+            *o += v;
         }
     }
 }

@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 use burn_backend::DType;
 use burn_std::{Bytes, Shape};
 
-pub(crate) use super::conv_rows::Taps;
+use super::conv_rows::Taps;
 use super::conv_rows::{contiguous_slice, fill_patches, written_before_read};
 use super::matmul::get_parallelism;
 use crate::{FlexTensor, Layout};

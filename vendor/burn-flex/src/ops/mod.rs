@@ -127,6 +127,7 @@ mod conv_common;
 pub mod conv;
 // ganzoo: see conv_rows.rs, conv_runs.rs and conv_weight_grad.rs
 mod conv_rows;
+#[cfg(not(target_arch = "wasm32"))]
 mod conv_runs;
 pub mod conv_transpose;
 #[cfg(not(target_arch = "wasm32"))]

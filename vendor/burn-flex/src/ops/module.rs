@@ -4,6 +4,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 use crate::ops::conv_weight_grad;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::ops::{conv_rows, conv_runs};
 use crate::ops::{conv, conv_transpose, deform_conv, interpolate, pool};
 use crate::{Flex, FlexTensor, Layout};
@@ -347,6 +348,7 @@ impl ModuleOps<Flex> for Flex {
         options: ConvTransposeOptions<2>,
     ) -> FloatTensor<Flex> {
         // ganzoo: one product per run of images (conv_runs.rs)
+        #[cfg(not(target_arch = "wasm32"))]
         if conv_runs::applies(&x, &weight, options.groups) {
             let shape = weight.layout().shape();
             let taps = conv_rows::Taps {
