@@ -86,7 +86,8 @@ fn bilinear_upsampling_matches_a_hand_computed_example() {
         2.5, 2.75, 3.25, 3.5,
         3.0, 3.25, 3.75, 4.0,
     ];
-    assert_eq!(values(resample::upsample(x, Filter::Bilinear)), want);
+    assert_eq!(values(resample::upsample(x.clone(), Filter::Bilinear)), want);
+    assert_eq!(values(resample::bilinear_by_shifts(x)), want, "the GPU backends' form");
 }
 
 /// The matrices StyleGAN upsamples with are the filter of a bilinear resize with half-pixel
@@ -96,10 +97,11 @@ fn bilinear_upsampling_is_a_half_pixel_bilinear_resize() {
     let device = Device::flex();
     let x = Tensor::<4>::random([2, 3, 5, 8], Distribution::Normal(0.0, 1.0), &device);
     let options = InterpolateOptions::new(InterpolateMode::Bilinear).with_align_corners(false).with_output_size([10, 16]);
-    let diff = max_abs_diff(&values(resample::upsample(x.clone(), Filter::Bilinear)), &values(interpolate(x, options)));
-    println!("max |matrices − resize| = {diff:e}");
-    // measured: 2.4e-7 (one rounding of values of size ~3)
-    assert!(diff < 2e-6, "{diff}");
+    let diff = max_abs_diff(&values(resample::upsample(x.clone(), Filter::Bilinear)), &values(interpolate(x.clone(), options.clone())));
+    let shifts = max_abs_diff(&values(resample::bilinear_by_shifts(x.clone())), &values(interpolate(x, options)));
+    println!("max |matrices − resize| = {diff:e}, max |shifted copies − resize| = {shifts:e}");
+    // measured: 2.4e-7 and 1.2e-7 (a rounding or two of values of size ~3)
+    assert!(diff < 2e-6 && shifts < 1e-6, "{diff} {shifts}");
 }
 
 #[test]
