@@ -96,7 +96,7 @@ fn convs_match_a_direct_loop() {
         (3, 5, 4, 4, 1, 4, 1, 0, 1, 1),    // 4×4 valid over 4×4: a discriminator's last layer
         (1, 5, 11, 9, 3, 3, 2, 2, 2, 1),   // dilation 2, padding 2
         (2, 6, 7, 7, 4, 3, 1, 1, 1, 2),    // two groups
-        (60, 300, 8, 8, 2, 4, 2, 1, 1, 1), // 27 images' patches fill a product: two per thread
+        (60, 300, 8, 8, 2, 4, 2, 1, 1, 1), // 27 images' patches fill a product: two each on 2 threads
     ];
     for &(batch, c_in, h, w, c_out, k, stride, pad, dilation, groups) in &cases {
         let group_in = c_in / groups;
@@ -144,7 +144,7 @@ fn transposed_convs_match_a_direct_loop() {
         (2, 6, 1, 1, 5, 4, 1, 0, 0),      // a DCGAN generator's first layer (1×1 → 4×4)
         (2, 3, 5, 3, 4, 3, 2, 1, 1),      // odd sizes, output padding
         (1, 4, 6, 6, 2, 3, 1, 1, 0),      // stride 1
-        (34, 32, 8, 8, 128, 4, 2, 1, 0),  // 15 images' columns fill a product: two per thread
+        (34, 32, 8, 8, 128, 4, 2, 1, 0),  // 15 images' columns fill a product: two each on 2 threads
     ];
     for &(batch, c_in, h, w, c_out, k, stride, pad, pad_out) in &cases {
         let x = random(&mut state, batch * c_in * h * w);

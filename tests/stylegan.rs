@@ -88,6 +88,10 @@ fn bilinear_upsampling_matches_a_hand_computed_example() {
     ];
     assert_eq!(values(resample::upsample(x.clone(), Filter::Bilinear)), want);
     assert_eq!(values(resample::bilinear_by_shifts(x)), want, "the GPU backends' form");
+    // one sample per axis: both neighbours clamp to it
+    let one = Tensor::<4>::from_floats([[[[5.0]]]], &device);
+    assert_eq!(values(resample::upsample(one.clone(), Filter::Bilinear)), [5.0; 4]);
+    assert_eq!(values(resample::bilinear_by_shifts(one)), [5.0; 4]);
 }
 
 /// The matrices StyleGAN upsamples with are the filter of a bilinear resize with half-pixel

@@ -314,7 +314,8 @@ impl AnyGenerator {
         }
     }
 
-    /// The same generator with every 4-D weight (the convs' and transposed convs') stored
+    /// The same generator with every 4-D float parameter (the convs' and transposed convs'
+    /// weights; also StyleGAN's constant input and noise maps, which it does not slow) stored
     /// channels-last behind its usual shape: `[A, B, KH, KW]` whose memory is `[A, KH, KW, B]`,
     /// the layout burn's WebGPU conv kernels read. Otherwise they copy each weight into that
     /// layout on every call (a 64-px DCGAN face's transposed convs on WebGPU under SwiftShader:

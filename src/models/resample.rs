@@ -10,8 +10,8 @@
 //! Built from concatenations of shifted copies instead, it spent 11% of a StyleGAN-32 face on
 //! the CPU in the browser copying rows a few floats at a time. Each output is ¾ of one input plus
 //! ¼ of another, plus exact zeros. On the GPU backends the shifted copies are the faster form,
-//! and their kernels compile sooner: WebGPU under SwiftShader, a StyleGAN-32 face took 88 ms and
-//! the first one 1.5 s with them, 127 ms and 7.6 s with the products, whose matmul shaders
+//! and their kernels compile sooner: WebGPU under SwiftShader, a StyleGAN-32 face takes 96 ms and
+//! the first one 2.0 s with them, 127 ms and 7.6 s with the products, whose matmul shaders
 //! differ per resolution. Both forms give the same values to rounding (a test compares them).
 
 use burn::prelude::*;
@@ -77,12 +77,15 @@ pub fn bilinear_by_shifts(x: Tensor<4>) -> Tensor<4> {
 fn shifted_axis(x: Tensor<4>, dim: usize) -> Tensor<4> {
     let dims = x.dims();
     let n = dims[dim];
+    let mut out = dims;
+    out[dim] = 2 * n;
+    if n == 1 {
+        return x.repeat_dim(dim, 2); // both neighbours clamp to the one sample
+    }
     let prev = Tensor::cat(vec![x.clone().narrow(dim, 0, 1), x.clone().narrow(dim, 0, n - 1)], dim); // x[k−1]
     let next = Tensor::cat(vec![x.clone().narrow(dim, 1, n - 1), x.clone().narrow(dim, n - 1, 1)], dim); // x[k+1]
     let even = x.clone() * 0.75 + prev * 0.25;
     let odd = x * 0.75 + next * 0.25;
-    let mut out = dims;
-    out[dim] = 2 * n;
     // interleave: stack on a new axis right after `dim`, then merge the two
     Tensor::stack::<5>(vec![even, odd], dim + 1).reshape(out)
 }

@@ -1,4 +1,6 @@
-//! ganzoo: 2-D convolution as one matrix product per image, for the WebAssembly build.
+//! ganzoo: 2-D convolution as one matrix product per image, for the WebAssembly build; and the
+//! patch matrix it builds (`fill_row`, `fill_patches`, `Taps`), which the native convs of
+//! conv_runs.rs and the weight gradients of conv_weight_grad.rs build too.
 //!
 //! The generic path (`conv3d_impl`) reorders the weights and the input to channels-last on
 //! every call, gathers the patches one element at a time into `[positions, patch]` tiles, and

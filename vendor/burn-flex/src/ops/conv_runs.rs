@@ -12,8 +12,8 @@
 //!
 //! The conv's patch matrix is filled as the weight gradient's is (`conv_rows::fill_patches`); a
 //! transposed conv's columns are added into its output, tap by tap, row segment by row segment
-//! (col2im), in the order Flex adds them (kernel row, then column), so the sums agree with
-//! Flex's per image path to the rounding of the products. `tests/conv_gradients.rs` checks both
+//! (col2im), in the order Flex adds them (kernel row, then column), starting from the bias where
+//! Flex adds it last, so the sums agree with Flex's per image path to rounding. `tests/conv_gradients.rs` checks both
 //! against direct loops through burn's ops, backward included (each is the other's input
 //! gradient).
 
@@ -51,7 +51,7 @@ pub(crate) fn conv2d_f32(x: FlexTensor, weight: FlexTensor, bias: Option<FlexTen
     if out.is_empty() {
         return FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(Shape::from(vec![batch, c_out, oh, ow])), DType::F32);
     }
-    let parts = parts(batch);
+    let parts = thread_parts(batch);
     let run_images = |first: usize, out: &mut [f32]| {
         let images = out.len() / (c_out * positions);
         let per_run = (RUN_BUDGET / (patch * positions).max(1)).clamp(1, images);
@@ -127,15 +127,15 @@ pub(crate) fn conv_transpose2d_f32(
 
     // the output starts as the bias; each tap's columns are added to it
     let mut out = vec![0.0f32; batch * c_out * out_positions];
+    if out.is_empty() {
+        return FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(Shape::from(vec![batch, c_out, oh, ow])), DType::F32);
+    }
     if let Some(bias) = bias {
         for (plane, value) in out.chunks_exact_mut(out_positions).zip(bias.iter().cycle()) {
             plane.fill(*value);
         }
     }
-    if out.is_empty() {
-        return FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(Shape::from(vec![batch, c_out, oh, ow])), DType::F32);
-    }
-    let parts = parts(batch);
+    let parts = thread_parts(batch);
     let run_images = |first: usize, out: &mut [f32]| {
         let images = out.len() / (c_out * out_positions);
         let per_run = (RUN_BUDGET / ((col_rows + c_in) * positions).max(1)).clamp(1, images);
@@ -230,7 +230,7 @@ fn add_tap(
 }
 
 /// Threads that share the batch: one run of images each.
-fn parts(batch: usize) -> usize {
+fn thread_parts(batch: usize) -> usize {
     #[cfg(feature = "rayon")]
     let threads = rayon::current_num_threads();
     #[cfg(not(feature = "rayon"))]

@@ -11,7 +11,7 @@
 //!   dW[c_out, (c_in, ky, kx)] = Σ_(image, position) dY[c_out, (image, position)]
 //!                                                  · patches[(c_in, ky, kx), (image, position)]
 //!
-//! with the patch matrix of the forward conv (`conv_rows::fill_row`, row segments copied from
+//! with the patch matrix of the forward conv (`conv_rows::fill_patches`, row segments copied from
 //! channels-first input): one product per group of images, as deep as the group's positions.
 //! A transposed conv's weight gradient is the same sum with the roles of its input and its
 //! output gradient exchanged (its input is a conv's output over its output gradient).
