@@ -140,6 +140,11 @@ pub(crate) struct Taps {
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Taps {
+    /// The taps of a weight `[_, _, KH, KW]` stepping as the options say.
+    pub(crate) fn new(weight_shape: &[usize], stride: [usize; 2], padding: [usize; 2], dilation: [usize; 2]) -> Self {
+        Self { kernel: [weight_shape[2], weight_shape[3]], stride, padding, dilation }
+    }
+
     /// Where the taps land on an `h × w` input: `(OH, OW)`.
     pub(crate) fn output_size(&self, h: usize, w: usize) -> (usize, usize) {
         let size = |i: usize, n: usize| calculate_conv_output_size(self.kernel[i], self.stride[i], self.padding[i], self.dilation[i], n);

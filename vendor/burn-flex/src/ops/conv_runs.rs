@@ -20,6 +20,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 use burn_backend::DType;
+use burn_backend::ops::conv::calculate_conv_transpose_output_size;
 use burn_std::{Bytes, Shape};
 
 use super::conv_rows::{Taps, contiguous_slice, fill_patches, written_before_read};
@@ -118,8 +119,8 @@ pub(crate) fn conv_transpose2d_f32(
     let [sh, sw] = taps.stride;
     let [ph, pw] = taps.padding;
     let [dh, dw] = taps.dilation;
-    let oh = ((h - 1) * sh + dh * (kh - 1) + padding_out[0] + 1).saturating_sub(2 * ph);
-    let ow = ((w - 1) * sw + dw * (kw - 1) + padding_out[1] + 1).saturating_sub(2 * pw);
+    let oh = calculate_conv_transpose_output_size(kh, sh, ph, padding_out[0], dh, h);
+    let ow = calculate_conv_transpose_output_size(kw, sw, pw, padding_out[1], dw, w);
     let (positions, out_positions, col_rows) = (h * w, oh * ow, c_out * kh * kw);
     let (x, weight) = (contiguous_slice(&x), contiguous_slice(&weight));
     let bias = bias.map(|b| b.to_contiguous());
@@ -230,7 +231,7 @@ fn add_tap(
 }
 
 /// Threads that share the batch: one run of images each.
-fn thread_parts(batch: usize) -> usize {
+pub(crate) fn thread_parts(batch: usize) -> usize {
     #[cfg(feature = "rayon")]
     let threads = rayon::current_num_threads();
     #[cfg(not(feature = "rayon"))]

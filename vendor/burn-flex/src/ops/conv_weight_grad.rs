@@ -58,7 +58,7 @@ pub(crate) fn weight_grad_f32(input: FlexTensor, grad: FlexTensor, taps: Taps, g
         return fully_connected(x, dy, &dims);
     }
 
-    let parts = threads().min(dims.batch).max(1);
+    let parts = super::conv_runs::thread_parts(dims.batch);
     let per_part = dims.batch.div_ceil(parts);
     let ranges: Vec<(usize, usize)> =
         (0..dims.batch).step_by(per_part.max(1)).map(|b| (b, (b + per_part).min(dims.batch))).collect();
@@ -190,11 +190,4 @@ fn sum_images(x: &[f32], dy: &[f32], d: &Dims, (first, end): (usize, usize)) -> 
         }
     }
     dweight
-}
-
-fn threads() -> usize {
-    #[cfg(feature = "rayon")]
-    return rayon::current_num_threads();
-    #[cfg(not(feature = "rayon"))]
-    1
 }

@@ -101,13 +101,7 @@ impl ModuleOps<Flex> for Flex {
         // ganzoo: one product per run of images (conv_runs.rs)
         #[cfg(not(target_arch = "wasm32"))]
         if conv_runs::applies(&x, &weight, options.groups) {
-            let shape = weight.layout().shape();
-            let taps = conv_rows::Taps {
-                kernel: [shape[2], shape[3]],
-                stride: options.stride,
-                padding: options.padding_begin(),
-                dilation: options.dilation,
-            };
+            let taps = conv_rows::Taps::new(weight.layout().shape(), options.stride, options.padding_begin(), options.dilation);
             return conv_runs::conv2d_f32(x, weight, bias, taps);
         }
         match x.dtype() {
@@ -128,13 +122,7 @@ impl ModuleOps<Flex> for Flex {
         output_grad: FloatTensor<Flex>,
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
-        let shape = weight.layout().shape();
-        let taps = conv_rows::Taps {
-            kernel: [shape[2], shape[3]],
-            stride: options.stride,
-            padding: options.padding_begin(),
-            dilation: options.dilation,
-        };
+        let taps = conv_rows::Taps::new(weight.layout().shape(), options.stride, options.padding_begin(), options.dilation);
         weight_grad_via_f32(x, output_grad, weight.dtype(), |x, dy| {
             conv_weight_grad::weight_grad_f32(x, dy, taps, options.groups)
         })
@@ -350,13 +338,7 @@ impl ModuleOps<Flex> for Flex {
         // ganzoo: one product per run of images (conv_runs.rs)
         #[cfg(not(target_arch = "wasm32"))]
         if conv_runs::applies(&x, &weight, options.groups) {
-            let shape = weight.layout().shape();
-            let taps = conv_rows::Taps {
-                kernel: [shape[2], shape[3]],
-                stride: options.stride,
-                padding: options.padding,
-                dilation: options.dilation,
-            };
+            let taps = conv_rows::Taps::new(weight.layout().shape(), options.stride, options.padding, options.dilation);
             return conv_runs::conv_transpose2d_f32(x, weight, bias, taps, options.padding_out);
         }
         match x.dtype() {
@@ -376,13 +358,7 @@ impl ModuleOps<Flex> for Flex {
         output_grad: FloatTensor<Flex>,
         options: ConvTransposeOptions<2>,
     ) -> FloatTensor<Flex> {
-        let shape = weight.layout().shape();
-        let taps = conv_rows::Taps {
-            kernel: [shape[2], shape[3]],
-            stride: options.stride,
-            padding: options.padding,
-            dilation: options.dilation,
-        };
+        let taps = conv_rows::Taps::new(weight.layout().shape(), options.stride, options.padding, options.dilation);
         weight_grad_via_f32(output_grad, x, weight.dtype(), |dy, x| {
             conv_weight_grad::weight_grad_f32(dy, x, taps, options.groups)
         })
