@@ -76,7 +76,9 @@ fn has_navigator_gpu() -> bool {
         .is_ok_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
 }
 
-async fn webgpu() -> Result<Device, String> {
+/// The page's WebGPU device, started on the first call and the same one after (WebGPU starts
+/// once per page), or why this browser has none.
+pub async fn webgpu_device() -> Result<Device, String> {
     if let Some(cached) = WEBGPU.with(|c| c.borrow().clone()) {
         return cached;
     }
@@ -99,8 +101,8 @@ async fn webgpu() -> Result<Device, String> {
 async fn pick_device(backend: &str) -> Result<(Device, &'static str, Option<String>), String> {
     match backend {
         "cpu" => Ok((Device::flex(), "cpu", None)),
-        "webgpu" => webgpu().await.map(|d| (d, "webgpu", None)),
-        "auto" | "" => Ok(match webgpu().await {
+        "webgpu" => webgpu_device().await.map(|d| (d, "webgpu", None)),
+        "auto" | "" => Ok(match webgpu_device().await {
             Ok(d) => (d, "webgpu", None),
             Err(why) => (Device::flex(), "cpu", Some(format!("{why}: running on the CPU instead."))),
         }),

@@ -425,3 +425,75 @@ fn cpu_convolutions_match_a_direct_loop() {
     // 1.8e-6; a wrong tap or a misplaced row is off by ~0.1)
     assert!(worst < 1e-5, "Flex's conv2d in wasm is off by {worst}");
 }
+
+/// burn-cubecl's transposed convolution on WebGPU (the strip kernel added in
+/// vendor/burn-cubecl) against the definition, a scatter loop in f64: a DCGAN's layers (1×1
+/// input, stride 2 with padding 1, 3 output channels), odd sizes, output padding, a stride past
+/// the kernel, dilation, groups, rows shorter than a strip, two images with bias.
+#[wasm_bindgen_test]
+async fn webgpu_transposed_convolutions_match_the_definition() {
+    use burn::tensor::TensorData;
+    use burn::tensor::module::conv_transpose2d;
+    use burn::tensor::ops::ConvTransposeOptions;
+    use burn::prelude::*;
+    let device = ganzoo::web::webgpu_device().await.expect("these tests run in a browser with WebGPU");
+    let mut state = 13u32;
+    let mut random = |n: usize| lcg_values(&mut state, n);
+    let mut worst = 0.0f64;
+    // (batch, c_in, h, w, c_out per group, kernel, stride, padding, output padding, dilation, groups)
+    let cases = [
+        (1, 16, 1, 1, 32, 4, 1, 0, 0, 1, 1),  // a DCGAN's first layer
+        (2, 32, 4, 4, 16, 4, 2, 1, 0, 1, 1),  // a DCGAN's middle layer, two images
+        (1, 64, 8, 8, 3, 4, 2, 1, 0, 1, 1),   // the last layer: 3 channels, no vectors
+        (1, 8, 5, 7, 4, 4, 2, 1, 1, 1, 1),    // odd sizes, output padding
+        (1, 4, 6, 5, 8, 3, 1, 1, 0, 1, 1),    // stride 1, a 3×3 kernel
+        (1, 4, 3, 4, 4, 2, 3, 0, 0, 1, 1),    // stride past the kernel: some outputs get nothing
+        (1, 4, 4, 5, 4, 3, 2, 1, 0, 2, 1),    // dilation 2
+        (1, 8, 2, 3, 4, 4, 2, 1, 0, 1, 1),    // rows shorter than a strip
+        (1, 8, 4, 4, 4, 3, 2, 1, 1, 1, 2),    // two groups
+        (2, 12, 3, 9, 6, 5, 2, 2, 1, 1, 1),   // 5×5 kernel, wide rows
+    ];
+    for (i, &(batch, c_in, h, w, c_out_g, k, stride, pad, out_pad, dilation, groups)) in cases.iter().enumerate() {
+        let c_out = c_out_g * groups;
+        let (x, weight, bias) = (random(batch * c_in * h * w), random(c_in * c_out_g * k * k), random(c_out));
+        let with_bias = i % 2 == 1;
+        let got = conv_transpose2d(
+            Tensor::<4>::from_data(TensorData::new(x.clone(), [batch, c_in, h, w]), &device),
+            Tensor::<4>::from_data(TensorData::new(weight.clone(), [c_in, c_out_g, k, k]), &device),
+            with_bias.then(|| Tensor::<1>::from_data(TensorData::new(bias.clone(), [c_out]), &device)),
+            ConvTransposeOptions::new([stride, stride], [pad, pad], [out_pad, out_pad], [dilation, dilation], groups),
+        );
+        let [_, _, oh, ow] = got.dims();
+        let size = |n: usize| (n - 1) * stride + dilation * (k - 1) + out_pad + 1 - 2 * pad;
+        assert_eq!([oh, ow], [size(h), size(w)], "case {i}: output size");
+        let got = got.into_data_async().await.unwrap().try_into_vec::<f32>().unwrap();
+        let mut want: Vec<f64> = (0..batch * c_out * oh * ow).map(|at| if with_bias { bias[(at / (oh * ow)) % c_out] as f64 } else { 0.0 }).collect();
+        for b in 0..batch {
+            for ci in 0..c_in {
+                let g = ci / (c_in / groups);
+                for y in 0..h {
+                    for xx in 0..w {
+                        let v = x[((b * c_in + ci) * h + y) * w + xx] as f64;
+                        for co in 0..c_out_g {
+                            for ky in 0..k {
+                                for kx in 0..k {
+                                    let oy = (y * stride + ky * dilation) as isize - pad as isize;
+                                    let ox = (xx * stride + kx * dilation) as isize - pad as isize;
+                                    if oy >= 0 && ox >= 0 && (oy as usize) < oh && (ox as usize) < ow {
+                                        let at = ((b * c_out + g * c_out_g + co) * oh + oy as usize) * ow + ox as usize;
+                                        want[at] += v * weight[((ci * c_out_g + co) * k + ky) * k + kx] as f64;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (a, e) in got.iter().zip(&want) {
+            worst = worst.max((*a as f64 - e).abs());
+        }
+    }
+    web_sys_log(&format!("conv_transpose2d on WebGPU: max |burn-cubecl − definition in f64| = {worst:e}"));
+    assert!(worst < 1e-5, "burn-cubecl's transposed convolution on WebGPU is off by {worst}");
+}
