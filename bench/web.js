@@ -14,17 +14,32 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // compiler and swaps in optimised code for hot functions from a background thread, for both
 // runtimes, so the timed calls should come after the swap (with 3 warm-up calls, ORT's CPU time
 // for the flower model was 14 ms in one run and 4 ms in the next).
-async function timeIt(fn, runs) {
+async function warmUp(fn) {
   const start = performance.now();
-  let warmup = 0;
-  while (warmup < 3 || (warmup < 50 && performance.now() - start < 1000)) await fn(warmup++);
-  const ms = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn(warmup + i);
-    ms.push(performance.now() - t);
-  }
-  return median(ms);
+  let call = 0;
+  while (call < 3 || (call < 50 && performance.now() - start < 1000)) await fn(call++);
+}
+
+// One sample: the mean of as many calls as fill SAMPLE_MS (at least one). A page that is not
+// cross-origin isolated reads performance.now() in steps of 0.1 ms with jitter, coarser than a
+// 32-px model's whole call.
+const SAMPLE_MS = 20;
+async function timeSample(fn) {
+  const t = performance.now();
+  let n = 0;
+  do await fn(n++); while (performance.now() - t < SAMPLE_MS);
+  return (performance.now() - t) / n;
+}
+
+// The two runtimes' samples alternate, so a change in the machine's load reaches both and the
+// ratio stays put (ORT's own figures moved ±20% between runs when each runtime was timed in turn).
+async function timeSideBySide(ours, theirs, runs) {
+  const both = [ours, theirs].filter(Boolean);
+  for (const fn of both) await warmUp(fn);
+  const samples = both.map(() => []);
+  for (let i = 0; i < runs; i++) for (const [k, fn] of both.entries()) samples[k].push(await timeSample(fn));
+  const medians = samples.map(median);
+  return [ours ? medians.shift() : undefined, theirs ? medians.shift() : undefined];
 }
 
 // text-to-image models are timed from the prompt: tokenizing, the text encoder and the generator
@@ -43,26 +58,25 @@ async function picture(size) {
   return new Uint8Array(await (await c.convertToBlob({ type: "image/png" })).arrayBuffer());
 }
 
-async function ganzoo(model, kind, backend, runs) {
+async function ganzoo(model, kind, backend) {
   const t0 = performance.now();
   const g = await loadGenerator(`../www/models/${model}/manifest.json`, { backend });
   const file = g.info().inputs.includes("image") ? await picture(g.resolution()) : null;
   // a PixelRNN draws a whole sample, every pixel, from nothing (its sampler runs on the CPU on
   // both backends; the WebGPU row adds the likelihood of the sample, a full pass on the GPU)
-  const sample = async (i) => {
+  const drawSample = async (i) => {
     const job = g.complete(new Uint8Array(g.info().config.colours * g.resolution() ** 2), 0, [i]);
     job.advance(g.resolution() ** 2);
     if (backend === "webgpu") await g.nll(job.values());
     job.free();
   };
-  const draw = kind === "text2image" ? (i) => g.drawText(PROMPT, [i]) : file ? () => g.translate(file, "a-to-b") : kind === "pixelrnn" ? sample : (i) => g.generate(i);
+  const draw = kind === "text2image" ? (i) => g.drawText(PROMPT, [i]) : file ? () => g.translate(file, "a-to-b") : kind === "pixelrnn" ? drawSample : (i) => g.generate(i);
   await draw(0);
   const first = performance.now() - t0;
-  if (g.backend() !== backend) return null;
-  const ms = await timeIt(draw, runs);
+  if (g.backend() !== backend) { g.free(); return null; }
   // raw output for the comparison with ORT
   const raw = file ? await g.translateRaw(file, "a-to-b") : kind === "pixelrnn" ? null : kind === "text2image" ? await g.drawTextRaw(PROMPT, [7]) : await g.generateRaw([7]);
-  return { first, ms, raw };
+  return { first, draw, raw, release: () => g.free() };
 }
 
 // What ORT's graph takes for image i of a model (input names: scripts/onnx_export.py)
@@ -90,15 +104,14 @@ async function onnxInputs(model, kind, latent) {
   return (seed) => ({ z: new ort.Tensor("float32", latentForSeed(seed, latent), [1, latent]) });
 }
 
-async function onnx(model, kind, ep, latent, runs) {
+async function onnx(model, kind, ep, latent) {
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(`models/${model}.onnx`, { executionProviders: [ep] });
   const inputs = await onnxInputs(model, kind, latent);
   const run = async (i) => (await session.run(await inputs(i))).image.getData();
   await run(0);
   const first = performance.now() - t0;
-  const ms = await timeIt(run, runs);
-  return { first, ms, raw: await run(7) };
+  return { first, draw: run, raw: await run(7), release: () => session.release() };
 }
 
 function maxDiff(a, b) {
@@ -111,14 +124,18 @@ window.runBench = async (models, runs) => {
   const rows = [];
   for (const { name, kind, latent, onnx: hasOnnx } of models) {
     for (const [backend, ep] of [["webgpu", "webgpu"], ["cpu", "wasm"]]) {
-      const ours = await ganzoo(name, kind, backend, runs).catch((e) => ({ error: String(e) }));
-      const theirs = hasOnnx ? await onnx(name, kind, ep, latent, runs).catch((e) => ({ error: String(e) })) : null;
+      const ours = await ganzoo(name, kind, backend).catch((e) => ({ error: String(e) }));
+      const theirs = hasOnnx ? await onnx(name, kind, ep, latent).catch((e) => ({ error: String(e) })) : null;
+      const [ms, ortMs] = await timeSideBySide(ours?.draw, theirs?.draw, runs);
       rows.push({
         model: name, backend,
-        ganzoo_ms: ours?.ms, ganzoo_first_ms: ours?.first, ort_ms: theirs?.ms, ort_first_ms: theirs?.first,
+        ganzoo_ms: ms, ganzoo_first_ms: ours?.first, ort_ms: ortMs, ort_first_ms: theirs?.first,
         max_diff: ours?.raw && theirs?.raw ? maxDiff(ours.raw, theirs.raw) : null,
         error: ours?.error ?? theirs?.error ?? (ours === null ? "backend unavailable" : undefined),
       });
+      // each row starts from a quiet page: no GPU buffers or wasm memory of the rows before
+      await ours?.release?.();
+      await theirs?.release?.();
     }
   }
   return rows;

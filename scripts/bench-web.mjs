@@ -24,7 +24,7 @@ try {
   const models = index.models.filter((m) => !only || only.includes(m.name)).map((m) => ({ name: m.name, kind: m.kind, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent, onnx: existsSync(`bench/models/${m.name}.onnx`) }));
   const rows = await page.evaluate(([m, n]) => window.runBench(m, n), [models, runs]);
   const f = (x) => (typeof x === "number" ? x.toFixed(1) : "-");
-  console.log(`\nms per image (a face; a flower from the prompt for text2image; a 64-px PNG translated, decoding included, for cyclegan/discogan; a whole sample drawn pixel by pixel for pixelrnn, with its likelihood on WebGPU), median of ${runs} after a warm-up of at least 3 runs and 1 s; first = cold load to first face (weights from the server, shaders compiled)`);
+  console.log(`\nms per image (a face; a flower from the prompt for text2image; a 64-px PNG translated, decoding included, for cyclegan/discogan; a whole sample drawn pixel by pixel for pixelrnn, with its likelihood on WebGPU), median of ${runs} samples (each the mean of as many calls as fill 20 ms) after a warm-up of at least 3 calls and 1 s; first = cold load to first face (weights from the server, shaders compiled)`);
   console.log(`Chromium ${browser.version()}, ${os.cpus().length} cores (${os.cpus()[0].model.trim()}), ${new Date().toISOString().slice(0, 10)}; ratio = ganzoo / ORT (below 1: ganzoo is faster)`);
   console.log("model                backend  ganzoo ms  ORT-web ms  ratio  ganzoo first  ORT first  max|ganzoo-ORT|");
   for (const r of rows) {

@@ -152,6 +152,14 @@ fn psi_from_js(psi: Option<f32>) -> Result<f32, String> {
     }
 }
 
+/// A value as the plain object `JSON.parse` makes of its JSON (through serde_json, which the
+/// bundle code compiles anyway; a second serializer straight to JS values was 8 kB of the
+/// gzipped wasm).
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
+    let json = serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))?;
+    js_sys::JSON::parse(&json).map_err(|_| JsError::new("the value serialized to invalid JSON"))
+}
+
 /// Concatenated RGBA bytes of every image of a batch.
 fn rgba_all(images: &ImageBatch) -> Uint8ClampedArray {
     let bytes: Vec<u8> = (0..images.n).flat_map(|i| images.rgba(i)).collect();
@@ -394,7 +402,7 @@ impl Generator {
 
     /// The bundle's manifest as a plain object.
     pub fn info(&self) -> Result<JsValue, JsError> {
-        serde_wasm_bindgen::to_value(&self.inner.manifest).map_err(|e| JsError::new(&e.to_string()))
+        to_js(&self.inner.manifest)
     }
 
     /// Output side in pixels.
@@ -445,8 +453,7 @@ impl Generator {
         let (_, vocabulary) = self.text_model().map_err(|e| JsError::new(&e))?;
         let tokens = vocabulary.tokenize(&prompt);
         let notices = tokens.notices();
-        let value = serde_json::json!({ "tokens": tokens, "notices": notices });
-        value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+        to_js(&serde_json::json!({ "tokens": tokens, "notices": notices }))
     }
 
     /// One flower per seed for `prompt`, concatenated RGBA (text-to-image models).
