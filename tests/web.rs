@@ -363,7 +363,11 @@ fn cpu_matrix_products_match_a_triple_loop() {
 /// Flex's 2-D convolutions in wasm (the paths added in vendor/burn-flex/src/ops/conv_rows.rs:
 /// stride 1 with ≥ 16 input channels by kernel taps, the rest by a patch matrix) against a
 /// direct loop in f64: strides, paddings, dilations, odd sizes, both paths, with and without
-/// bias, two images in a batch.
+/// bias, two images in a batch. Each weight tensor is used on two inputs, then dropped and
+/// replaced by new values of the same shape: gemm packs the weights on the first call and reads
+/// what it kept on the next (vendor/burn-flex/src/ops/kept_weights.rs), so the second call
+/// checks the kept panels and the third that they belong to the tensor, not to its shape or
+/// its address.
 #[wasm_bindgen_test]
 fn cpu_convolutions_match_a_direct_loop() {
     use burn::prelude::*;
@@ -385,36 +389,48 @@ fn cpu_convolutions_match_a_direct_loop() {
         (1, 5, 9, 9, 3, 3, 1, 2, 2),    // patch matrix, dilation 2
     ];
     for (i, &(batch, c_in, h, w, c_out, k, stride, pad, dilation)) in cases.iter().enumerate() {
-        let (x, weight, bias) = (random(batch * c_in * h * w), random(c_out * c_in * k * k), random(c_out));
+        let bias = random(c_out);
         let with_bias = i % 2 == 0;
-        let got = conv2d(
-            Tensor::<4>::from_data(TensorData::new(x.clone(), [batch, c_in, h, w]), &device),
-            Tensor::<4>::from_data(TensorData::new(weight.clone(), [c_out, c_in, k, k]), &device),
-            with_bias.then(|| Tensor::<1>::from_data(TensorData::new(bias.clone(), [c_out]), &device)),
-            ConvOptions::new([stride, stride], [pad, pad], [dilation, dilation], 1),
-        );
-        let [_, _, oh, ow] = got.dims();
-        assert_eq!([oh, ow], [(h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1]);
-        let got = got.into_data().try_into_vec::<f32>().unwrap();
-        for b in 0..batch {
-            for co in 0..c_out {
-                for oy in 0..oh {
-                    for ox in 0..ow {
-                        let mut want = if with_bias { bias[co] as f64 } else { 0.0 };
-                        for c in 0..c_in {
-                            for ky in 0..k {
-                                for kx in 0..k {
-                                    let iy = (oy * stride + ky * dilation) as isize - pad as isize;
-                                    let ix = (ox * stride + kx * dilation) as isize - pad as isize;
-                                    if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < w {
-                                        let xv = x[((b * c_in + c) * h + iy as usize) * w + ix as usize] as f64;
-                                        want += xv * weight[((co * c_in + c) * k + ky) * k + kx] as f64;
+        let (first, second) = (random(c_out * c_in * k * k), random(c_out * c_in * k * k));
+        let mut kept = Some(Tensor::<4>::from_data(TensorData::new(first.clone(), [c_out, c_in, k, k]), &device));
+        for pass in 0..3 {
+            // the third pass: new values in a tensor made after the first one is dropped (in its
+            // storage, as like as not), which must not find the panels packed from the first
+            let (weight_tensor, weight) = match pass {
+                0 => (kept.clone().unwrap(), &first),
+                1 => (kept.take().unwrap(), &first),
+                _ => (Tensor::<4>::from_data(TensorData::new(second.clone(), [c_out, c_in, k, k]), &device), &second),
+            };
+            let x = random(batch * c_in * h * w);
+            let got = conv2d(
+                Tensor::<4>::from_data(TensorData::new(x.clone(), [batch, c_in, h, w]), &device),
+                weight_tensor,
+                with_bias.then(|| Tensor::<1>::from_data(TensorData::new(bias.clone(), [c_out]), &device)),
+                ConvOptions::new([stride, stride], [pad, pad], [dilation, dilation], 1),
+            );
+            let [_, _, oh, ow] = got.dims();
+            assert_eq!([oh, ow], [(h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1]);
+            let got = got.into_data().try_into_vec::<f32>().unwrap();
+            for b in 0..batch {
+                for co in 0..c_out {
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            let mut want = if with_bias { bias[co] as f64 } else { 0.0 };
+                            for c in 0..c_in {
+                                for ky in 0..k {
+                                    for kx in 0..k {
+                                        let iy = (oy * stride + ky * dilation) as isize - pad as isize;
+                                        let ix = (ox * stride + kx * dilation) as isize - pad as isize;
+                                        if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < w {
+                                            let xv = x[((b * c_in + c) * h + iy as usize) * w + ix as usize] as f64;
+                                            want += xv * weight[((co * c_in + c) * k + ky) * k + kx] as f64;
+                                        }
                                     }
                                 }
                             }
+                            let at = ((b * c_out + co) * oh + oy) * ow + ox;
+                            worst = worst.max((got[at] as f64 - want).abs());
                         }
-                        let at = ((b * c_out + co) * oh + oy) * ow + ox;
-                        worst = worst.max((got[at] as f64 - want).abs());
                     }
                 }
             }
@@ -427,16 +443,35 @@ fn cpu_convolutions_match_a_direct_loop() {
 }
 
 /// burn-cubecl's transposed convolution on WebGPU (the strip kernel added in
-/// vendor/burn-cubecl) against the definition, a scatter loop in f64: a DCGAN's layers (1×1
-/// input, stride 2 with padding 1, 3 output channels), odd sizes, output padding, a stride past
-/// the kernel, dilation, groups, rows shorter than a strip, two images with bias.
+/// vendor/burn-cubecl) against the definition, a scatter loop in f64.
 #[wasm_bindgen_test]
 async fn webgpu_transposed_convolutions_match_the_definition() {
+    let device = ganzoo::web::webgpu_device().await.expect("these tests run in a browser with WebGPU");
+    let worst = transposed_convolutions_against_the_definition(&device).await;
+    web_sys_log(&format!("conv_transpose2d on WebGPU: max |burn-cubecl − definition in f64| = {worst:e}"));
+    assert!(worst < 1e-5, "burn-cubecl's transposed convolution on WebGPU is off by {worst}");
+}
+
+/// Flex's transposed convolution in wasm against the same definition; its weights are packed
+/// for gemm once and kept (vendor/burn-flex/src/ops/kept_weights.rs), which the second and third
+/// call of each case check.
+#[wasm_bindgen_test]
+async fn cpu_transposed_convolutions_match_the_definition() {
+    let worst = transposed_convolutions_against_the_definition(&burn::prelude::Device::flex()).await;
+    web_sys_log(&format!("conv_transpose2d in wasm: max |Flex − definition in f64| = {worst:e}"));
+    assert!(worst < 1e-5, "Flex's transposed convolution in wasm is off by {worst}");
+}
+
+/// The largest difference between `conv_transpose2d` on `device` and a scatter loop in f64: a
+/// DCGAN's layers (1×1 input, stride 2 with padding 1, 3 output channels), odd sizes, output
+/// padding, a stride past the kernel, dilation, groups, rows shorter than a strip, two images
+/// with bias. Each weight tensor is used on two inputs, then dropped and replaced by new values
+/// of the same shape.
+async fn transposed_convolutions_against_the_definition(device: &burn::prelude::Device) -> f64 {
     use burn::tensor::TensorData;
     use burn::tensor::module::conv_transpose2d;
     use burn::tensor::ops::ConvTransposeOptions;
     use burn::prelude::*;
-    let device = ganzoo::web::webgpu_device().await.expect("these tests run in a browser with WebGPU");
     let mut state = 13u32;
     let mut random = |n: usize| lcg_values(&mut state, n);
     let mut worst = 0.0f64;
@@ -455,33 +490,43 @@ async fn webgpu_transposed_convolutions_match_the_definition() {
     ];
     for (i, &(batch, c_in, h, w, c_out_g, k, stride, pad, out_pad, dilation, groups)) in cases.iter().enumerate() {
         let c_out = c_out_g * groups;
-        let (x, weight, bias) = (random(batch * c_in * h * w), random(c_in * c_out_g * k * k), random(c_out));
+        let bias = random(c_out);
         let with_bias = i % 2 == 1;
-        let got = conv_transpose2d(
-            Tensor::<4>::from_data(TensorData::new(x.clone(), [batch, c_in, h, w]), &device),
-            Tensor::<4>::from_data(TensorData::new(weight.clone(), [c_in, c_out_g, k, k]), &device),
-            with_bias.then(|| Tensor::<1>::from_data(TensorData::new(bias.clone(), [c_out]), &device)),
-            ConvTransposeOptions::new([stride, stride], [pad, pad], [out_pad, out_pad], [dilation, dilation], groups),
-        );
-        let [_, _, oh, ow] = got.dims();
-        let size = |n: usize| (n - 1) * stride + dilation * (k - 1) + out_pad + 1 - 2 * pad;
-        assert_eq!([oh, ow], [size(h), size(w)], "case {i}: output size");
-        let got = got.into_data_async().await.unwrap().try_into_vec::<f32>().unwrap();
-        let mut want: Vec<f64> = (0..batch * c_out * oh * ow).map(|at| if with_bias { bias[(at / (oh * ow)) % c_out] as f64 } else { 0.0 }).collect();
-        for b in 0..batch {
-            for ci in 0..c_in {
-                let g = ci / (c_in / groups);
-                for y in 0..h {
-                    for xx in 0..w {
-                        let v = x[((b * c_in + ci) * h + y) * w + xx] as f64;
-                        for co in 0..c_out_g {
-                            for ky in 0..k {
-                                for kx in 0..k {
-                                    let oy = (y * stride + ky * dilation) as isize - pad as isize;
-                                    let ox = (xx * stride + kx * dilation) as isize - pad as isize;
-                                    if oy >= 0 && ox >= 0 && (oy as usize) < oh && (ox as usize) < ow {
-                                        let at = ((b * c_out + g * c_out_g + co) * oh + oy as usize) * ow + ox as usize;
-                                        want[at] += v * weight[((ci * c_out_g + co) * k + ky) * k + kx] as f64;
+        let (first, second) = (random(c_in * c_out_g * k * k), random(c_in * c_out_g * k * k));
+        let mut kept = Some(Tensor::<4>::from_data(TensorData::new(first.clone(), [c_in, c_out_g, k, k]), device));
+        for pass in 0..3 {
+            let (weight_tensor, weight) = match pass {
+                0 => (kept.clone().unwrap(), &first),
+                1 => (kept.take().unwrap(), &first),
+                _ => (Tensor::<4>::from_data(TensorData::new(second.clone(), [c_in, c_out_g, k, k]), device), &second),
+            };
+            let x = random(batch * c_in * h * w);
+            let got = conv_transpose2d(
+                Tensor::<4>::from_data(TensorData::new(x.clone(), [batch, c_in, h, w]), device),
+                weight_tensor,
+                with_bias.then(|| Tensor::<1>::from_data(TensorData::new(bias.clone(), [c_out]), device)),
+                ConvTransposeOptions::new([stride, stride], [pad, pad], [out_pad, out_pad], [dilation, dilation], groups),
+            );
+            let [_, _, oh, ow] = got.dims();
+            let size = |n: usize| (n - 1) * stride + dilation * (k - 1) + out_pad + 1 - 2 * pad;
+            assert_eq!([oh, ow], [size(h), size(w)], "case {i}: output size");
+            let got = got.into_data_async().await.unwrap().try_into_vec::<f32>().unwrap();
+            let mut want: Vec<f64> = (0..batch * c_out * oh * ow).map(|at| if with_bias { bias[(at / (oh * ow)) % c_out] as f64 } else { 0.0 }).collect();
+            for b in 0..batch {
+                for ci in 0..c_in {
+                    let g = ci / (c_in / groups);
+                    for y in 0..h {
+                        for xx in 0..w {
+                            let v = x[((b * c_in + ci) * h + y) * w + xx] as f64;
+                            for co in 0..c_out_g {
+                                for ky in 0..k {
+                                    for kx in 0..k {
+                                        let oy = (y * stride + ky * dilation) as isize - pad as isize;
+                                        let ox = (xx * stride + kx * dilation) as isize - pad as isize;
+                                        if oy >= 0 && ox >= 0 && (oy as usize) < oh && (ox as usize) < ow {
+                                            let at = ((b * c_out + g * c_out_g + co) * oh + oy as usize) * ow + ox as usize;
+                                            want[at] += v * weight[((ci * c_out_g + co) * k + ky) * k + kx] as f64;
+                                        }
                                     }
                                 }
                             }
@@ -489,11 +534,10 @@ async fn webgpu_transposed_convolutions_match_the_definition() {
                     }
                 }
             }
-        }
-        for (a, e) in got.iter().zip(&want) {
-            worst = worst.max((*a as f64 - e).abs());
+            for (a, e) in got.iter().zip(&want) {
+                worst = worst.max((*a as f64 - e).abs());
+            }
         }
     }
-    web_sys_log(&format!("conv_transpose2d on WebGPU: max |burn-cubecl − definition in f64| = {worst:e}"));
-    assert!(worst < 1e-5, "burn-cubecl's transposed convolution on WebGPU is off by {worst}");
+    worst
 }

@@ -92,6 +92,13 @@ impl FlexTensor {
         Arc::strong_count(&self.data) == 1
     }
 
+    /// ganzoo: the shared storage itself, which identifies a tensor's values across clones and
+    /// views (ops/kept_weights.rs).
+    #[cfg(all(target_arch = "wasm32", feature = "std"))]
+    pub(crate) fn shared_storage(&self) -> &Arc<Bytes> {
+        &self.data
+    }
+
     /// Get the layout.
     pub fn layout(&self) -> &Layout {
         &self.layout

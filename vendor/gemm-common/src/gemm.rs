@@ -493,6 +493,22 @@ pub unsafe fn gemm_basic_generic<
     let packed_rhs_rs = if do_pack_rhs { NR as isize } else { rhs_rs };
     let packed_rhs_cs = if do_pack_rhs { 1 } else { rhs_cs };
 
+    // ganzoo: a right-hand operand its caller keeps packed (kept.rs) is read from its panels,
+    // block after block, and packed into them only when they do not hold it yet. Block
+    // (col_outer, depth_outer) starts after the col_outer columns before it at every depth and
+    // the depth blocks before it in its own columns.
+    #[cfg(all(target_arch = "wasm32", feature = "std"))]
+    let kept = if do_pack_rhs && nc % NR == 0 {
+        let key = [k, n, rhs_rs as usize, rhs_cs as usize, kc, nc, NR, core::mem::size_of::<T>()];
+        let len = n.msrv_next_multiple_of(NR) * k.msrv_div_ceil(kc) * kc;
+        crate::kept::panels_for(rhs.0 as *const u8, key, len * core::mem::size_of::<T>())
+            .map(|(panels, filled)| (panels as *mut T, filled))
+    } else {
+        None
+    };
+    #[cfg(not(all(target_arch = "wasm32", feature = "std")))]
+    let kept: Option<(*mut T, bool)> = None;
+
     let mut did_pack_lhs = alloc::vec![false; mc / MR];
     let did_pack_lhs = Ptr((&mut *did_pack_lhs) as *mut _);
 
@@ -533,7 +549,15 @@ pub unsafe fn gemm_basic_generic<
                 get_lhs_packing_threshold_multi_thread()
             };
 
-            if do_pack_rhs {
+            let (packed_rhs, pack_rhs_now) = match kept {
+                Some((panels, filled)) => {
+                    let block = col_outer * k.msrv_div_ceil(kc) * kc
+                        + (depth_outer / kc) * n_chunk.msrv_next_multiple_of(NR) * kc;
+                    (Ptr(panels.wrapping_add(block)), !filled)
+                }
+                None => (packed_rhs, true),
+            };
+            if do_pack_rhs && pack_rhs_now {
                 if n_threads <= 1 {
                     // on aarch64 we want the registers to be fully initialized
                     // for use with neon/amx

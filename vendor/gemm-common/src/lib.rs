@@ -33,6 +33,10 @@ pub mod microkernel;
 pub mod pack_operands;
 pub mod simd;
 
+// ganzoo: packed right-hand operands kept across calls (kept.rs)
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
+pub mod kept;
+
 pub use pulp;
 
 #[derive(Copy, Clone, Debug)]

@@ -29,6 +29,7 @@ use burn_backend::ops::ConvOptions;
 use burn_backend::ops::conv::calculate_conv_output_size;
 use burn_std::{Bytes, Shape};
 
+use super::kept_weights::with_kept_weight;
 use crate::{FlexTensor, Layout};
 
 /// Below this many input channels, the products of `by_taps` are too thin (a 7×7 conv of an RGB
@@ -71,7 +72,7 @@ pub(crate) fn conv2d_f32(
     let x_data = contiguous_slice(&x);
     let w_data = contiguous_slice(&weight);
     if sh == 1 && sw == 1 && dh == 1 && dw == 1 && c_in >= TAPS_MIN_CHANNELS {
-        return by_taps(x_data, w_data, bias, (batch, c_in, h, w), (c_out, kh, kw), (ph, pw));
+        return by_taps(x_data, (&weight, w_data), bias, (batch, c_in, h, w), (c_out, kh, kw), (ph, pw));
     }
 
     // the output starts as the bias and the product is added to it, or it is the product
@@ -98,7 +99,7 @@ pub(crate) fn conv2d_f32(
                 }
             }
         }
-        unsafe {
+        with_kept_weight(&weight, w_data.as_ptr().cast(), || unsafe {
             gemm::gemm(
                 c_out,
                 positions,
@@ -120,7 +121,7 @@ pub(crate) fn conv2d_f32(
                 false,
                 gemm::Parallelism::None,
             );
-        }
+        });
     }
 
     let shape = Shape::from(vec![batch, c_out, 1, oh, ow]);
@@ -239,7 +240,7 @@ pub(crate) fn fill_row(
 /// and are dropped when the output is copied out.
 fn by_taps(
     x_data: &[f32],
-    w_data: &[f32],
+    (weight, w_data): (&FlexTensor, &[f32]),
     bias: Option<FlexTensor>,
     (batch, c_in, h, w): (usize, usize, usize, usize),
     (c_out, kh, kw): (usize, usize, usize),
@@ -269,7 +270,8 @@ fn by_taps(
         }
         for ky in 0..kh {
             for kx in 0..kw {
-                unsafe {
+                let tap = w_data[ky * kw + kx..].as_ptr();
+                with_kept_weight(weight, tap.cast(), || unsafe {
                     gemm::gemm(
                         c_out,
                         positions,
@@ -278,7 +280,7 @@ fn by_taps(
                         1,
                         positions as isize,
                         true,
-                        w_data.as_ptr().add(ky * kw + kx),
+                        tap,
                         (kh * kw) as isize,
                         (c_in * kh * kw) as isize,
                         planes.as_ptr().add(ky * wp + kx),
@@ -291,7 +293,7 @@ fn by_taps(
                         false,
                         gemm::Parallelism::None,
                     );
-                }
+                });
             }
         }
         let out = &mut out[b * c_out * oh * ow..][..c_out * oh * ow];

@@ -373,15 +373,18 @@ fn conv_transpose3d_impl<
         let mut process_tile = |tile_start: usize, tile_len: usize| {
             let tile_end = tile_start + tile_len;
             let columns = &mut columns[..col_ch * tile_len];
-            gemm_fn(
-                columns,
-                w_group,
-                &x_group[tile_start..],
-                col_ch,
-                in_channels_per_group,
-                tile_len,
-                in_spatial,
-            );
+            // ganzoo: the wasm build packs the weights for gemm once (kept_weights.rs)
+            super::kept_weights::with_kept_weight(&weight, w_group.as_ptr().cast(), || {
+                gemm_fn(
+                    columns,
+                    w_group,
+                    &x_group[tile_start..],
+                    col_ch,
+                    in_channels_per_group,
+                    tile_len,
+                    in_spatial,
+                )
+            });
 
             // Add this tile to the output for this (batch, group).
             let process_channels = |first_channel: usize, channel_output: &mut [T]| {

@@ -46,6 +46,30 @@ pub(crate) fn in_f32(
     }
 }
 
+/// ganzoo: convolutions and transposed convolutions in the wasm build, as `in_f32` does for the
+/// elementwise ops: compiled for f32 only (each other float type was a copy of the conv code
+/// and of gemm's kernels for it). f16 and bf16 go through f32 and back, their products summed in
+/// f32; f64 is refused, because through f32 it would lose precision silently.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn conv_in_f32(
+    op_name: &str,
+    x: FlexTensor,
+    weight: FlexTensor,
+    bias: Option<FlexTensor>,
+    op: impl FnOnce(FlexTensor, FlexTensor, Option<FlexTensor>) -> FlexTensor,
+) -> FlexTensor {
+    use burn_backend::ops::FloatTensorOps;
+    use burn_std::FloatDType;
+    let dtype = x.dtype();
+    let back = match dtype {
+        DType::F16 => FloatDType::F16,
+        DType::BF16 => FloatDType::BF16,
+        _ => panic!("{op_name}: the browser build computes in f32 (and f16, bf16 through it), not {dtype:?}"),
+    };
+    let f32 = |t| crate::Flex::float_cast(t, FloatDType::F32);
+    crate::Flex::float_cast(op(f32(x), f32(weight), bias.map(f32)), back)
+}
+
 /// Wrapper for raw mutable pointers that can be sent across rayon threads.
 ///
 /// # Safety
@@ -132,6 +156,8 @@ mod conv_runs;
 pub mod conv_transpose;
 #[cfg(not(target_arch = "wasm32"))]
 mod conv_weight_grad;
+// ganzoo: the wasm build's conv weights packed once (kept_weights.rs)
+mod kept_weights;
 pub mod cumulative;
 pub mod deform_conv;
 pub mod expand;

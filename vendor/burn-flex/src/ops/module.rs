@@ -84,9 +84,17 @@ impl ModuleOps<Flex> for Flex {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 1>(x, options);
         match x.dtype() {
             DType::F32 => conv::conv1d_f32(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F64 => conv::conv1d_f64(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F16 => conv::conv1d_f16(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::BF16 => conv::conv1d_bf16(x, weight, bias, &options),
+            // ganzoo: the wasm build's convolutions in f32 only (conv_in_f32)
+            #[cfg(target_arch = "wasm32")]
+            DType::F64 | DType::F16 | DType::BF16 => super::conv_in_f32("conv1d", x, weight, bias, |x, w, b| {
+                conv::conv1d_f32(x, w, b, &options)
+            }),
             dtype => panic!("conv1d: unsupported dtype {:?}", dtype),
         }
     }
@@ -106,9 +114,17 @@ impl ModuleOps<Flex> for Flex {
         }
         match x.dtype() {
             DType::F32 => conv::conv2d_f32(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F64 => conv::conv2d_f64(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F16 => conv::conv2d_f16(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::BF16 => conv::conv2d_bf16(x, weight, bias, &options),
+            // ganzoo: the wasm build's convolutions in f32 only (conv_in_f32)
+            #[cfg(target_arch = "wasm32")]
+            DType::F64 | DType::F16 | DType::BF16 => super::conv_in_f32("conv2d", x, weight, bias, |x, w, b| {
+                conv::conv2d_f32(x, w, b, &options)
+            }),
             dtype => panic!("conv2d: unsupported dtype {:?}", dtype),
         }
     }
@@ -307,9 +323,17 @@ impl ModuleOps<Flex> for Flex {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 3>(x, options);
         match x.dtype() {
             DType::F32 => conv::conv3d_f32(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F64 => conv::conv3d_f64(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F16 => conv::conv3d_f16(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::BF16 => conv::conv3d_bf16(x, weight, bias, &options),
+            // ganzoo: the wasm build's convolutions in f32 only (conv_in_f32)
+            #[cfg(target_arch = "wasm32")]
+            DType::F64 | DType::F16 | DType::BF16 => super::conv_in_f32("conv3d", x, weight, bias, |x, w, b| {
+                conv::conv3d_f32(x, w, b, &options)
+            }),
             dtype => panic!("conv3d: unsupported dtype {:?}", dtype),
         }
     }
@@ -322,9 +346,17 @@ impl ModuleOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match x.dtype() {
             DType::F32 => conv_transpose::conv_transpose1d_f32(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F64 => conv_transpose::conv_transpose1d_f64(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F16 => conv_transpose::conv_transpose1d_f16(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::BF16 => conv_transpose::conv_transpose1d_bf16(x, weight, bias, &options),
+            // ganzoo: the wasm build's convolutions in f32 only (conv_in_f32)
+            #[cfg(target_arch = "wasm32")]
+            DType::F64 | DType::F16 | DType::BF16 => super::conv_in_f32("conv_transpose1d", x, weight, bias, |x, w, b| {
+                conv_transpose::conv_transpose1d_f32(x, w, b, &options)
+            }),
             dtype => panic!("conv_transpose1d: unsupported dtype {:?}", dtype),
         }
     }
@@ -343,9 +375,17 @@ impl ModuleOps<Flex> for Flex {
         }
         match x.dtype() {
             DType::F32 => conv_transpose::conv_transpose2d_f32(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F64 => conv_transpose::conv_transpose2d_f64(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F16 => conv_transpose::conv_transpose2d_f16(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::BF16 => conv_transpose::conv_transpose2d_bf16(x, weight, bias, &options),
+            // ganzoo: the wasm build's convolutions in f32 only (conv_in_f32)
+            #[cfg(target_arch = "wasm32")]
+            DType::F64 | DType::F16 | DType::BF16 => super::conv_in_f32("conv_transpose2d", x, weight, bias, |x, w, b| {
+                conv_transpose::conv_transpose2d_f32(x, w, b, &options)
+            }),
             dtype => panic!("conv_transpose2d: unsupported dtype {:?}", dtype),
         }
     }
@@ -372,9 +412,17 @@ impl ModuleOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match x.dtype() {
             DType::F32 => conv_transpose::conv_transpose3d_f32(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F64 => conv_transpose::conv_transpose3d_f64(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::F16 => conv_transpose::conv_transpose3d_f16(x, weight, bias, &options),
+            #[cfg(not(target_arch = "wasm32"))]
             DType::BF16 => conv_transpose::conv_transpose3d_bf16(x, weight, bias, &options),
+            // ganzoo: the wasm build's convolutions in f32 only (conv_in_f32)
+            #[cfg(target_arch = "wasm32")]
+            DType::F64 | DType::F16 | DType::BF16 => super::conv_in_f32("conv_transpose3d", x, weight, bias, |x, w, b| {
+                conv_transpose::conv_transpose3d_f32(x, w, b, &options)
+            }),
             dtype => panic!("conv_transpose3d: unsupported dtype {:?}", dtype),
         }
     }
