@@ -494,12 +494,14 @@ pub unsafe fn gemm_basic_generic<
     let packed_rhs_cs = if do_pack_rhs { 1 } else { rhs_cs };
 
     // ganzoo: a right-hand operand its caller keeps packed (kept.rs) is read from its panels,
-    // block after block, and packed into them only when they do not hold it yet. Block
-    // (col_outer, depth_outer) starts after the col_outer columns before it at every depth and
-    // the depth blocks before it in its own columns.
+    // block after block, and packed into them only when they do not hold it yet. Every column
+    // band but the last is nc wide, a whole number of NR panels (hence nc % NR == 0), and every
+    // depth block is given kc rows (packed_rhs_stride), the last one too: block (col_outer,
+    // depth_outer) starts after the col_outer columns before it at every depth, then the depth
+    // blocks before it in its own band.
     #[cfg(all(target_arch = "wasm32", feature = "std"))]
     let kept = if do_pack_rhs && nc % NR == 0 {
-        let key = [k, n, rhs_rs as usize, rhs_cs as usize, kc, nc, NR, core::mem::size_of::<T>()];
+        let key = [rhs.0 as usize, k, n, rhs_rs as usize, rhs_cs as usize, kc, nc, NR, core::mem::size_of::<T>()];
         let len = n.msrv_next_multiple_of(NR) * k.msrv_div_ceil(kc) * kc;
         crate::kept::panels_for(rhs.0 as *const u8, key, len * core::mem::size_of::<T>())
             .map(|(panels, filled)| (panels as *mut T, filled))

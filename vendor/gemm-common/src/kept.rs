@@ -5,8 +5,8 @@
 //! browser, after gemm's own transposition of a row-major product) the panels are the same on
 //! every call, and packing them was a fifth of a DCGAN-64 face. A caller that knows an operand
 //! does not change passes a `Panels` for it with `with_kept_rhs`; the first call packs into it,
-//! the next ones read it. The panels remember the shape and blocking they were packed for and
-//! are packed again when a call differs.
+//! the next ones read it. The panels remember the operand, shape and blocking they were packed
+//! for and are packed again when a call differs in any.
 
 use alloc::vec::Vec;
 use core::cell::Cell;
@@ -14,7 +14,7 @@ use core::cell::Cell;
 /// One operand's packed panels, block after block in the order `gemm_basic_generic` visits them.
 #[derive(Default)]
 pub struct Panels {
-    key: [usize; 8],
+    key: [usize; 9],
     words: Vec<u64>, // 8-byte aligned storage for f32 or f64 values
     filled: bool,
 }
@@ -23,22 +23,29 @@ std::thread_local! {
     static NEXT: Cell<Option<(*const u8, *mut Panels)>> = const { Cell::new(None) };
 }
 
-/// Runs `f`, one gemm call. When the right-hand operand `gemm_basic_generic` packs is the matrix
-/// at `operand` (whichever side the caller passed it on), it is read from `panels`. The caller
-/// must not change `operand`'s values between calls that pass the same `panels`.
+/// Runs `f`, one gemm call. When the right-hand operand `gemm_basic_generic` packs starts at
+/// `operand` (after gemm's own transposition of the problem: a row-major product's left operand
+/// ends up there; when it does not, nothing is kept and every call packs), it is read from
+/// `panels`. The caller must not change `operand`'s values between calls that pass the same
+/// `panels`.
 pub fn with_kept_rhs<R>(operand: *const u8, panels: &mut Panels, f: impl FnOnce() -> R) -> R {
-    let previous = NEXT.with(|next| next.replace(Some((operand, panels as *mut Panels))));
-    let out = f();
-    NEXT.with(|next| next.set(previous));
-    out
+    // restored on the way out even by a panic, so no later call sees a pointer to these panels
+    struct Restore(Option<(*const u8, *mut Panels)>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            NEXT.with(|next| next.set(self.0));
+        }
+    }
+    let _restore = Restore(NEXT.with(|next| next.replace(Some((operand, panels as *mut Panels)))));
+    f()
 }
 
 /// Where the packed panels of right-hand operand `rhs` live, `bytes` long, and whether they
 /// already hold it; `None` when no caller keeps this operand. `key`: what the packing depends on
-/// (shape, strides, blocking, element size). Not generic, so each of gemm's many instances
-/// carries only a call.
+/// (the operand's address, shape, strides, blocking, element size). Not generic, so each of
+/// gemm's many instances carries only a call.
 #[inline(never)]
-pub(crate) fn panels_for(rhs: *const u8, key: [usize; 8], bytes: usize) -> Option<(*mut u8, bool)> {
+pub(crate) fn panels_for(rhs: *const u8, key: [usize; 9], bytes: usize) -> Option<(*mut u8, bool)> {
     let (operand, panels) = NEXT.with(|next| next.get())?;
     if operand != rhs {
         return None;

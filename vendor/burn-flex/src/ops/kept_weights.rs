@@ -2,10 +2,12 @@
 //! (gemm-common's `kept` module says how gemm reads them).
 //!
 //! The panels of a weight tensor live as long as the tensor: they are keyed by its shared
-//! storage, held through a `Weak`, and dropped on the first call after the storage is. While a
-//! `Weak` to it exists, the storage cannot be changed in place (`Arc::get_mut` refuses, and
-//! `Arc::make_mut` moves the values to a new allocation), so panels never go stale; and the
-//! allocation cannot be reused by another tensor, so a key never names two tensors.
+//! storage (the `Arc`'s allocation), held through a `Weak`, and dropped by the first conv after
+//! the storage is (a model dropped for good keeps its panels, about its weights' size, until the
+//! next conv on the CPU). While the `Weak` exists, `Arc::get_mut` refuses, and `Arc::make_mut`
+//! moves the `Bytes` to a new `Arc` before they are changed, so changed values are always under
+//! another key; and the `Weak` keeps the allocation from being reused, so a key never names two
+//! tensors. Panels never go stale.
 
 use crate::FlexTensor;
 #[cfg(all(target_arch = "wasm32", feature = "std"))]
