@@ -59,15 +59,8 @@ pub(crate) fn conv_in_f32(
     op: impl FnOnce(FlexTensor, FlexTensor, Option<FlexTensor>) -> FlexTensor,
 ) -> FlexTensor {
     use burn_backend::ops::FloatTensorOps;
-    use burn_std::FloatDType;
-    let dtype = x.dtype();
-    let back = match dtype {
-        DType::F16 => FloatDType::F16,
-        DType::BF16 => FloatDType::BF16,
-        _ => panic!("{op_name}: the browser build computes in f32 (and f16, bf16 through it), not {dtype:?}"),
-    };
-    let f32 = |t| crate::Flex::float_cast(t, FloatDType::F32);
-    crate::Flex::float_cast(op(f32(x), f32(weight), bias.map(f32)), back)
+    let f32 = |t| crate::Flex::float_cast(t, burn_std::FloatDType::F32);
+    in_f32(op_name, x, None, |x, _| op(x, f32(weight), bias.map(f32)))
 }
 
 /// Wrapper for raw mutable pointers that can be sent across rayon threads.

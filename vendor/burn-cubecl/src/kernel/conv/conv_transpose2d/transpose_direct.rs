@@ -410,6 +410,17 @@ pub fn conv_transpose2d_direct_nhwc(
         None => VectorSize::MAX,
     });
 
+    let dtype = input.dtype;
+    let args = ConvArgsLaunch::new(
+        options.stride[0],
+        options.stride[1],
+        options.dilation[0],
+        options.dilation[1],
+        options.padding[0],
+        options.padding[1],
+        options.groups,
+    );
+
     // ganzoo: the strip kernel (STRIP = 0: the published one below).
     if STRIP > 0 {
         let (stride_w, dilation_w) = (options.stride[1], options.dilation[1]);
@@ -419,7 +430,6 @@ pub fn conv_transpose2d_direct_nhwc(
         let units = batch_size * out_0 * stride_w * strips * out_channels / line;
         let cube_dim = CubeDim::new(&input.client, units);
         let cube_count = calculate_cube_count_elemwise(&input.client, units, cube_dim);
-        let dtype = input.dtype;
         let mut grid = SequenceArg::new();
         for dim in [batch_size, out_0, stride_w, strips, out_channels] {
             grid.push(dim);
@@ -435,15 +445,7 @@ pub fn conv_transpose2d_direct_nhwc(
             bias.map(|bias| bias.into_buffer_arg()).into(),
             output.clone().into_tensor_arg(),
             grid,
-            ConvArgsLaunch::new(
-                options.stride[0],
-                options.stride[1],
-                options.dilation[0],
-                options.dilation[1],
-                options.padding[0],
-                options.padding[1],
-                options.groups,
-            ),
+            args,
             StripArgsLaunch::new(units, lead),
             strip,
             dtype_to_storage_type(dtype),
@@ -454,7 +456,6 @@ pub fn conv_transpose2d_direct_nhwc(
     let working_units = output.meta.num_elements() / line;
     let cube_dim = CubeDim::new(&input.client, working_units);
     let cube_count = calculate_cube_count_elemwise(&input.client, working_units, cube_dim);
-    let dtype = input.dtype;
 
     conv_transpose2d_direct_nhwc_kernel::launch(
         &output.client,
@@ -467,15 +468,7 @@ pub fn conv_transpose2d_direct_nhwc(
         bias.map(|bias| bias.into_buffer_arg()).into(),
         output.clone().into_linear_view(),
         shape_divmod(&output),
-        ConvArgsLaunch::new(
-            options.stride[0],
-            options.stride[1],
-            options.dilation[0],
-            options.dilation[1],
-            options.padding[0],
-            options.padding[1],
-            options.groups,
-        ),
+        args,
         dtype_to_storage_type(dtype),
     );
 
