@@ -26,6 +26,15 @@ impl Default for GanLoss {
 }
 
 impl GanLoss {
+    /// D's output halfway between its real and fake targets: the side of it D puts an image on
+    /// is its decision (0 for logits; (a + b)/2 for LSGAN). ADA counts real images above it.
+    pub fn decision_boundary(&self) -> f32 {
+        match *self {
+            GanLoss::Vanilla { .. } => 0.0,
+            GanLoss::Lsgan { a, b, .. } => (a + b) / 2.0,
+        }
+    }
+
     /// Builds a loss from its CLI name: `vanilla`, `minimax`, `lsgan` or `lsgan-chi2`.
     pub fn from_name(name: &str) -> Result<Self, String> {
         match name {

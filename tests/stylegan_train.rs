@@ -145,3 +145,38 @@ fn the_w_average_and_the_weight_average_move_by_the_amounts_the_paper_gives() {
         assert!((ema[j] as f64 - (1.0 - 2f64.powi(-20)) * g[j] as f64).abs() < 1e-6, "EMA {j}");
     }
 }
+
+/// ADA's probability and its count of signs are part of a checkpoint: a run that adjusts p
+/// after its resume repeats the uninterrupted one; and a run that evaluates keeps its best.
+#[test]
+fn an_augmented_run_resumes_with_its_probability_and_keeps_its_best_evaluation() {
+    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(4);
+    let images = (0..20).map(|_| rng.normals(3 * 16 * 16).into_iter().map(|v| v.clamp(-1.0, 1.0)).collect()).collect();
+    let data = ImageDataset::from_images(images, 16, "toy".into());
+    let run = |steps: usize| {
+        let mut c = StyleGanTrainConfig::new(tiny(16), "toy".into());
+        (c.run.steps, c.run.batch, c.run.sample_every, c.run.checkpoint_every, c.eval_every) = (steps, 4, 0, 0, 3);
+        // p starts at 0.5 and moves by 16 images / 10 = 1.6 per interval of 4 steps: to 0 or 1
+        (c.augment.p, c.augment.ada_kimg) = (0.5, 0.01);
+        c
+    };
+    let straight = tmp.path().join("straight");
+    Trainer::open(run(6), &straight, false, &data).unwrap().train(&data, |_| {}).unwrap();
+    let split = tmp.path().join("split");
+    Trainer::open(run(3), &split, false, &data).unwrap().train(&data, |_| {}).unwrap();
+    let mut resumed = Trainer::open(run(6), &split, true, &data).unwrap();
+    assert_eq!(resumed.family.augment.p, 0.5, "p restored before the first adjustment");
+    resumed.train(&data, |_| {}).unwrap();
+    let (a, b) = (losses(&straight), losses(&split));
+    let p: Vec<f32> = a.iter().map(|l| l["augment p"]).collect();
+    assert_eq!(&p[..3], [0.5; 3]);
+    assert!(p[3] == 0.0 || p[3] == 1.0, "adjusted after the 4th step: {p:?}");
+    assert!(a[3].contains_key("r_t") && !a[2].contains_key("r_t"));
+    assert_eq!(a, b, "a resumed run repeats the uninterrupted one, p and all");
+    // evaluations at steps 3 and 6, the better kept in best/
+    let evals = std::fs::read_to_string(split.join("eval.jsonl")).unwrap();
+    assert_eq!(evals.lines().count(), 2, "{evals}");
+    assert!(evals.contains("\"recall_features\"") && split.join("best/generator_ema.bpk").exists());
+}

@@ -255,6 +255,31 @@ fn reported_l1(model: &ganzoo::models::AnyGenerator, data: &UnpairedDomains) -> 
 }
 
 #[test]
+fn the_high_frequency_ratios_compare_each_direction_with_its_true_target() {
+    let _rng = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let (source, data) = open(tmp.path());
+    let device = Device::flex();
+    device.seed(3);
+    let t = cyclegan::Trainer::open(tiny_cyclegan(source, 1), &tmp.path().join("cg"), false, &data).unwrap();
+    let model = t.export().1;
+    let held = HeldOut::reported(&data);
+    let s = translation::evaluate(&model, &held, &data.domains, &device).unwrap();
+    // by hand: Σ power(G(a)) / Σ power(b), Σ power(F(b)) / Σ power(a)
+    let all: Vec<usize> = (0..held.a.len).collect();
+    let (a, b) = (held.a.batch(&all, &device), held.b.batch(&all, &device));
+    let power = |x: Tensor<4>| -> f64 {
+        let v = values(x);
+        v.chunks(3 * 16 * 16).map(|img| ganzoo::train::fidelity::high_frequency_power(img, 16)).sum()
+    };
+    let ab = power(model.translate(a.clone(), Direction::AToB).unwrap()) / power(b.clone());
+    let ba = power(model.translate(b, Direction::BToA).unwrap()) / power(a);
+    println!("high-frequency ratios of an untrained CycleGAN: {ab:.3}, {ba:.3}");
+    assert!((s.ab_high_frequency - ab).abs() < 1e-9 * ab && (s.ba_high_frequency - ba).abs() < 1e-9 * ba, "{s:?} vs {ab}, {ba}");
+    assert!((s.ab_high_frequency - s.ba_high_frequency).abs() > 1e-3, "the two directions are measured apart");
+}
+
+#[test]
 fn a_short_run_of_each_translates_better_than_copying() {
     let _rng = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();

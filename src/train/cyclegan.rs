@@ -12,6 +12,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::augment::{Augment, AugmentConfig};
 use super::translation::{self, HeldOut, Pair, TrainArgs};
 use super::{Evaluation, Family, Losses, PartState, Parts, RunSettings, RunState};
 use crate::bundle::Provenance;
@@ -43,6 +44,9 @@ pub struct CycleGanTrainConfig {
     /// Every K steps (and at the last), measure L1 against the true pairs of the watched
     /// held-out names and keep the best generator in `RUN/best/`. 0 turns it off.
     pub eval_every: usize,
+    /// What the discriminators' every image goes through, real and generated (`augment.rs`).
+    #[serde(flatten)]
+    pub augment: AugmentConfig,
     #[serde(flatten)]
     pub run: RunSettings,
 }
@@ -50,7 +54,8 @@ pub struct CycleGanTrainConfig {
 impl CycleGanTrainConfig {
     pub fn new(model: CycleGanConfig, data: UnpairedSource) -> Self {
         let run = RunSettings { steps: 6000, batch: 4, seed: 0, lr: 2e-4, sample_every: 250, checkpoint_every: 500, device: "cpu".into() };
-        Self { model, data, held_out_seed: 0, cycle: 10.0, identity: 0.5, pool: 50, beta1: 0.5, decay_from: 0.5, eval_every: 500, run }
+        let augment = AugmentConfig::adaptive(false);
+        Self { model, data, held_out_seed: 0, cycle: 10.0, identity: 0.5, pool: 50, beta1: 0.5, decay_from: 0.5, eval_every: 500, augment, run }
     }
 
     /// The learning rate at `step`: constant, then linearly down to zero at the last step.
@@ -125,6 +130,8 @@ pub struct CycleGan {
     pub discriminators: Pair<Discriminator>,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
+    /// The augmentation's probability and ADA's count (a checkpoint part).
+    pub augment: Augment,
     /// Generated images of domain A (for D_A) and of domain B (for D_B).
     pool_a: ImagePool,
     pool_b: ImagePool,
@@ -154,6 +161,7 @@ impl Family for CycleGan {
 
     fn init(config: &mut Self::Config, device: &Device, data: Option<&UnpairedDomains>, _fresh: bool) -> Result<Self, String> {
         config.model.check()?;
+        config.augment.check()?;
         let m = &mut config.model;
         let held = translation::adopt(data, m.resolution, [&mut m.domain_a, &mut m.domain_b])?;
         let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(0.999).init();
@@ -163,6 +171,7 @@ impl Family for CycleGan {
             discriminators: Pair { a: m.init_discriminator(device), b: m.init_discriminator(device) },
             optim_g: adam(),
             optim_d: adam(),
+            augment: Augment::new(&config.augment),
             pool_a: ImagePool::new(config.pool),
             pool_b: ImagePool::new(config.pool),
             held,
@@ -176,7 +185,8 @@ impl Family for CycleGan {
         parts.optimizer("optim_g", &mut self.optim_g)?;
         parts.optimizer("optim_d", &mut self.optim_d)?;
         parts.state("pool_a", &mut self.pool_a)?;
-        parts.state("pool_b", &mut self.pool_b)
+        parts.state("pool_b", &mut self.pool_b)?;
+        parts.state("augment", &mut self.augment)
     }
 
     /// One step of both generators, then one of both discriminators on pooled fakes.
@@ -186,11 +196,14 @@ impl Family for CycleGan {
         let (real_a, real_b) = (data.a.batch(&batch_a, &device), data.b.batch(&batch_b, &device)); // [B, 3, R, R] each
         let lr = c.lr_at(step);
         let (t, d) = (&self.translator, &self.discriminators);
+        let mut rng = run.rng();
+        // the discriminators see every image augmented alike (`augment.rs`); G's gradients flow back through it
+        let aug = |x: Tensor<4>, rng: &mut Rng| self.augment.apply(&c.augment, x, rng);
 
         let fake_b = t.a_to_b.forward(real_a.clone()); // G(a)
         let fake_a = t.b_to_a.forward(real_b.clone()); // F(b)
-        let gan_a = least_squares(d.b.forward(fake_b.clone()), 1.0); // G fools D_B
-        let gan_b = least_squares(d.a.forward(fake_a.clone()), 1.0); // F fools D_A
+        let gan_a = least_squares(d.b.forward(aug(fake_b.clone(), &mut rng)), 1.0); // G fools D_B
+        let gan_b = least_squares(d.a.forward(aug(fake_a.clone(), &mut rng)), 1.0); // F fools D_A
         let (back_a, back_b) = (t.b_to_a.forward(fake_b.clone()), t.a_to_b.forward(fake_a.clone())); // F(G(a)), G(F(b))
         let cycle = cycle_consistency(real_a.clone(), back_a, real_b.clone(), back_b, c.cycle);
         let identity = (l1(t.a_to_b.forward(real_b.clone()), real_b.clone()) + l1(t.b_to_a.forward(real_a.clone()), real_a.clone())) * (c.cycle * c.identity);
@@ -198,19 +211,24 @@ impl Family for CycleGan {
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.translator);
         self.translator = self.optim_g.step(lr, self.translator.clone(), grads);
 
-        let mut rng = run.rng();
         let pooled_b = tensor(self.pool_b.query(rows(fake_b.detach()), &mut rng), res, &device);
         let pooled_a = tensor(self.pool_a.query(rows(fake_a.detach()), &mut rng), res, &device);
+        let aug = |x: Tensor<4>, rng: &mut Rng| self.augment.apply(&c.augment, x, rng);
+        let (real_a, real_b, pooled_a, pooled_b) = (aug(real_a, &mut rng), aug(real_b, &mut rng), aug(pooled_a, &mut rng), aug(pooled_b, &mut rng));
         run.keep_rng(rng);
         let d = &self.discriminators;
         let lsgan = GanLoss::default(); // ½[(D(real) − 1)² + D(fake)²]
-        let d_a = lsgan.discriminator(d.a.forward(real_a), d.a.forward(pooled_a));
-        let d_b = lsgan.discriminator(d.b.forward(real_b), d.b.forward(pooled_b));
+        let (real_out_a, real_out_b) = (d.a.forward(real_a), d.b.forward(real_b)); // [B, P] each
+        let outputs: Vec<f32> = [real_out_a.clone(), real_out_b.clone()].into_iter().flat_map(|o| o.inner().into_data().try_to_vec::<f32>().expect("f32 outputs")).collect();
+        let d_a = lsgan.discriminator(real_out_a, d.a.forward(pooled_a));
+        let d_b = lsgan.discriminator(real_out_b, d.b.forward(pooled_b));
         let grads = GradientsParams::from_grads((d_a.clone() + d_b.clone()).backward(), &self.discriminators);
         self.discriminators = self.optim_d.step(lr, self.discriminators.clone(), grads);
 
         let v = |t: Tensor<1>| t.into_scalar::<f32>();
-        vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_A", v(gan_a)), ("G_B", v(gan_b)), ("cycle", v(cycle)), ("identity", v(identity))]
+        let mut losses = vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_A", v(gan_a)), ("G_B", v(gan_b)), ("cycle", v(cycle)), ("identity", v(identity))];
+        translation::observe_augment(&mut self.augment, &c.augment, &outputs, lsgan.decision_boundary(), &mut losses);
+        losses
     }
 
     /// Rows of held-out A | G(A) | F(G(A)) | true B | B | F(B) | G(F(B)) | true A.
@@ -224,7 +242,7 @@ impl Family for CycleGan {
 
     fn provenance(c: &Self::Config, _run: &Path, _best: bool) -> Provenance {
         let loss = serde_json::json!({"kind": "lsgan", "cycle": c.cycle, "identity": c.identity * c.cycle, "pool": c.pool});
-        let notes = format!("batch {}, lr {} (linear decay from {:.0}% of the steps), beta1 {}, seed {}", c.run.batch, c.run.lr, 100.0 * c.decay_from, c.beta1, c.run.seed);
+        let notes = format!("batch {}, lr {} (linear decay from {:.0}% of the steps), beta1 {}, {}, seed {}", c.run.batch, c.run.lr, 100.0 * c.decay_from, c.beta1, c.augment.describe(), c.run.seed);
         translation::provenance(&c.data, c.held_out_seed, loss, notes)
     }
 
@@ -264,6 +282,7 @@ impl Cli {
             let mut config = CycleGanTrainConfig::new(model, self.common.data.source()?);
             (config.cycle, config.identity, config.eval_every) = (self.cycle, self.identity, self.common.eval_every);
             config.held_out_seed = self.common.data.held_out_seed.unwrap_or(0);
+            self.common.augment.apply(&mut config.augment)?;
             Ok(config)
         };
         let open = |c: &CycleGanTrainConfig| translation::open_domains(&c.data, c.model.resolution, c.held_out_seed);

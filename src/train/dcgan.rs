@@ -8,6 +8,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::augment::{Augment, AugmentArgs, AugmentConfig};
 use super::{Family, Losses, Parts, RunSettings, RunState};
 use crate::bundle::Provenance;
 use crate::data::ImageDataset;
@@ -26,6 +27,9 @@ pub struct DcganTrainConfig {
     pub data: String,
     /// Adam β₁; 0.5 in the DCGAN paper (0.9 makes training oscillate).
     pub beta1: f32,
+    /// What D's every image goes through, real and generated (`augment.rs`).
+    #[serde(flatten)]
+    pub augment: AugmentConfig,
     #[serde(flatten)]
     pub run: RunSettings,
 }
@@ -33,7 +37,7 @@ pub struct DcganTrainConfig {
 impl DcganTrainConfig {
     pub fn new(model: DcganConfig, loss: GanLoss, data: String) -> Self {
         let run = RunSettings { steps: 2000, batch: 64, seed: 0, lr: 2e-4, sample_every: 200, checkpoint_every: 500, device: "cpu".into() };
-        Self { model, loss, data, beta1: 0.5, run }
+        Self { model, loss, data, beta1: 0.5, augment: AugmentConfig::adaptive(true), run }
     }
 }
 
@@ -42,6 +46,8 @@ pub struct Dcgan {
     pub discriminator: Discriminator,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
+    /// The augmentation's probability and ADA's count (a checkpoint part).
+    pub augment: Augment,
 }
 
 impl Family for Dcgan {
@@ -52,6 +58,7 @@ impl Family for Dcgan {
 
     fn init(config: &mut Self::Config, device: &Device, data: Option<&ImageDataset>, _fresh: bool) -> Result<Self, String> {
         config.model.check()?;
+        config.augment.check()?;
         if let Some(data) = data {
             data.check_resolution(config.model.resolution)?;
         }
@@ -61,6 +68,7 @@ impl Family for Dcgan {
             discriminator: config.model.init_discriminator(device),
             optim_g: adam(),
             optim_d: adam(),
+            augment: Augment::new(&config.augment),
         })
     }
 
@@ -68,7 +76,8 @@ impl Family for Dcgan {
         parts.module("generator", &mut self.generator)?;
         parts.module("discriminator", &mut self.discriminator)?;
         parts.optimizer("optim_g", &mut self.optim_g)?;
-        parts.optimizer("optim_d", &mut self.optim_d)
+        parts.optimizer("optim_d", &mut self.optim_d)?;
+        parts.state("augment", &mut self.augment)
     }
 
     /// One D step then one G step.
@@ -78,10 +87,14 @@ impl Family for Dcgan {
         let real = data.batch(&idx, &run.device); // [B, 3, R, R]
         let mut rng = run.rng();
         let z = Tensor::<2>::from_data(TensorData::new(rng.normals(b * c.model.latent), [b, c.model.latent]), &run.device); // [B, Z]
-        run.keep_rng(rng);
 
+        // D sees every image augmented alike; G's gradients flow back through the augmentation
         let fake = self.generator.forward(z); // [B, 3, R, R]
-        let d_loss = c.loss.discriminator(self.discriminator.forward(real), self.discriminator.forward(fake.clone().detach()));
+        let (real, fake) = (self.augment.apply(&c.augment, real, &mut rng), self.augment.apply(&c.augment, fake, &mut rng));
+        run.keep_rng(rng);
+        let real_out = self.discriminator.forward(real); // [B, 1]
+        let outputs = real_out.clone().inner().into_data().try_to_vec::<f32>().expect("f32 outputs");
+        let d_loss = c.loss.discriminator(real_out, self.discriminator.forward(fake.clone().detach()));
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
         self.discriminator = self.optim_d.step(c.run.lr, self.discriminator.clone(), grads);
 
@@ -91,7 +104,14 @@ impl Family for Dcgan {
         let g_loss = c.loss.generator(self.discriminator.clone().no_grad().forward(fake));
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.optim_g.step(c.run.lr, self.generator.clone(), grads);
-        vec![("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())]
+        let mut losses = vec![("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())];
+        if c.augment.any() {
+            if let Some(r_t) = self.augment.observe(&c.augment, &outputs, c.loss.decision_boundary()) {
+                losses.push(("r_t", r_t));
+            }
+            losses.push(("augment p", self.augment.p));
+        }
+        losses
     }
 
     /// The generator's images for `seeds`, in inference mode (batch norm running statistics).
@@ -109,7 +129,7 @@ impl Family for Dcgan {
         Provenance {
             data: c.data.clone(),
             loss: serde_json::to_value(&c.loss).expect("loss serialises"),
-            notes: format!("batch {}, lr {}, beta1 {}, seed {}", c.run.batch, c.run.lr, c.beta1, c.run.seed),
+            notes: format!("batch {}, lr {}, beta1 {}, {}, seed {}", c.run.batch, c.run.lr, c.beta1, c.augment.describe(), c.run.seed),
             ..Provenance::default()
         }
     }
@@ -137,6 +157,8 @@ pub struct Cli {
     #[arg(long)]
     no_batch_norm: bool,
     #[command(flatten)]
+    augment: AugmentArgs,
+    #[command(flatten)]
     run: super::RunArgs,
 }
 
@@ -144,7 +166,9 @@ impl Cli {
     pub fn train(&self) -> Result<(), String> {
         let fresh = || -> Result<_, String> {
             let model = DcganConfig::new().with_latent(self.latent).with_resolution(self.res).with_width(self.width).with_batch_norm(!self.no_batch_norm);
-            Ok(DcganTrainConfig::new(model, GanLoss::from_name(&self.loss)?, self.data.clone()))
+            let mut c = DcganTrainConfig::new(model, GanLoss::from_name(&self.loss)?, self.data.clone());
+            self.augment.apply(&mut c.augment)?;
+            Ok(c)
         };
         super::train_cli::<Dcgan>(&self.run, fresh, |c| super::open_images(&c.data, c.model.resolution), |_| Ok(()))
     }

@@ -12,11 +12,13 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::augment::{Augment, AugmentConfig};
 use super::translation::{self, HeldOut, Pair, TrainArgs};
 use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState};
 use crate::bundle::Provenance;
 use crate::data::unpaired::{UnpairedDomains, UnpairedSource};
 use crate::image::ImageBatch;
+use crate::latent::Rng;
 use crate::losses::{bce_with_logits, reconstruction_per_domain};
 use crate::models::dcgan::Discriminator;
 use crate::models::discogan::{DiscoGanConfig, Translator};
@@ -34,6 +36,9 @@ pub struct DiscoGanTrainConfig {
     /// Every K steps (and at the last), measure L1 against the true pairs of the watched
     /// held-out names and keep the best generator in `RUN/best/`. 0 turns it off.
     pub eval_every: usize,
+    /// What the discriminators' every image goes through, real and generated (`augment.rs`).
+    #[serde(flatten)]
+    pub augment: AugmentConfig,
     #[serde(flatten)]
     pub run: RunSettings,
 }
@@ -41,7 +46,7 @@ pub struct DiscoGanTrainConfig {
 impl DiscoGanTrainConfig {
     pub fn new(model: DiscoGanConfig, data: UnpairedSource) -> Self {
         let run = RunSettings { steps: 6000, batch: 32, seed: 0, lr: 2e-4, sample_every: 250, checkpoint_every: 500, device: "cpu".into() };
-        Self { model, data, held_out_seed: 0, beta1: 0.5, eval_every: 500, run }
+        Self { model, data, held_out_seed: 0, beta1: 0.5, eval_every: 500, augment: AugmentConfig::adaptive(false), run }
     }
 }
 
@@ -51,6 +56,8 @@ pub struct DiscoGan {
     pub discriminators: Pair<Discriminator>,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
+    /// The augmentation's probability and ADA's count (a checkpoint part).
+    pub augment: Augment,
     /// The watched held-out pairs (training only).
     held: Option<HeldOut>,
     domains: [String; 2],
@@ -64,6 +71,7 @@ impl Family for DiscoGan {
 
     fn init(config: &mut Self::Config, device: &Device, data: Option<&UnpairedDomains>, _fresh: bool) -> Result<Self, String> {
         config.model.check()?;
+        config.augment.check()?;
         let m = &mut config.model;
         let held = translation::adopt(data, m.resolution, [&mut m.domain_a, &mut m.domain_b])?;
         let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(0.999).init();
@@ -73,6 +81,7 @@ impl Family for DiscoGan {
             discriminators: Pair { a: m.init_discriminator(device), b: m.init_discriminator(device) },
             optim_g: adam(),
             optim_d: adam(),
+            augment: Augment::new(&config.augment),
             held,
             domains: [m.domain_a.clone(), m.domain_b.clone()],
         })
@@ -82,7 +91,8 @@ impl Family for DiscoGan {
         parts.module("translator", &mut self.translator)?;
         parts.module("discriminators", &mut self.discriminators)?;
         parts.optimizer("optim_g", &mut self.optim_g)?;
-        parts.optimizer("optim_d", &mut self.optim_d)
+        parts.optimizer("optim_d", &mut self.optim_d)?;
+        parts.state("augment", &mut self.augment)
     }
 
     /// One step of both discriminators, then one of both generators.
@@ -94,15 +104,23 @@ impl Family for DiscoGan {
         let fake_b = t.a_to_b.forward(real_a.clone()); // G_AB(x_A)
         let fake_a = t.b_to_a.forward(real_b.clone()); // G_BA(x_B)
 
+        // the discriminators see every image augmented alike (`augment.rs`); G's gradients flow back through it
+        let mut rng = run.rng();
+        let aug = |x: Tensor<4>, rng: &mut Rng| self.augment.apply(&c.augment, x, rng);
+        let (seen_a, seen_b) = (aug(real_a.clone(), &mut rng), aug(real_b.clone(), &mut rng));
+        let (judged_a, judged_b) = (aug(fake_a.clone(), &mut rng), aug(fake_b.clone(), &mut rng));
+        run.keep_rng(rng);
         let d = &self.discriminators;
-        let d_a = bce_with_logits(d.a.forward(real_a.clone()), 1.0) + bce_with_logits(d.a.forward(fake_a.clone().detach()), 0.0);
-        let d_b = bce_with_logits(d.b.forward(real_b.clone()), 1.0) + bce_with_logits(d.b.forward(fake_b.clone().detach()), 0.0);
+        let (real_out_a, real_out_b) = (d.a.forward(seen_a), d.b.forward(seen_b)); // [B, 1] each
+        let outputs: Vec<f32> = [real_out_a.clone(), real_out_b.clone()].into_iter().flat_map(|o| o.inner().into_data().try_to_vec::<f32>().expect("f32 outputs")).collect();
+        let d_a = bce_with_logits(real_out_a, 1.0) + bce_with_logits(d.a.forward(judged_a.clone().detach()), 0.0);
+        let d_b = bce_with_logits(real_out_b, 1.0) + bce_with_logits(d.b.forward(judged_b.clone().detach()), 0.0);
         let grads = GradientsParams::from_grads((d_a.clone() + d_b.clone()).backward(), &self.discriminators);
         self.discriminators = self.optim_d.step(c.run.lr, self.discriminators.clone(), grads);
 
         let d = self.discriminators.clone().no_grad(); // fixed here: no weight gradients to throw away
-        let gan_b = bce_with_logits(d.b.forward(fake_b.clone()), 1.0); // G_AB fools D_B
-        let gan_a = bce_with_logits(d.a.forward(fake_a.clone()), 1.0); // G_BA fools D_A
+        let gan_b = bce_with_logits(d.b.forward(judged_b), 1.0); // G_AB fools D_B
+        let gan_a = bce_with_logits(d.a.forward(judged_a), 1.0); // G_BA fools D_A
         let (back_a, back_b) = (t.b_to_a.forward(fake_b), t.a_to_b.forward(fake_a)); // G_BA(G_AB(x_A)), G_AB(G_BA(x_B))
         let [const_a, const_b] = reconstruction_per_domain(real_a, back_a, real_b, back_b);
         let (g_ab, g_ba) = (gan_b + const_a.clone(), gan_a + const_b.clone());
@@ -110,7 +128,9 @@ impl Family for DiscoGan {
         self.translator = self.optim_g.step(c.run.lr, self.translator.clone(), grads);
 
         let v = |t: Tensor<1>| t.into_scalar::<f32>();
-        vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_AB", v(g_ab)), ("G_BA", v(g_ba)), ("CONST_A", v(const_a)), ("CONST_B", v(const_b))]
+        let mut losses = vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_AB", v(g_ab)), ("G_BA", v(g_ba)), ("CONST_A", v(const_a)), ("CONST_B", v(const_b))];
+        translation::observe_augment(&mut self.augment, &c.augment, &outputs, 0.0, &mut losses);
+        losses
     }
 
     /// Rows of held-out A | G_AB(A) | G_BA(G_AB(A)) | true B | B | G_BA(B) | G_AB(G_BA(B)) | true A.
@@ -124,7 +144,7 @@ impl Family for DiscoGan {
 
     fn provenance(c: &Self::Config, _run: &Path, _best: bool) -> Provenance {
         let loss = serde_json::json!({"kind": "vanilla", "reconstruction": "squared distance, one term per domain"});
-        let notes = format!("batch {}, lr {}, beta1 {}, seed {}", c.run.batch, c.run.lr, c.beta1, c.run.seed);
+        let notes = format!("batch {}, lr {}, beta1 {}, {}, seed {}", c.run.batch, c.run.lr, c.beta1, c.augment.describe(), c.run.seed);
         translation::provenance(&c.data, c.held_out_seed, loss, notes)
     }
 
@@ -152,6 +172,7 @@ impl Cli {
             let mut config = DiscoGanTrainConfig::new(model, self.common.data.source()?);
             config.eval_every = self.common.eval_every;
             config.held_out_seed = self.common.data.held_out_seed.unwrap_or(0);
+            self.common.augment.apply(&mut config.augment)?;
             Ok(config)
         };
         let open = |c: &DiscoGanTrainConfig| translation::open_domains(&c.data, c.model.resolution, c.held_out_seed);

@@ -8,10 +8,12 @@
 //! `metrics.jsonl`, the loss curve, atomic checkpoints, exact resume — and [`FAMILIES`] is the
 //! registry that opens any run directory for `train export` and `train sample`.
 
+pub mod augment;
 pub mod checkpoint;
 pub mod cyclegan;
 pub mod dcgan;
 pub mod discogan;
+pub mod fidelity;
 pub mod metrics;
 pub mod pixelrnn;
 pub mod stylegan;

@@ -14,7 +14,9 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use serde::{Deserialize, Serialize};
 
-use super::{Family, Losses, Parts, RunSettings, RunState, ema_beta, ema_update};
+use super::augment::{Augment, AugmentArgs, AugmentConfig};
+use super::fidelity::{Images, Reference};
+use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, ema_beta, ema_update};
 use crate::bundle::Provenance;
 use crate::data::ImageDataset;
 use crate::image::ImageBatch;
@@ -45,6 +47,13 @@ pub struct StyleGanTrainConfig {
     pub w_avg_beta: f32,
     /// Flip each real image left–right with probability ½ (doubles a small face dataset).
     pub mirror: bool,
+    /// What D's every image goes through, real and generated (`augment.rs`).
+    #[serde(flatten)]
+    pub augment: AugmentConfig,
+    /// Measure the weight average every this many steps against the training images
+    /// (`fidelity.rs`) and keep the best in `RUN/best/`; 0: never.
+    #[serde(default)]
+    pub eval_every: usize,
     #[serde(flatten)]
     pub run: RunSettings,
 }
@@ -63,6 +72,8 @@ impl StyleGanTrainConfig {
             ema_kimg: 10.0,
             w_avg_beta: 0.995,
             mirror: true,
+            augment: AugmentConfig::adaptive(true),
+            eval_every: 0,
             run: RunSettings { steps: 5000, batch: 32, seed: 0, lr: 0.002, sample_every: 250, checkpoint_every: 500, device: "cpu".into() },
         }
     }
@@ -75,6 +86,22 @@ pub struct StyleGan {
     pub ema: Generator,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
+    /// The augmentation's probability and ADA's count (a checkpoint part).
+    pub augment: Augment,
+    /// The training images in the measures' spaces, when the run evaluates.
+    reference: Option<Reference>,
+}
+
+/// How many samples an evaluation draws (seeds 0–999), as many as there are wild faces.
+pub const EVAL_SAMPLES: usize = 1000;
+
+/// The weight average's `n` samples of seeds `0..n` at ψ = 1, `[n, 3, R, R]` flattened.
+pub fn samples(generator: &Generator, z_dim: usize, n: usize, device: &Device) -> Vec<f32> {
+    let seeds: Vec<u64> = (0..n as u64).collect();
+    seeds
+        .chunks(100)
+        .flat_map(|chunk| generator.forward(latents_tensor(chunk, z_dim, device), 1.0).into_data().try_to_vec::<f32>().expect("f32 images"))
+        .collect()
 }
 
 impl StyleGan {
@@ -119,8 +146,14 @@ impl Family for StyleGan {
         if config.r1_every == 0 {
             return Err("--r1-every must be at least 1".into());
         }
+        config.augment.check()?;
+        let mut reference = None;
         if let Some(data) = data {
             data.check_resolution(config.model.resolution)?;
+            if config.eval_every > 0 {
+                let train = Images { values: &data.images, n: data.len, resolution: data.resolution };
+                reference = Some(Reference::new(&train, &device.clone().inner())?);
+            }
         }
         let generator = config.model.init_generator(device);
         let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(config.beta2).with_epsilon(1e-8).init();
@@ -130,6 +163,8 @@ impl Family for StyleGan {
             discriminator: config.model.init_discriminator(device),
             optim_g: adam(),
             optim_d: adam(),
+            augment: Augment::new(&config.augment),
+            reference,
         })
     }
 
@@ -138,7 +173,8 @@ impl Family for StyleGan {
         parts.module("generator_ema", &mut self.ema)?;
         parts.module("discriminator", &mut self.discriminator)?;
         parts.optimizer("optim_g", &mut self.optim_g)?;
-        parts.optimizer("optim_d", &mut self.optim_d)
+        parts.optimizer("optim_d", &mut self.optim_d)?;
+        parts.state("augment", &mut self.augment)
     }
 
     fn step(&mut self, run: &mut RunState, c: &Self::Config, data: &ImageDataset) -> Losses {
@@ -149,13 +185,16 @@ impl Family for StyleGan {
         let real = Self::real_batch(run, c, data, &mut rng);
         let b = real.dims()[0];
         let (ws, w) = self.styles(c, &run.device, b, &mut rng);
-        run.keep_rng(rng);
         let mut losses = Vec::new();
 
+        // D sees every image augmented alike; G's gradients flow back through the augmentation
         let fake = self.generator.synthesis(ws, NoiseMode::Random); // [B, 3, R, R]
+        let (real, fake) = (self.augment.apply(&c.augment, real, &mut rng), self.augment.apply(&c.augment, fake, &mut rng));
+        run.keep_rng(rng);
 
         // D: realism loss, plus the lazy R1 penalty on real images
         let real_logits = self.discriminator.forward(real.clone()); // [B, 1]
+        let signs = real_logits.clone().inner().into_data().try_to_vec::<f32>().expect("f32 logits");
         let fake_logits = self.discriminator.forward(fake.clone().detach());
         let mut d_total = c.loss.discriminator(real_logits.clone(), fake_logits);
         let d_loss = d_total.clone().inner();
@@ -183,8 +222,33 @@ impl Family for StyleGan {
         });
         self.ema = ema_update(self.ema.clone(), &self.generator, ema_beta(c.ema_kimg, step, b));
 
+        if c.augment.any() {
+            if let Some(r_t) = self.augment.observe(&c.augment, &signs, c.loss.decision_boundary()) {
+                losses.push(("r_t", r_t));
+            }
+            losses.push(("augment p", self.augment.p));
+        }
         losses.splice(0..0, [("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())]);
         losses
+    }
+
+    /// Every `eval_every` steps: the weight average's samples against the training images.
+    fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Evaluation>, String> {
+        let step = run.state.step;
+        let Some(reference) = self.reference.as_ref().filter(|_| c.eval_every > 0 && step % c.eval_every == 0) else { return Ok(None) };
+        let device = run.device.clone().inner();
+        let values = samples(&self.ema, c.model.z_dim, EVAL_SAMPLES, &device);
+        let m = reference.measure(&Images { values: &values, n: EVAL_SAMPLES, resolution: c.model.resolution }, &device);
+        let [pp, rp, pf, rf] = m.shares();
+        let serde_json::Value::Object(figures) = serde_json::to_value(&m).expect("measures serialise") else { unreachable!("a struct") };
+        Ok(Some(Evaluation {
+            score: m.score(),
+            figures,
+            summary: format!(
+                "precision/recall of the reference: pixels {:.0}%/{:.0}%, features {:.0}%/{:.0}%; nearest-face RMSE {:.3} (real {:.3}); p {:.2}",
+                100.0 * pp, 100.0 * rp, 100.0 * pf, 100.0 * rf, m.nearest, m.nearest_real, self.augment.p
+            ),
+        }))
     }
 
     /// The averaged generator's images for `seeds` (ψ = 1, the stored noise).
@@ -202,8 +266,8 @@ impl Family for StyleGan {
             data: c.data.clone(),
             loss: serde_json::to_value(&c.loss).expect("loss serialises"),
             notes: format!(
-                "StyleGAN, weight average (EMA {} kimg); batch {}, lr {}, R1 γ {} every {}, mixing {}, mirror {}, seed {}",
-                c.ema_kimg, c.run.batch, c.run.lr, c.r1_gamma, c.r1_every, c.model.mixing_prob, c.mirror, c.run.seed
+                "StyleGAN, weight average (EMA {} kimg); batch {}, lr {}, R1 γ {} every {}, mixing {}, mirror {}, {}, seed {}",
+                c.ema_kimg, c.run.batch, c.run.lr, c.r1_gamma, c.r1_every, c.model.mixing_prob, c.mirror, c.augment.describe(), c.run.seed
             ),
             ..Provenance::default()
         }
@@ -244,6 +308,12 @@ pub struct Cli {
     #[arg(long)]
     no_mirror: bool,
     #[command(flatten)]
+    augment: AugmentArgs,
+    /// Measure the weight average every K steps against the training images (precision,
+    /// recall, the copy guard; `train eval faces`) and keep the best in RUN/best [0: never].
+    #[arg(long, default_value_t = 0)]
+    eval_every: usize,
+    #[command(flatten)]
     run: super::RunArgs,
 }
 
@@ -256,7 +326,8 @@ impl Cli {
             model.channel_base = self.channel_base.unwrap_or(model.channel_base);
             (model.z_dim, model.w_dim) = self.latent.map_or((model.z_dim, model.w_dim), |z| (z, z));
             let mut c = StyleGanTrainConfig::new(model, self.data.clone());
-            (c.loss, c.r1_gamma, c.mirror) = (GanLoss::from_name(&self.loss)?, self.r1_gamma, !self.no_mirror);
+            (c.loss, c.r1_gamma, c.mirror, c.eval_every) = (GanLoss::from_name(&self.loss)?, self.r1_gamma, !self.no_mirror, self.eval_every);
+            self.augment.apply(&mut c.augment)?;
             Ok(c)
         };
         super::train_cli::<StyleGan>(&self.run, fresh, |c| super::open_images(&c.data, c.model.resolution), |_| Ok(()))

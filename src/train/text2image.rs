@@ -20,6 +20,8 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::augment::{AugmentArgs, AugmentConfig, augment};
+pub use super::fidelity::high_frequency_power;
 use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, ema_beta, ema_update};
 use crate::bundle::Provenance;
 use crate::data::captioned::{CaptionedDataset, contrast};
@@ -64,11 +66,10 @@ pub struct Text2ImageTrainConfig {
     pub r1_gamma: f32,
     pub r1_every: usize,
     pub r1_sigma: f32,
-    /// DiffAugment (Zhao et al. 2020) on every image D sees, real or generated, one draw per
-    /// image: a shift of up to this fraction of the side, and a square cut out of this fraction
-    /// of the side (0: off). Never colour: it would erase what the caption says.
-    pub translate: f32,
-    pub cutout: f32,
+    /// DiffAugment (Zhao et al. 2020) on every image D sees, real or generated (`augment.rs`):
+    /// translation and cutout at a fixed p. Never colour: it would erase what the caption says.
+    #[serde(flatten)]
+    pub augment: AugmentConfig,
     /// Half-life in thousands of images of the EMA of G's weights (what is sampled, evaluated
     /// and exported).
     pub ema_kimg: f32,
@@ -102,8 +103,7 @@ impl Text2ImageTrainConfig {
             r1_gamma: 1.0,
             r1_every: 4,
             r1_sigma: 0.01,
-            translate: 0.125,
-            cutout: 0.25,
+            augment: AugmentConfig::always(0.125, 0.25),
             ema_kimg: 10.0,
             lr_halve_every: 0,
             eval_every: 500,
@@ -144,36 +144,6 @@ impl PairLoss {
             PairLoss::Hinge => hinge_generator(fake),
         }
     }
-}
-
-/// DiffAugment's translation and cutout (Zhao et al. 2020) of `images` `[B, C, H, W]`, one draw
-/// per image from `rng`: shifted by up to `translate`·side pixels each way and a square of
-/// `cutout`·side cut out, both filled with 0 (mid grey). One gather, so gradients flow to G.
-pub fn augment(images: Tensor<4>, translate: f32, cutout: f32, rng: &mut Rng) -> Tensor<4> {
-    let [b, c, h, w] = images.dims();
-    let (shift, cut) = ((translate * h as f32).round() as isize, (cutout * h as f32).round() as isize);
-    if shift == 0 && cut == 0 {
-        return images;
-    }
-    let n = h * w;
-    let mut from = Vec::with_capacity(b * n);
-    for _ in 0..b {
-        let mut draw = |k: isize| rng.below((2 * k + 1) as usize) as isize - k;
-        let (dy, dx) = (draw(shift), draw(shift));
-        let (cy, cx) = (rng.below(h) as isize, rng.below(w) as isize);
-        for y in 0..h as isize {
-            for x in 0..w as isize {
-                let (sy, sx) = (y - dy, x - dx);
-                let inside = (0..h as isize).contains(&sy) && (0..w as isize).contains(&sx);
-                let cut_out = (cy - cut / 2..cy - cut / 2 + cut).contains(&y) && (cx - cut / 2..cx - cut / 2 + cut).contains(&x);
-                from.push(if inside && !cut_out { (sy * w as isize + sx) as i64 } else { n as i64 });
-            }
-        }
-    }
-    let device = images.device();
-    let padded = Tensor::cat(vec![images.reshape([b, c, n]), Tensor::zeros([b, c, 1], &device)], 2); // [B, C, N + 1]
-    let from = Tensor::<3, Int>::from_data(TensorData::new(from, [b, 1, n]), &device).expand([b, c, n]);
-    padded.gather(2, from).reshape([b, c, h, w])
 }
 
 /// Captions of the grid's rows: the first caption of the first eight test images.
@@ -404,7 +374,7 @@ impl Family for Text2Image {
         let (z_dim, half) = (c.model.noise, b.div_ceil(2));
         let noise = |n: usize, rng: &mut Rng| Tensor::<2>::from_data(TensorData::new(rng.normals(n * z_dim), [n, z_dim]), &device);
         let (z, z_int, z_other) = (noise(b, &mut rng), noise(b, &mut rng), noise(half, &mut rng));
-        let aug = |x: Tensor<4>, rng: &mut Rng| augment(x, c.translate, c.cutout, rng);
+        let aug = |x: Tensor<4>, rng: &mut Rng| augment(x, &c.augment, c.augment.p, rng);
         let lr = c.lr_at(step);
         let mut losses = Vec::new();
 
@@ -474,7 +444,7 @@ impl Family for Text2Image {
             data: c.data.clone(),
             loss: serde_json::json!({ "kind": "gan-int-cls", "pairs": c.loss, "int_weight": c.int_weight, "r1_gamma": c.r1_gamma }),
             notes: format!(
-                "GAN-INT-CLS, weight average (EMA {} kimg); text encoder: {} joint image–text steps (margin {}, hard negatives {}); {:?} loss, R1 γ {} every {}, translation {} and cutout {}; batch {}, lr {}{}, beta1 {}, mode seeking {}, label smoothing {}, {} images, seed {}{}",
+                "GAN-INT-CLS, weight average (EMA {} kimg); text encoder: {} joint image–text steps (margin {}, hard negatives {}); {:?} loss, R1 γ {} every {}, {}; batch {}, lr {}{}, beta1 {}, mode seeking {}, label smoothing {}, {} images, seed {}{}",
                 c.ema_kimg,
                 c.encoder_steps,
                 c.margin,
@@ -482,8 +452,7 @@ impl Family for Text2Image {
                 c.loss,
                 c.r1_gamma,
                 c.r1_every,
-                c.translate,
-                c.cutout,
+                c.augment.describe(),
                 c.run.batch,
                 c.run.lr,
                 match c.lr_halve_every {
@@ -575,12 +544,8 @@ pub struct Cli {
     r1_gamma: f32,
     #[arg(long, default_value_t = 4)]
     r1_every: usize,
-    /// Shift every image D sees by up to this fraction of its side (0: off).
-    #[arg(long, default_value_t = 0.125)]
-    translate: f32,
-    /// Cut a square of this fraction of the side out of every image D sees (0: off).
-    #[arg(long, default_value_t = 0.25)]
-    cutout: f32,
+    #[command(flatten)]
+    augment: AugmentArgs,
     /// Half-life of G's weight average, in thousands of images.
     #[arg(long, default_value_t = 10.0)]
     ema_kimg: f32,
@@ -602,8 +567,12 @@ impl Cli {
             c.model = c.model.with_resolution(self.res).with_width(self.width).with_g_width(self.g_width);
             (c.images, c.encoder_steps, c.hard_negatives, c.int_weight, c.diversity, c.loss, c.label_smoothing) =
                 (self.images, self.encoder_steps, self.hard_negatives, self.int_weight, self.diversity, self.loss, self.label_smoothing);
-            (c.r1_gamma, c.r1_every, c.translate, c.cutout, c.ema_kimg, c.lr_halve_every, c.eval_every) =
-                (self.r1_gamma, self.r1_every, self.translate, self.cutout, self.ema_kimg, self.lr_halve_every, self.eval_every);
+            (c.r1_gamma, c.r1_every, c.ema_kimg, c.lr_halve_every, c.eval_every) =
+                (self.r1_gamma, self.r1_every, self.ema_kimg, self.lr_halve_every, self.eval_every);
+            self.augment.apply(&mut c.augment)?;
+            if c.augment.color || c.augment.ada_target.is_some() {
+                return Err("text2image augments at a fixed p without colour (a caption names the colours): drop --color and --ada-target".into());
+            }
             Ok(c)
         };
         let all = std::cell::OnceCell::new();
@@ -892,42 +861,4 @@ fn ridge(rows: &[(&Vec<f32>, usize)]) -> (Vec<Vec<f64>>, Vec<usize>) {
 fn argmax_class((w, seen): &(Vec<Vec<f64>>, Vec<usize>), x: &[f32]) -> usize {
     let score = |c: usize| x.iter().enumerate().map(|(i, &v)| v as f64 * w[i][c]).sum::<f64>() + w[x.len()][c];
     seen.iter().copied().max_by(|&p, &q| score(p).total_cmp(&score(q))).expect("classes")
-}
-
-/// Mean power of an image's highest spatial frequencies (either axis's frequency above a quarter
-/// of the sampling rate, i.e. in the upper half of the band up to Nyquist), of its luminance
-/// `chw` `[3, R, R]` in [-1, 1]: where checkerboards, stripes and fixed noise patterns live.
-pub fn high_frequency_power(chw: &[f32], res: usize) -> f64 {
-    let n = res * res;
-    let grey: Vec<f64> = (0..n).map(|i| (chw[i] + chw[n + i] + chw[2 * n + i]) as f64 / 3.0).collect();
-    let (cos, sin): (Vec<f64>, Vec<f64>) = (0..res).map(|k| (2.0 * std::f64::consts::PI * k as f64 / res as f64).sin_cos()).map(|(s, c)| (c, s)).unzip();
-    // rows, then columns: a separable DFT
-    let mut rows = vec![(0f64, 0f64); n]; // [y][u]
-    for y in 0..res {
-        for u in 0..res {
-            let (mut re, mut im) = (0.0, 0.0);
-            for x in 0..res {
-                let t = (u * x) % res;
-                re += grey[y * res + x] * cos[t];
-                im -= grey[y * res + x] * sin[t];
-            }
-            rows[y * res + u] = (re, im);
-        }
-    }
-    let high = |f: usize| f.min(res - f) * 4 > res;
-    let (mut power, mut count) = (0.0, 0usize);
-    for u in 0..res {
-        for v in (0..res).filter(|&v| high(u) || high(v)) {
-            let (mut re, mut im) = (0.0, 0.0);
-            for y in 0..res {
-                let t = (v * y) % res;
-                let (a, b) = rows[y * res + u];
-                re += a * cos[t] + b * sin[t];
-                im += b * cos[t] - a * sin[t];
-            }
-            power += (re * re + im * im) / n as f64;
-            count += 1;
-        }
-    }
-    power / count as f64
 }

@@ -80,12 +80,28 @@ pub struct TrainArgs {
     /// Evaluate on held-out pairs and keep the best generator every K steps (0: never).
     #[arg(long, default_value_t = 500)]
     pub eval_every: usize,
+    /// What the discriminators' every image goes through (translation and cutout under ADA by
+    /// default; no colour: the colours are what a translation must get right).
+    #[command(flatten)]
+    pub augment: super::augment::AugmentArgs,
 }
 
 impl DataArgs {
     pub fn source(&self) -> Result<UnpairedSource, String> {
         UnpairedSource::parse(self.data.as_deref(), self.a.as_deref(), self.b.as_deref())
     }
+}
+
+/// ADA's count of the discriminators' outputs on real images (both domains), and the logged
+/// probability, when the run augments.
+pub fn observe_augment(augment: &mut super::augment::Augment, config: &super::augment::AugmentConfig, real_outputs: &[f32], boundary: f32, losses: &mut super::Losses) {
+    if !config.any() {
+        return;
+    }
+    if let Some(r_t) = augment.observe(config, real_outputs, boundary) {
+        losses.push(("r_t", r_t));
+    }
+    losses.push(("augment p", augment.p));
 }
 
 /// Opens both domains at `resolution`, saying how much there is and what was skipped.
@@ -215,6 +231,12 @@ pub struct Scores {
     /// Mean |F(G(a)) − a| and |G(F(b)) − b|.
     pub cycle_a: f64,
     pub cycle_b: f64,
+    /// Power at high spatial frequencies (`fidelity::high_frequency_power`) of G(a) over that of
+    /// the true b, and of F(b) over a's: above 2 a checkerboard, below ½ a blur (0: not measured).
+    #[serde(default)]
+    pub ab_high_frequency: f64,
+    #[serde(default)]
+    pub ba_high_frequency: f64,
 }
 
 impl Scores {
@@ -230,7 +252,11 @@ impl Scores {
         t += &row(format!("{a} → {b}: G(a) vs b"), self.ab_l1, self.ab_psnr);
         t += &row(format!("{b} → {a}: F(b) vs a"), self.ba_l1, self.ba_psnr);
         t += &row("copy the input: a vs b".into(), self.copy_l1, self.copy_psnr);
-        t + &format!("\ncycle error: |F(G(a)) − a| {:.4}, |G(F(b)) − b| {:.4}\n", self.cycle_a, self.cycle_b)
+        t += &format!("\ncycle error: |F(G(a)) − a| {:.4}, |G(F(b)) − b| {:.4}\n", self.cycle_a, self.cycle_b);
+        t + &format!(
+            "high-frequency power, translated / true: {a} → {b} {:.2}×, {b} → {a} {:.2}× (goal between 0.5× and 2×)\n",
+            self.ab_high_frequency, self.ba_high_frequency
+        )
     }
 }
 
@@ -250,12 +276,17 @@ pub fn evaluate(model: &AnyGenerator, held: &HeldOut, domains: &[String; 2], dev
     }
     // sums of (L1, PSNR) over images: G(a) vs b, F(b) vs a, a vs b, F(G(a)) vs a, G(F(b)) vs b
     let mut sums = [(0.0f64, 0.0f64); 5];
+    // sums of high-frequency power: G(a), b, F(b), a
+    let mut high = [0.0f64; 4];
     for chunk in (0..held.a.len).collect::<Vec<_>>().chunks(32) {
         let (a, b) = (held.a.batch(chunk, device), held.b.batch(chunk, device)); // [n, 3, R, R]
         let ab = model.translate(a.clone(), Direction::AToB)?;
         let ba = model.translate(b.clone(), Direction::BToA)?;
         let aba = model.translate(ab.clone(), Direction::BToA)?;
         let bab = model.translate(ba.clone(), Direction::AToB)?;
+        for (sum, images) in high.iter_mut().zip([&ab, &b, &ba, &a]) {
+            *sum += high_frequency_sum(images.clone());
+        }
         let measured = [distances(ab, b.clone()), distances(ba, a.clone()), distances(a.clone(), b.clone()), distances(aba, a), distances(bab, b)];
         for (sum, per_image) in sums.iter_mut().zip(measured) {
             for (l1, psnr) in per_image {
@@ -275,7 +306,16 @@ pub fn evaluate(model: &AnyGenerator, held: &HeldOut, domains: &[String; 2], dev
         copy_psnr: mean[2].1,
         cycle_a: mean[3].0,
         cycle_b: mean[4].0,
+        ab_high_frequency: high[0] / high[1],
+        ba_high_frequency: high[2] / high[3],
     })
+}
+
+/// The sum over `images` `[n, 3, R, R]` of their high-frequency power.
+fn high_frequency_sum(images: Tensor<4>) -> f64 {
+    let [n, _, r, _] = images.dims();
+    let values = images.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 images");
+    (0..n).map(|i| super::fidelity::high_frequency_power(&values[i * 3 * r * r..(i + 1) * 3 * r * r], r)).sum()
 }
 
 /// The periodic evaluation of a translation run: every `every` of its `steps` and at the last,
