@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use ganzoo::data::likelihood::{self, Depth, LikelihoodImages};
-use ganzoo::data::unpaired::{self, UnpairedDomains, UnpairedSource};
+use ganzoo::data::unpaired::{self, Split, UnpairedDomains, UnpairedSource};
 use ganzoo::data::{ImageDataset, image_folder, matfile, wildfaces};
 use ganzoo::latent::Rng;
 
@@ -125,7 +125,7 @@ fn two_folders_pair_by_name_and_hold_a_tenth_of_the_pairs_out_of_both_domains() 
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = two_folders(tmp.path());
     let source = UnpairedSource::parse(None, Some(&a), Some(&b)).unwrap();
-    let d: UnpairedDomains = unpaired::open(&source, 4, 7).unwrap();
+    let d: UnpairedDomains = unpaired::open(&source, 4, 7, Split::ByName).unwrap();
     assert_eq!(d.domains, ["apples".to_string(), "oranges".to_string()]);
 
     // 20 shared names: 2 held out, as pairs of the same picture
@@ -146,8 +146,8 @@ fn two_folders_pair_by_name_and_hold_a_tenth_of_the_pairs_out_of_both_domains() 
     assert!(d.b.images.chunks(48).all(|img| (((img[16] + 1.0) * 127.5).round() - 200.0).abs() <= 3.0), "B's own pixels (JPEG: within 3)");
 
     // the seed fixes the held-out names; another seed picks others
-    assert_eq!(unpaired::open(&source, 4, 7).unwrap().pairs.unwrap(), pairs);
-    let other: Vec<Vec<String>> = (8..12).map(|s| unpaired::open(&source, 4, s).unwrap().pairs.unwrap()).collect();
+    assert_eq!(unpaired::open(&source, 4, 7, Split::ByName).unwrap().pairs.unwrap(), pairs);
+    let other: Vec<Vec<String>> = (8..12).map(|s| unpaired::open(&source, 4, s, Split::ByName).unwrap().pairs.unwrap()).collect();
     assert!(other.iter().any(|p| *p != pairs));
 }
 
@@ -161,7 +161,7 @@ fn the_cyclegan_layout_and_unshared_names_hold_out_unpaired() {
             picture(id, domain).save(root.join(format!("{folder}/{folder}_{id}.png"))).unwrap();
         }
     }
-    let d = unpaired::open(&UnpairedSource::parse(Some(root.to_str().unwrap()), None, None).unwrap(), 4, 0).unwrap();
+    let d = unpaired::open(&UnpairedSource::parse(Some(root.to_str().unwrap()), None, None).unwrap(), 4, 0, Split::ByName).unwrap();
     let sorted = |ds: &ImageDataset| {
         let mut v = ids(ds);
         v.sort();
@@ -173,7 +173,7 @@ fn the_cyclegan_layout_and_unshared_names_hold_out_unpaired() {
 
     // without test folders a tenth of each domain is held out, each on its own
     std::fs::remove_dir_all(root.join("testA")).unwrap();
-    let d = unpaired::open(&UnpairedSource::Layout(root.clone()), 4, 0).unwrap();
+    let d = unpaired::open(&UnpairedSource::Layout(root.clone()), 4, 0, Split::ByName).unwrap();
     assert_eq!((d.a.len, d.test_a.len, d.b.len, d.test_b.len), (5, 1, 6, 1));
     assert!(d.pairs.is_none());
 
@@ -185,11 +185,11 @@ fn the_cyclegan_layout_and_unshared_names_hold_out_unpaired() {
             picture(id, 0).save(dir.join(format!("IMG_{id:04}.png"))).unwrap();
         }
     }
-    let d = unpaired::open(&UnpairedSource::Folders(a, b), 4, 0).unwrap();
+    let d = unpaired::open(&UnpairedSource::Folders(a, b), 4, 0, Split::ByName).unwrap();
     assert!(d.pairs.is_none(), "one shared name of six does not pair the folders");
     assert_eq!((d.a.len + d.test_a.len, d.b.len + d.test_b.len), (6, 6));
 
-    let err = unpaired::open(&UnpairedSource::Layout(tmp.path().into()), 4, 0).err().unwrap();
+    let err = unpaired::open(&UnpairedSource::Layout(tmp.path().into()), 4, 0, Split::ByName).err().unwrap();
     assert!(err.contains("trainA/") && err.contains("--a DIR --b DIR"), "{err}");
     assert!(UnpairedSource::parse(Some("emoji"), Some(&root), None).unwrap_err().contains("--a DIR --b DIR"));
 }
@@ -207,7 +207,7 @@ fn transparent_pixels_are_composited_on_white() {
 
 #[test]
 fn the_emoji_are_two_styles_of_the_same_names() {
-    let d = unpaired::open(&UnpairedSource::Emoji, 64, 0).expect("scripts/fetch-data.sh fetches the emoji");
+    let d = unpaired::open(&UnpairedSource::Emoji, 64, 0, Split::ByName).expect("scripts/fetch-data.sh fetches the emoji");
     let pairs = d.pairs.as_ref().unwrap();
     assert_eq!(pairs.len(), 379, "a tenth of 3,786 names");
     assert_eq!((d.a.len + d.a.skipped.len(), d.b.len + d.b.skipped.len()), (3786 - 379, 3786 - 379));
@@ -298,4 +298,65 @@ fn fashion_mnist_is_60000_and_10000_eight_bit_images() {
     assert_eq!(d.test_pixels(&[0])[14 * 28 + 10..14 * 28 + 18], [0, 0, 98, 136, 110, 109, 110, 162]);
     let device = ganzoo::burn::prelude::Device::flex();
     assert_eq!(d.tensor(&d.test_pixels(&[0, 1]), &device).dims(), [2, 1, 28, 28]);
+}
+
+#[test]
+fn a_name_and_its_skin_tone_siblings_share_a_base() {
+    assert_eq!(unpaired::base_name("1f44b-1f3fd"), "1f44b");
+    assert_eq!(unpaired::base_name("1f44b"), "1f44b");
+    assert_eq!(unpaired::base_name("1f9d1-1f3fb-200d-1f91d-200d-1f9d1-1f3ff"), "1f9d1-200d-1f91d-200d-1f9d1");
+    assert_eq!(unpaired::base_name("2764-fe0f"), "2764");
+    assert_eq!(unpaired::base_name("horse_0001"), "horse_0001", "other names are their own base");
+    assert_eq!(unpaired::base_name("fe0f"), "fe0f", "a name of modifiers only stays itself");
+}
+
+/// Held out by base, a held-out emoji has none of its skin-tone siblings in training; by name
+/// (the runs before) it usually has.
+#[test]
+fn holding_out_by_base_keeps_every_sibling_of_a_held_out_name_out_of_training() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    // 12 bases with five skin tones each (72 names), 28 names of their own: 100 names
+    let mut names = Vec::new();
+    for base in 0..12 {
+        names.push(format!("1f4{base:02x}"));
+        names.extend(["1f3fb", "1f3fc", "1f3fd", "1f3fe", "1f3ff"].map(|tone| format!("1f4{base:02x}-{tone}")));
+    }
+    names.extend((0..28).map(|i| format!("plain{i:02}")));
+    for (id, name) in names.iter().enumerate() {
+        picture(id % 25, 0).save(a.join(format!("{name}.png"))).unwrap();
+        picture(id % 25, 200).save(b.join(format!("{name}.png"))).unwrap();
+    }
+    let source = UnpairedSource::Folders(a, b);
+    let siblings_in_training = |d: &UnpairedDomains| {
+        let held = d.pairs.as_ref().unwrap();
+        held.iter().filter(|h| d.names_a.iter().any(|t| unpaired::base_name(t) == unpaired::base_name(h))).count()
+    };
+    let mut by_name_leaks = 0;
+    for seed in 0..6 {
+        let d = unpaired::open(&source, 4, seed, Split::ByBase).unwrap();
+        let held = d.pairs.as_ref().unwrap();
+        assert!((10..=15).contains(&held.len()), "about a tenth, whole bases: {held:?}");
+        assert_eq!(siblings_in_training(&d), 0, "seed {seed}: {held:?}");
+        assert_eq!(d.a.len + held.len(), 100);
+        by_name_leaks += siblings_in_training(&unpaired::open(&source, 4, seed, Split::ByName).unwrap());
+    }
+    assert!(by_name_leaks > 0, "by name, some held-out emoji keep a sibling in training");
+}
+
+#[test]
+fn the_emoji_held_out_by_base_have_no_sibling_in_training() {
+    let d = unpaired::open(&UnpairedSource::Emoji, 64, 0, Split::ByBase).expect("scripts/fetch-data.sh fetches the emoji");
+    let held = d.pairs.as_ref().unwrap();
+    let bases: std::collections::BTreeSet<String> = held.iter().map(|h| unpaired::base_name(h)).collect();
+    assert!(d.names_a.iter().chain(&d.names_b).all(|t| !bases.contains(&unpaired::base_name(t))));
+    // by name, the split that trained the shipped translators, most held-out toned emoji had a sibling in training
+    let by_name = unpaired::open(&UnpairedSource::Emoji, 64, 0, Split::ByName).unwrap();
+    let train: std::collections::BTreeSet<String> = by_name.names_a.iter().map(|t| unpaired::base_name(t)).collect();
+    let leaks = by_name.pairs.as_ref().unwrap().iter().filter(|h| train.contains(&unpaired::base_name(h))).count();
+    println!("held out by base: {} names of {} bases; by name: {leaks} of {} held-out names had a sibling in training", held.len(), bases.len(), by_name.pairs.as_ref().unwrap().len());
+    assert!((379..=405).contains(&held.len()), "whole bases until a tenth: {}", held.len());
+    assert!(leaks > 50, "{leaks}");
 }

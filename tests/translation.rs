@@ -8,7 +8,7 @@ use std::process::Command;
 
 use ganzoo::bundle::{self, Provenance, WeightDtype};
 use ganzoo::burn::prelude::*;
-use ganzoo::data::unpaired::{self, UnpairedDomains, UnpairedSource};
+use ganzoo::data::unpaired::{self, Split, UnpairedDomains, UnpairedSource};
 use ganzoo::latent::Rng;
 use ganzoo::models::cyclegan::CycleGanConfig;
 use ganzoo::models::discogan::DiscoGanConfig;
@@ -168,7 +168,7 @@ fn two_domains(root: &Path, n: usize) -> (std::path::PathBuf, std::path::PathBuf
 fn open(root: &Path) -> (UnpairedSource, UnpairedDomains) {
     let (a, b) = two_domains(root, 120);
     let source = UnpairedSource::Folders(a, b);
-    let data = unpaired::open(&source, 16, 0).unwrap();
+    let data = unpaired::open(&source, 16, 0, Split::ByName).unwrap();
     (source, data)
 }
 
@@ -189,7 +189,7 @@ fn tiny_discogan(source: UnpairedSource, steps: usize) -> DiscoGanTrainConfig {
 fn a_batch_never_holds_a_true_pair() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = two_domains(tmp.path(), 24);
-    let data = unpaired::open(&UnpairedSource::Folders(a, b), 16, 0).unwrap();
+    let data = unpaired::open(&UnpairedSource::Folders(a, b), 16, 0, Split::ByName).unwrap();
     assert_eq!((data.names_a.len(), data.a.len), (22, 22), "a name per training image");
     let (mut replaced, mut drawn_b) = (0, std::collections::BTreeSet::new());
     for step in 0..300 {

@@ -411,19 +411,19 @@ mod cli {
                 if let Some((s, (c, _))) = sources.iter().zip(&models).find(|(_, (c, _))| c.resolution() != resolution) {
                     return Err(format!("{} is {} px and {} is {resolution} px: compare models of one resolution", s.display(), c.resolution(), sources[0].display()));
                 }
-                let (data_source, held_out_seed) = translation::eval_data(&sources[0], &data)?;
+                let (data_source, holdout) = translation::eval_data(&sources[0], &data)?;
                 for source in &sources[1..] {
                     // a run says what it held out; a bundle is measured on the first source's split
                     let Ok((other, seed)) = translation::eval_data(source, &data) else { continue };
-                    if (other.describe(), seed) != (data_source.describe(), held_out_seed) {
+                    if (other.describe(), seed) != (data_source.describe(), holdout) {
                         return Err(format!(
-                            "{} holds out the names of {} (seed {seed}) and {} those of {} (seed {held_out_seed}): compare models on one split, or give --data and --held-out-seed",
+                            "{} holds out the names of {} ({seed}) and {} those of {} ({holdout}): compare models on one split, or give --data, --held-out-seed and --split",
                             source.display(), other.describe(), sources[0].display(), data_source.describe()
                         ));
                     }
                 }
                 let data = data_source;
-                let domains = translation::open_domains(&data, resolution, held_out_seed)?;
+                let domains = translation::open_domains(&data, resolution, holdout)?;
                 let held = HeldOut::reported(&domains);
                 let mut all = Vec::new();
                 for (source, (config, model)) in sources.iter().zip(&models) {
@@ -451,8 +451,8 @@ mod cli {
                     if count == 0 || count % translation::SPRITE_COLUMNS != 0 {
                         return Err(format!("--count must be a positive multiple of {}, got {count}", translation::SPRITE_COLUMNS));
                     }
-                    if data.a.is_some() || data.held_out_seed.is_some() {
-                        return Err("a PixelRNN's held-out images come from --data (mnist, fashion-mnist or an idx folder): --a, --b and --held-out-seed are for translation models".into());
+                    if data.a.is_some() || data.held_out_seed.is_some() || data.split.is_some() {
+                        return Err("a PixelRNN's held-out images come from --data (mnist, fashion-mnist or an idx folder): --a, --b, --held-out-seed and --split are for translation models".into());
                     }
                     let held = pixelrnn::held_out_of(&source, data.data, c.levels)?;
                     let images = pixelrnn::picked(&held, &(0..count).collect::<Vec<_>>())?;
@@ -469,14 +469,14 @@ mod cli {
                     return Ok(());
                 }
                 config.require_inputs(&[Input::Image]).map_err(|e| format!("{}: {e}", source.display()))?;
-                let (data, held_out_seed) = translation::eval_data(&source, &data)?;
-                let domains = translation::open_domains(&data, config.resolution(), held_out_seed)?;
+                let (data, holdout) = translation::eval_data(&source, &data)?;
+                let domains = translation::open_domains(&data, config.resolution(), holdout)?;
                 let (sheet, names) = translation::sprite_sheet(&domains, count)?;
                 std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
                 sheet.save(out.join("held-out.png")).map_err(|e| format!("cannot write {}: {e}", out.join("held-out.png").display()))?;
                 let index = serde_json::json!({
                     "names": names, "tile": config.resolution(), "columns": translation::SPRITE_COLUMNS,
-                    "domains": domains.domains, "held_out_seed": held_out_seed,
+                    "domains": domains.domains, "held_out_seed": holdout.seed, "split": holdout.split,
                 });
                 write(&out.join("held-out.json"), &serde_json::to_vec_pretty(&index).expect("JSON"))?;
                 println!("{} held-out pairs ({} and {}) in {}", names.len(), domains.domains[0], domains.domains[1], out.display());

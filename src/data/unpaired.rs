@@ -10,7 +10,10 @@
 //! names such as `IMG_0001` in two photo folders are a coincidence, not pairs). Training never
 //! sees the pairing: a tenth of the shared names, chosen by a
 //! seed, is held out of both domains, and the trainer shuffles each domain on its own. The held-out
-//! pairs are for evaluation only (`test_a[i]` and `test_b[i]` are the same picture). Domains that
+//! pairs are for evaluation only (`test_a[i]` and `test_b[i]` are the same picture). Held out
+//! [`Split::ByBase`] (what new runs do), a name goes with every name that differs from it only
+//! in emoji skin-tone modifiers and variation selectors, so no held-out emoji has a near-copy of
+//! itself in training; [`Split::ByName`] (runs trained before) draws names one by one. Domains that
 //! share no names hold out a tenth of each, unpaired. Transparent images are composited on white
 //! (`crate::image::decode_to_chw`); unreadable files are skipped and counted, never fatal.
 
@@ -75,11 +78,50 @@ pub struct UnpairedDomains {
     pub domains: [String; 2],
 }
 
+/// How the held-out names are drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Split {
+    /// Each name on its own: an emoji's skin-tone siblings may stay in training (the split of
+    /// every run saved before `split` existed).
+    #[default]
+    ByName,
+    /// Whole bases: a name and all names that differ from it only in skin-tone modifiers
+    /// (U+1F3FB–1F3FF) and variation selectors (U+FE0F) are held out together.
+    ByBase,
+}
+
+/// Which names are held out: drawn by `seed`, as `split` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holdout {
+    pub seed: u64,
+    pub split: Split,
+}
+
+impl std::fmt::Display for Holdout {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let by = match self.split {
+            Split::ByName => "by name",
+            Split::ByBase => "by base",
+        };
+        write!(f, "held-out seed {}, {by}", self.seed)
+    }
+}
+
+/// The base of a name: its `-`-separated code points without skin-tone modifiers and variation
+/// selectors (`1f44b-1f3fd` → `1f44b`, `1f9d1-1f3fb-200d-1f91d-200d-1f9d1-1f3ff` →
+/// `1f9d1-200d-1f91d-200d-1f9d1`); other names are their own base.
+pub fn base_name(name: &str) -> String {
+    let modifier = |part: &str| matches!(part.to_ascii_lowercase().as_str(), "1f3fb" | "1f3fc" | "1f3fd" | "1f3fe" | "1f3ff" | "fe0f");
+    let kept: Vec<&str> = name.split('-').filter(|p| !modifier(p)).collect();
+    if kept.is_empty() { name.to_string() } else { kept.join("-") }
+}
+
 /// The fraction of names held out for evaluation.
 pub const HELD_OUT: f64 = 0.1;
 
-/// Opens both domains at `resolution`, holding out names chosen by `seed`.
-pub fn open(source: &UnpairedSource, resolution: usize, seed: u64) -> Result<UnpairedDomains, String> {
+/// Opens both domains at `resolution`, holding out names chosen by `seed` as `split` says.
+pub fn open(source: &UnpairedSource, resolution: usize, seed: u64, split: Split) -> Result<UnpairedDomains, String> {
     match source {
         UnpairedSource::Emoji => {
             let root = data_dir().join("emoji");
@@ -87,9 +129,9 @@ pub fn open(source: &UnpairedSource, resolution: usize, seed: u64) -> Result<Unp
             if !a.is_dir() || !b.is_dir() {
                 return Err(format!("no emoji in {}: run scripts/fetch-data.sh to fetch them", root.display()));
             }
-            from_folders(&a, &b, resolution, seed)
+            from_folders(&a, &b, resolution, seed, split)
         }
-        UnpairedSource::Folders(a, b) => from_folders(a, b, resolution, seed),
+        UnpairedSource::Folders(a, b) => from_folders(a, b, resolution, seed, split),
         UnpairedSource::Layout(root) => {
             let dir = |name: &str| root.join(name);
             if !dir("trainA").is_dir() || !dir("trainB").is_dir() {
@@ -99,7 +141,7 @@ pub fn open(source: &UnpairedSource, resolution: usize, seed: u64) -> Result<Unp
                 ));
             }
             if !dir("testA").is_dir() || !dir("testB").is_dir() {
-                return from_folders(&dir("trainA"), &dir("trainB"), resolution, seed);
+                return from_folders(&dir("trainA"), &dir("trainB"), resolution, seed, split);
             }
             // every training file, in path order (cat.png and cat.jpg are two images of one name)
             let train = |name: &str| -> Result<(ImageDataset, Vec<String>), String> {
@@ -125,26 +167,45 @@ fn name_of(dir: &Path, path: &Path) -> String {
     path.strip_prefix(dir).unwrap_or(path).with_extension("").to_string_lossy().into_owned()
 }
 
-/// `round(n · HELD_OUT)` names of `names`, at least one when there are two or more, chosen by `seed`.
-fn choose_held_out(names: &[&String], seed: u64) -> BTreeSet<String> {
+/// `round(n · HELD_OUT)` names of `names`, at least one when there are two or more, chosen by
+/// `seed`: one by one, or by base, whole bases in a seeded order until that many are held.
+fn choose_held_out(names: &[&String], seed: u64, split: Split) -> BTreeSet<String> {
     let k = if names.len() < 2 { 0 } else { ((names.len() as f64 * HELD_OUT).round() as usize).max(1) };
-    Rng::new(seed ^ 0x4845_4C44_4F55_54).permutation(names.len())[..k].iter().map(|&i| names[i].clone()).collect()
+    let mut rng = Rng::new(seed ^ 0x4845_4C44_4F55_54);
+    match split {
+        Split::ByName => rng.permutation(names.len())[..k].iter().map(|&i| names[i].clone()).collect(),
+        Split::ByBase => {
+            let mut bases: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+            for &name in names {
+                bases.entry(base_name(name)).or_default().push(name);
+            }
+            let bases: Vec<Vec<&String>> = bases.into_values().collect();
+            let mut held = BTreeSet::new();
+            for i in rng.permutation(bases.len()) {
+                if held.len() >= k {
+                    break;
+                }
+                held.extend(bases[i].iter().map(|n| (*n).clone()));
+            }
+            held
+        }
+    }
 }
 
 fn domain_name(dir: &Path) -> String {
     dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
 }
 
-fn from_folders(dir_a: &Path, dir_b: &Path, resolution: usize, seed: u64) -> Result<UnpairedDomains, String> {
+fn from_folders(dir_a: &Path, dir_b: &Path, resolution: usize, seed: u64, split: Split) -> Result<UnpairedDomains, String> {
     let (files_a, files_b) = (named(dir_a)?, named(dir_b)?);
     let shared: Vec<&String> = files_a.keys().filter(|k| files_b.contains_key(*k)).collect();
     let paired = 2 * shared.len() >= files_a.len().min(files_b.len()) && !shared.is_empty();
     let held = if !paired {
         // No pairs: a tenth of each domain, each chosen on its own.
-        let own = |files: &BTreeMap<String, PathBuf>| choose_held_out(&files.keys().collect::<Vec<_>>(), seed);
+        let own = |files: &BTreeMap<String, PathBuf>| choose_held_out(&files.keys().collect::<Vec<_>>(), seed, split);
         own(&files_a).union(&own(&files_b)).cloned().collect()
     } else {
-        choose_held_out(&shared, seed)
+        choose_held_out(&shared, seed, split)
     };
     let train = |files: &BTreeMap<String, PathBuf>, dir: &Path| -> Result<(ImageDataset, Vec<String>), String> {
         if files.keys().all(|k| held.contains(k)) {

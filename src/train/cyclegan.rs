@@ -16,7 +16,7 @@ use super::augment::{Augment, AugmentConfig};
 use super::translation::{self, HeldOut, Pair, TrainArgs};
 use super::{Evaluation, Family, Losses, PartState, Parts, RunSettings, RunState};
 use crate::bundle::Provenance;
-use crate::data::unpaired::{UnpairedDomains, UnpairedSource};
+use crate::data::unpaired::{Holdout, Split, UnpairedDomains, UnpairedSource};
 use crate::image::ImageBatch;
 use crate::latent::Rng;
 use crate::losses::{GanLoss, cycle_consistency, l1, least_squares};
@@ -30,6 +30,9 @@ pub struct CycleGanTrainConfig {
     pub data: UnpairedSource,
     /// Seeds which tenth of the shared names is held out (see `data::unpaired`).
     pub held_out_seed: u64,
+    /// How the held-out names are drawn (a run saved before this field held out by name).
+    #[serde(default)]
+    pub split: Split,
     /// λ, the weight of the cycle loss: 10 in the paper.
     pub cycle: f32,
     /// The identity loss's weight as a fraction of λ: 0.5 in the paper (it keeps colours).
@@ -52,10 +55,15 @@ pub struct CycleGanTrainConfig {
 }
 
 impl CycleGanTrainConfig {
+    /// The held-out names of this run.
+    pub fn holdout(&self) -> Holdout {
+        Holdout { seed: self.held_out_seed, split: self.split }
+    }
+
     pub fn new(model: CycleGanConfig, data: UnpairedSource) -> Self {
         let run = RunSettings { steps: 6000, batch: 4, seed: 0, lr: 2e-4, sample_every: 250, checkpoint_every: 500, device: "cpu".into() };
         let augment = AugmentConfig::adaptive(false);
-        Self { model, data, held_out_seed: 0, cycle: 10.0, identity: 0.5, pool: 50, beta1: 0.5, decay_from: 0.5, eval_every: 500, augment, run }
+        Self { model, data, held_out_seed: 0, split: Split::ByBase, cycle: 10.0, identity: 0.5, pool: 50, beta1: 0.5, decay_from: 0.5, eval_every: 500, augment, run }
     }
 
     /// The learning rate at `step`: constant, then linearly down to zero at the last step.
@@ -243,7 +251,7 @@ impl Family for CycleGan {
     fn provenance(c: &Self::Config, _run: &Path, _best: bool) -> Provenance {
         let loss = serde_json::json!({"kind": "lsgan", "cycle": c.cycle, "identity": c.identity * c.cycle, "pool": c.pool});
         let notes = format!("batch {}, lr {} (linear decay from {:.0}% of the steps), beta1 {}, {}, seed {}", c.run.batch, c.run.lr, 100.0 * c.decay_from, c.beta1, c.augment.describe(), c.run.seed);
-        translation::provenance(&c.data, c.held_out_seed, loss, notes)
+        translation::provenance(&c.data, c.holdout(), loss, notes)
     }
 
     fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Evaluation>, String> {
@@ -282,10 +290,11 @@ impl Cli {
             let mut config = CycleGanTrainConfig::new(model, self.common.data.source()?);
             (config.cycle, config.identity, config.eval_every) = (self.cycle, self.identity, self.common.eval_every);
             config.held_out_seed = self.common.data.held_out_seed.unwrap_or(0);
+            config.split = self.common.data.split.unwrap_or(Split::ByBase);
             self.common.augment.apply(&mut config.augment)?;
             Ok(config)
         };
-        let open = |c: &CycleGanTrainConfig| translation::open_domains(&c.data, c.model.resolution, c.held_out_seed);
+        let open = |c: &CycleGanTrainConfig| translation::open_domains(&c.data, c.model.resolution, c.holdout());
         super::train_cli::<CycleGan>(&self.run, fresh, open, |_| Ok(()))
     }
 }

@@ -16,7 +16,7 @@ use super::augment::{Augment, AugmentConfig};
 use super::translation::{self, HeldOut, Pair, TrainArgs};
 use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState};
 use crate::bundle::Provenance;
-use crate::data::unpaired::{UnpairedDomains, UnpairedSource};
+use crate::data::unpaired::{Holdout, Split, UnpairedDomains, UnpairedSource};
 use crate::image::ImageBatch;
 use crate::latent::Rng;
 use crate::losses::{bce_with_logits, reconstruction_per_domain};
@@ -31,6 +31,9 @@ pub struct DiscoGanTrainConfig {
     pub data: UnpairedSource,
     /// Seeds which tenth of the shared names is held out (see `data::unpaired`).
     pub held_out_seed: u64,
+    /// How the held-out names are drawn (a run saved before this field held out by name).
+    #[serde(default)]
+    pub split: Split,
     /// Adam β₁: 0.5 in the authors' code.
     pub beta1: f32,
     /// Every K steps (and at the last), measure L1 against the true pairs of the watched
@@ -44,9 +47,14 @@ pub struct DiscoGanTrainConfig {
 }
 
 impl DiscoGanTrainConfig {
+    /// The held-out names of this run.
+    pub fn holdout(&self) -> Holdout {
+        Holdout { seed: self.held_out_seed, split: self.split }
+    }
+
     pub fn new(model: DiscoGanConfig, data: UnpairedSource) -> Self {
         let run = RunSettings { steps: 6000, batch: 32, seed: 0, lr: 2e-4, sample_every: 250, checkpoint_every: 500, device: "cpu".into() };
-        Self { model, data, held_out_seed: 0, beta1: 0.5, eval_every: 500, augment: AugmentConfig::adaptive(false), run }
+        Self { model, data, held_out_seed: 0, split: Split::ByBase, beta1: 0.5, eval_every: 500, augment: AugmentConfig::adaptive(false), run }
     }
 }
 
@@ -145,7 +153,7 @@ impl Family for DiscoGan {
     fn provenance(c: &Self::Config, _run: &Path, _best: bool) -> Provenance {
         let loss = serde_json::json!({"kind": "vanilla", "reconstruction": "squared distance, one term per domain"});
         let notes = format!("batch {}, lr {}, beta1 {}, {}, seed {}", c.run.batch, c.run.lr, c.beta1, c.augment.describe(), c.run.seed);
-        translation::provenance(&c.data, c.held_out_seed, loss, notes)
+        translation::provenance(&c.data, c.holdout(), loss, notes)
     }
 
     fn after_step(&mut self, run: &RunState, c: &Self::Config) -> Result<Option<Evaluation>, String> {
@@ -172,10 +180,11 @@ impl Cli {
             let mut config = DiscoGanTrainConfig::new(model, self.common.data.source()?);
             config.eval_every = self.common.eval_every;
             config.held_out_seed = self.common.data.held_out_seed.unwrap_or(0);
+            config.split = self.common.data.split.unwrap_or(Split::ByBase);
             self.common.augment.apply(&mut config.augment)?;
             Ok(config)
         };
-        let open = |c: &DiscoGanTrainConfig| translation::open_domains(&c.data, c.model.resolution, c.held_out_seed);
+        let open = |c: &DiscoGanTrainConfig| translation::open_domains(&c.data, c.model.resolution, c.holdout());
         super::train_cli::<DiscoGan>(&self.run, fresh, open, |_| Ok(()))
     }
 }

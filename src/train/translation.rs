@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{Evaluation, batch_indices, reported, watched};
 use crate::bundle::Provenance;
 use crate::data::ImageDataset;
-use crate::data::unpaired::{self, UnpairedDomains, UnpairedSource};
+use crate::data::unpaired::{self, Holdout, Split, UnpairedDomains, UnpairedSource};
 use crate::image::ImageBatch;
 use crate::models::{AnyGenerator, Direction};
 
@@ -67,6 +67,11 @@ pub struct DataArgs {
     /// Seeds which tenth of the names both domains share is held out for evaluation [0].
     #[arg(long)]
     pub held_out_seed: Option<u64>,
+    /// How the held-out names are drawn: by-base (a name with its skin-tone siblings) or by-name
+    /// (one by one) [training: by-base; measuring: the run's own, by-name for a bundle, as the
+    /// bundles trained before the split by base were].
+    #[arg(long, value_enum)]
+    pub split: Option<Split>,
 }
 
 /// What `train cyclegan` and `train discogan` both take besides the run flags.
@@ -105,8 +110,8 @@ pub fn observe_augment(augment: &mut super::augment::Augment, config: &super::au
 }
 
 /// Opens both domains at `resolution`, saying how much there is and what was skipped.
-pub fn open_domains(source: &UnpairedSource, resolution: usize, held_out_seed: u64) -> Result<UnpairedDomains, String> {
-    let d = unpaired::open(source, resolution, held_out_seed)?;
+pub fn open_domains(source: &UnpairedSource, resolution: usize, holdout: Holdout) -> Result<UnpairedDomains, String> {
+    let d = unpaired::open(source, resolution, holdout.seed, holdout.split)?;
     for ds in [&d.a, &d.b, &d.test_a, &d.test_b] {
         super::report_skipped(ds);
     }
@@ -118,7 +123,7 @@ pub fn open_domains(source: &UnpairedSource, resolution: usize, held_out_seed: u
             d.test_a.len, d.test_b.len
         ),
     };
-    println!("{} images of {a} (A) and {} of {b} (B) at {resolution} px; {held}", d.a.len, d.b.len);
+    println!("{} images of {a} (A) and {} of {b} (B) at {resolution} px; {held} ({holdout})", d.a.len, d.b.len);
     Ok(d)
 }
 
@@ -337,21 +342,24 @@ pub fn evaluation(model: impl FnOnce() -> AnyGenerator, held: Option<&HeldOut>, 
 }
 
 /// What a translation bundle's manifest says of its run.
-pub fn provenance(source: &UnpairedSource, held_out_seed: u64, loss: serde_json::Value, notes: String) -> Provenance {
-    Provenance { data: format!("{} (held-out seed {held_out_seed})", source.describe()), loss, notes, ..Provenance::default() }
+pub fn provenance(source: &UnpairedSource, holdout: Holdout, loss: serde_json::Value, notes: String) -> Provenance {
+    Provenance { data: format!("{} ({holdout})", source.describe()), loss, notes, ..Provenance::default() }
 }
 
-/// The data `train eval translate` measures on and its held-out seed: the flags where given,
-/// else the run's own (`config.json` of a run directory); a bundle needs the data flags, and
-/// its seed is the training default (0) unless `--held-out-seed` says otherwise.
-pub fn eval_data(source: &std::path::Path, args: &DataArgs) -> Result<(UnpairedSource, u64), String> {
+/// The data `train eval translate` measures on and its held-out names: the flags where given,
+/// else the run's own (`config.json` of a run directory, by name when it predates `split`); a
+/// bundle needs the data flags, and holds out by the training default seed (0), by name,
+/// unless `--held-out-seed` and `--split` say otherwise.
+pub fn eval_data(source: &std::path::Path, args: &DataArgs) -> Result<(UnpairedSource, Holdout), String> {
     let config = source.join("config.json");
     let run: Option<serde_json::Value> = std::fs::read(&config).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let seed = args.held_out_seed.or_else(|| run.as_ref().and_then(|json| json["held_out_seed"].as_u64())).unwrap_or(0);
+    let saved_split = run.as_ref().and_then(|json| serde_json::from_value(json["split"].clone()).ok());
+    let holdout = Holdout { seed, split: args.split.or(saved_split).unwrap_or(Split::ByName) };
     if args.data.is_some() || args.a.is_some() {
-        return Ok((args.source()?, seed));
+        return Ok((args.source()?, holdout));
     }
     let json = run.ok_or_else(|| format!("{} is a bundle: say which data to measure on with --data emoji, --data DIR or --a DIR --b DIR", source.display()))?;
     let data = serde_json::from_value(json["data"].clone()).map_err(|e| format!("{} names no translation data ({e})", config.display()))?;
-    Ok((data, seed))
+    Ok((data, holdout))
 }
