@@ -139,7 +139,7 @@ fn ada_moves_p_by_the_sign_of_r_t_minus_the_target_every_interval() {
     let mut a = Augment::new(&config);
     // D sure of every real image: r_t = 1 > 0.6, p rises by 4 steps × 10 images / 1,000
     for step in 1..=ADA_INTERVAL {
-        let r = a.observe(&config, &[2.0; 10], 0.0);
+        let r = a.observe(&config, &[2.0; 10], 0.0, 10);
         assert_eq!(r.is_some(), step == ADA_INTERVAL, "adjusted once per interval");
     }
     assert!((a.p - 0.54).abs() < 1e-6, "p {}", a.p);
@@ -147,16 +147,22 @@ fn ada_moves_p_by_the_sign_of_r_t_minus_the_target_every_interval() {
     let lsgan = [0.9, 0.8, 0.7, 0.1, 0.2, 0.3, 0.4, 0.0, 0.45, 0.49];
     let mut r_t = None;
     for _ in 0..ADA_INTERVAL {
-        r_t = a.observe(&config, &lsgan, 0.5).or(r_t);
+        r_t = a.observe(&config, &lsgan, 0.5, 10).or(r_t);
     }
     assert!((r_t.unwrap() + 0.4).abs() < 1e-6 && (a.p - 0.50).abs() < 1e-6, "r_t {r_t:?}, p {}", a.p);
     // clamped to [0, 1], and nothing moves without a target
     let fixed = AugmentConfig { ada_target: None, ..config.clone() };
-    assert_eq!(a.clone().observe(&fixed, &[1.0; 10], 0.0), None);
+    assert_eq!(a.clone().observe(&fixed, &[1.0; 10], 0.0, 10), None);
     for _ in 0..400 {
-        a.observe(&config, &[-1.0; 100], 0.0);
+        a.observe(&config, &[-1.0; 100], 0.0, 100);
     }
     assert_eq!(a.p, 0.0);
+    // a PatchGAN's 49 outputs per image: p moves by the images (10 a step), not the outputs
+    let mut patches = Augment::new(&config);
+    for _ in 0..ADA_INTERVAL {
+        patches.observe(&config, &[1.0; 490], 0.0, 10);
+    }
+    assert!((patches.p - 0.54).abs() < 1e-6, "p {}", patches.p);
 }
 
 #[test]

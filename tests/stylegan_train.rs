@@ -167,7 +167,8 @@ fn an_augmented_run_resumes_with_its_probability_and_keeps_its_best_evaluation()
     let split = tmp.path().join("split");
     Trainer::open(run(3), &split, false, &data).unwrap().train(&data, |_| {}).unwrap();
     let mut resumed = Trainer::open(run(6), &split, true, &data).unwrap();
-    assert_eq!(resumed.family.augment.p, 0.5, "p restored before the first adjustment");
+    assert_eq!(resumed.family.augment.p, 0.5, "p not yet adjusted");
+    assert_ne!(resumed.family.augment, ganzoo::train::augment::Augment::new(&run(6).augment), "ADA's counts of the first 3 steps restored");
     resumed.train(&data, |_| {}).unwrap();
     let (a, b) = (losses(&straight), losses(&split));
     let p: Vec<f32> = a.iter().map(|l| l["augment p"]).collect();
@@ -179,4 +180,28 @@ fn an_augmented_run_resumes_with_its_probability_and_keeps_its_best_evaluation()
     let evals = std::fs::read_to_string(split.join("eval.jsonl")).unwrap();
     assert_eq!(evals.lines().count(), 2, "{evals}");
     assert!(evals.contains("\"recall_features\"") && split.join("best/generator_ema.bpk").exists());
+}
+
+/// A checkpoint written before the augmentation was a checkpoint part has no `augment.bpk`, and
+/// its config no augmentation fields: it resumes, without augmentation, as it was trained.
+#[test]
+fn a_checkpoint_from_before_the_augmentation_resumes() {
+    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    let data = toy_data();
+    let old = |steps: usize| {
+        let mut c = tiny_run(steps);
+        c.augment = serde_json::from_str("{}").unwrap(); // what an old config.json reads as
+        c
+    };
+    let straight = tmp.path().join("straight");
+    Trainer::open(old(5), &straight, false, &data).unwrap().train(&data, |_| {}).unwrap();
+    let split = tmp.path().join("split");
+    Trainer::open(old(3), &split, false, &data).unwrap().train(&data, |_| {}).unwrap();
+    let checkpoint = std::fs::read_dir(split.join("checkpoints")).unwrap().map(|e| e.unwrap().path()).find(|p| p.join("augment.bpk").exists()).unwrap();
+    std::fs::remove_file(checkpoint.join("augment.bpk")).unwrap();
+    let mut resumed = Trainer::open(old(5), &split, true, &data).expect("resumes without augment.bpk");
+    resumed.train(&data, |_| {}).unwrap();
+    assert_eq!(losses(&straight), losses(&split));
+    assert!(losses(&split).iter().all(|l| !l.contains_key("augment p")), "no augmentation, none logged");
 }

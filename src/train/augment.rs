@@ -109,16 +109,18 @@ impl AugmentConfig {
 pub struct Augment {
     /// The probability now.
     pub p: f32,
-    /// Sum of sign D(real) and number of logits since p was last adjusted.
+    /// Sum of sign D(real), the number of outputs summed and of images seen since p was last
+    /// adjusted.
     signs: f64,
-    seen: usize,
+    outputs: usize,
+    images: usize,
     /// Steps since p was last adjusted.
     steps: usize,
 }
 
 impl Augment {
     pub fn new(config: &AugmentConfig) -> Self {
-        Self { p: config.p, signs: 0.0, seen: 0, steps: 0 }
+        Self { p: config.p, signs: 0.0, outputs: 0, images: 0, steps: 0 }
     }
 
     /// `images` `[B, C, H, W]` in [-1, 1], each operation applied to each image with probability
@@ -127,22 +129,24 @@ impl Augment {
         augment(images, config, self.p, rng)
     }
 
-    /// ADA: counts the signs of D's outputs on (augmented) real images about its decision
-    /// `boundary` (`GanLoss::decision_boundary`); every [`ADA_INTERVAL`] steps moves p by
+    /// ADA: counts the signs of D's outputs on the (augmented) real images of a step, `images`
+    /// of them (a PatchGAN gives several outputs per image), about D's decision `boundary`
+    /// (`GanLoss::decision_boundary`); every [`ADA_INTERVAL`] steps moves p by
     /// sign(r_t − target) · images / (ada_kimg · 1000), within [0, 1]. Returns r_t when p was
     /// adjusted. Nothing without an `ada_target`.
-    pub fn observe(&mut self, config: &AugmentConfig, real_outputs: &[f32], boundary: f32) -> Option<f32> {
+    pub fn observe(&mut self, config: &AugmentConfig, real_outputs: &[f32], boundary: f32, images: usize) -> Option<f32> {
         let target = config.ada_target?;
         self.signs += real_outputs.iter().map(|&l| (l > boundary) as i32 as f64 - (l < boundary) as i32 as f64).sum::<f64>();
-        self.seen += real_outputs.len();
+        self.outputs += real_outputs.len();
+        self.images += images;
         self.steps += 1;
-        if self.steps < ADA_INTERVAL || self.seen == 0 {
+        if self.steps < ADA_INTERVAL || self.outputs == 0 {
             return None;
         }
-        let r_t = (self.signs / self.seen as f64) as f32;
-        let step = self.seen as f32 / (config.ada_kimg * 1000.0);
+        let r_t = (self.signs / self.outputs as f64) as f32;
+        let step = self.images as f32 / (config.ada_kimg * 1000.0);
         self.p = (self.p + (r_t - target).signum() * step).clamp(0.0, 1.0);
-        (self.signs, self.seen, self.steps) = (0.0, 0, 0);
+        (self.signs, self.outputs, self.images, self.steps) = (0.0, 0, 0, 0);
         Some(r_t)
     }
 }
@@ -244,7 +248,7 @@ pub fn augment(images: Tensor<4>, config: &AugmentConfig, p: f32, rng: &mut Rng)
 }
 
 /// The augmentation flags every image GAN's command takes; unset ones keep the family's
-/// defaults (or, on a resume, the run's).
+/// defaults. A resume keeps the run's saved augmentation (as it keeps its model and loss).
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct AugmentArgs {
     /// Largest shift each way as a fraction of the side (0 turns translation off) [0.125].

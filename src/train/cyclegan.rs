@@ -235,7 +235,7 @@ impl Family for CycleGan {
 
         let v = |t: Tensor<1>| t.into_scalar::<f32>();
         let mut losses = vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_A", v(gan_a)), ("G_B", v(gan_b)), ("cycle", v(cycle)), ("identity", v(identity))];
-        translation::observe_augment(&mut self.augment, &c.augment, &outputs, lsgan.decision_boundary(), &mut losses);
+        translation::observe_augment(&mut self.augment, &c.augment, &outputs, lsgan.decision_boundary(), 2 * batch_a.len(), &mut losses);
         losses
     }
 

@@ -106,7 +106,7 @@ impl Family for Dcgan {
         self.generator = self.optim_g.step(c.run.lr, self.generator.clone(), grads);
         let mut losses = vec![("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())];
         if c.augment.any() {
-            if let Some(r_t) = self.augment.observe(&c.augment, &outputs, c.loss.decision_boundary()) {
+            if let Some(r_t) = self.augment.observe(&c.augment, &outputs, c.loss.decision_boundary(), b) {
                 losses.push(("r_t", r_t));
             }
             losses.push(("augment p", self.augment.p));

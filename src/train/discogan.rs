@@ -137,7 +137,7 @@ impl Family for DiscoGan {
 
         let v = |t: Tensor<1>| t.into_scalar::<f32>();
         let mut losses = vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_AB", v(g_ab)), ("G_BA", v(g_ba)), ("CONST_A", v(const_a)), ("CONST_B", v(const_b))];
-        translation::observe_augment(&mut self.augment, &c.augment, &outputs, 0.0, &mut losses);
+        translation::observe_augment(&mut self.augment, &c.augment, &outputs, 0.0, 2 * batch_a.len(), &mut losses);
         losses
     }
 

@@ -259,8 +259,15 @@ impl Parts<'_> {
         })
     }
 
-    /// Any other state a family keeps between steps (CycleGAN's image pools).
+    /// Any other state a family keeps between steps (CycleGAN's image pools, the augmentation's
+    /// probability). A checkpoint written before a family kept this state has no file for it:
+    /// the state is then the fresh one the family was built with.
     pub fn state<S: PartState>(&mut self, name: &str, value: &mut S) -> Result<(), String> {
+        if let PartsMode::Load { dir, .. } = &self.mode {
+            if !dir.join(Self::file(name)).exists() {
+                return Ok(());
+            }
+        }
         self.visit(name, |stored| match stored {
             None => Ok(Some(value.to_bytes())),
             Some(bytes) => value.load(&bytes).map_err(|e| format!("checkpoint part {name}: {e}")).map(|()| None),

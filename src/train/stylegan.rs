@@ -224,7 +224,7 @@ impl Family for StyleGan {
         self.ema = ema_update(self.ema.clone(), &self.generator, ema_beta(c.ema_kimg, step, b));
 
         if c.augment.any() {
-            if let Some(r_t) = self.augment.observe(&c.augment, &signs, c.loss.decision_boundary()) {
+            if let Some(r_t) = self.augment.observe(&c.augment, &signs, c.loss.decision_boundary(), b) {
                 losses.push(("r_t", r_t));
             }
             losses.push(("augment p", self.augment.p));
@@ -276,9 +276,9 @@ impl Family for StyleGan {
 }
 
 /// ADA's rule for the R1 weight (Karras et al. 2020, appendix): γ = 0.0002 · R² / batch. On the
-/// faces at 32 px the former default of 1 (150× this) kept D so smooth that G covered a few
-/// percent of the faces: at 80 k images, recall 3.4% / 1.2% (pixels / features) against 10.3% /
-/// 3.7% with γ = 0.01 (README, "How close the faces are").
+/// faces at 32 px (0.0064 by this rule) the former default of 1 kept D so smooth that G covered
+/// a few percent of the faces: at 80 k images, recall 3.4% / 1.2% (pixels / features) against
+/// 10.3% / 3.7% with γ = 0.01, near the rule (README, "How close the faces are").
 pub fn r1_gamma_for(resolution: usize, batch: usize) -> f32 {
     0.0002 * (resolution * resolution) as f32 / batch.max(1) as f32
 }

@@ -99,11 +99,11 @@ impl DataArgs {
 
 /// ADA's count of the discriminators' outputs on real images (both domains), and the logged
 /// probability, when the run augments.
-pub fn observe_augment(augment: &mut super::augment::Augment, config: &super::augment::AugmentConfig, real_outputs: &[f32], boundary: f32, losses: &mut super::Losses) {
+pub fn observe_augment(augment: &mut super::augment::Augment, config: &super::augment::AugmentConfig, real_outputs: &[f32], boundary: f32, images: usize, losses: &mut super::Losses) {
     if !config.any() {
         return;
     }
-    if let Some(r_t) = augment.observe(config, real_outputs, boundary) {
+    if let Some(r_t) = augment.observe(config, real_outputs, boundary, images) {
         losses.push(("r_t", r_t));
     }
     losses.push(("augment p", augment.p));
@@ -348,13 +348,19 @@ pub fn provenance(source: &UnpairedSource, holdout: Holdout, loss: serde_json::V
 
 /// The data `train eval translate` measures on and its held-out names: the flags where given,
 /// else the run's own (`config.json` of a run directory, by name when it predates `split`); a
-/// bundle needs the data flags, and holds out by the training default seed (0), by name,
+/// bundle needs the data flags, and holds out by the training default seed (0) and the split its
+/// provenance names (by name when it names none, as bundles trained before the split by base),
 /// unless `--held-out-seed` and `--split` say otherwise.
 pub fn eval_data(source: &std::path::Path, args: &DataArgs) -> Result<(UnpairedSource, Holdout), String> {
     let config = source.join("config.json");
     let run: Option<serde_json::Value> = std::fs::read(&config).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let seed = args.held_out_seed.or_else(|| run.as_ref().and_then(|json| json["held_out_seed"].as_u64())).unwrap_or(0);
-    let saved_split = run.as_ref().and_then(|json| serde_json::from_value(json["split"].clone()).ok());
+    // a run's config.json names its split; a bundle's provenance says "(held-out seed S, by base)"
+    let bundle_split = std::fs::read(source.join("manifest.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|m| m["provenance"]["data"].as_str().map(|d| if d.contains(", by base)") { Split::ByBase } else { Split::ByName }));
+    let saved_split = run.as_ref().and_then(|json| serde_json::from_value(json["split"].clone()).ok()).or(bundle_split);
     let holdout = Holdout { seed, split: args.split.or(saved_split).unwrap_or(Split::ByName) };
     if args.data.is_some() || args.a.is_some() {
         return Ok((args.source()?, holdout));
