@@ -166,6 +166,19 @@ fn ada_moves_p_by_the_sign_of_r_t_minus_the_target_every_interval() {
 }
 
 #[test]
+fn an_augmentation_state_saved_before_images_were_counted_loads() {
+    use ganzoo::train::PartState;
+    let config = AugmentConfig { ada_target: Some(0.6), ada_kimg: 1.0, ..only(0.125, 0.5, true) };
+    let mut a = Augment::new(&config);
+    a.load(br#"{"p":0.25,"signs":8.0,"seen":8,"steps":3}"#).unwrap();
+    assert_eq!(a.p, 0.25);
+    // the fourth step completes the interval: 12 images of 12 positive outputs, p up by 12 / 1,000
+    assert_eq!(a.observe(&config, &[1.0; 4], 0.0, 4), Some(1.0));
+    assert!((a.p - 0.262).abs() < 1e-6, "p {}", a.p);
+    assert!(a.load(b"{}").unwrap_err().contains("not an augmentation state"));
+}
+
+#[test]
 fn an_old_text_to_image_config_reads_as_the_augmentation_it_was_trained_with() {
     // before augment.rs, text2image saved only translate and cutout, and applied both always
     let old: AugmentConfig = serde_json::from_str(r#"{"translate": 0.125, "cutout": 0.25, "steps": 10}"#).unwrap();

@@ -268,9 +268,9 @@ fn bundle_round_trip() {
 
 /// `train eval faces` on the shipped front-page model, against the 1,000 wild faces it was
 /// trained on (scripts/fetch-data.sh fetches them: without them this fails). The model is
-/// precise (its faces lie where real ones do, above the halves' reference) and covers little
-/// of the data (recall), which the README states; a change to the measures, the data or the
-/// bundle moves these figures.
+/// precise (its faces lie where real ones do, above the halves' reference) and covers a fifth
+/// of what the reference does (recall), as the README states; a change to the measures, the
+/// data or the bundle moves these figures.
 #[test]
 fn the_shipped_faces_measure_as_the_readme_says() {
     use ganzoo::train::fidelity::{Images, Reference};
@@ -283,13 +283,15 @@ fn the_shipped_faces_measure_as_the_readme_says() {
     let reference = Reference::new(&Images { values: &train.images, n: train.len, resolution: 32 }, &device).unwrap();
     let f = reference.measure(&Images { values: &samples, n: 1000, resolution: 32 }, &device);
     println!("{}", f.table());
-    // measured: the halves 65.8/66.4% (pixels), 69.8/73.6% (features); the model 76.7/9.9%, 80.2/3.0%
+    // measured: the halves 65.8/66.4% (pixels), 69.8/73.6% (features); the model 78.3/19.0%, 78.8/13.2%
+    // (the model it replaced, trained with R1 γ = 1: 76.7/9.9%, 80.2/3.0%)
     let near = |got: f64, want: f64| (got - want).abs() <= 0.01;
     assert!(near(f.reference_pixels.0, 0.658) && near(f.reference_pixels.1, 0.664), "{f:?}");
     assert!(near(f.reference_features.0, 0.698) && near(f.reference_features.1, 0.736), "{f:?}");
-    assert!(near(f.precision_pixels, 0.767) && near(f.recall_pixels, 0.099), "{f:?}");
-    assert!(near(f.precision_features, 0.802) && near(f.recall_features, 0.030), "{f:?}");
-    // the guard rails as the issue quoted them: spread 0.606 vs 0.603; nearest 0.351 vs 0.361
-    assert!((f.spread - 0.606).abs() < 0.005 && (f.spread_real - 0.603).abs() < 0.005, "{f:?}");
-    assert!((f.nearest - 0.351).abs() < 0.005 && (f.nearest_real - 0.361).abs() < 0.005, "{f:?}");
+    assert!(near(f.precision_pixels, 0.783) && near(f.recall_pixels, 0.190), "{f:?}");
+    assert!(near(f.precision_features, 0.788) && near(f.recall_features, 0.132), "{f:?}");
+    // the guard rails: spread 0.592 vs 0.603 (within 5%); nearest 0.350 vs 0.361
+    assert!((f.spread - 0.592).abs() < 0.005 && (f.spread_real - 0.603).abs() < 0.005, "{f:?}");
+    assert!((f.nearest - 0.350).abs() < 0.005 && (f.nearest_real - 0.361).abs() < 0.005, "{f:?}");
+    assert!((f.spread / f.spread_real - 1.0).abs() < 0.05, "no collapse");
 }

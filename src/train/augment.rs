@@ -112,7 +112,9 @@ pub struct Augment {
     /// Sum of sign D(real), the number of outputs summed and of images seen since p was last
     /// adjusted.
     signs: f64,
+    #[serde(alias = "seen")]
     outputs: usize,
+    #[serde(default)]
     images: usize,
     /// Steps since p was last adjusted.
     steps: usize,
@@ -158,6 +160,10 @@ impl PartState for Augment {
 
     fn load(&mut self, bytes: &[u8]) -> Result<(), String> {
         *self = serde_json::from_slice(bytes).map_err(|e| format!("not an augmentation state ({e})"))?;
+        if self.images == 0 {
+            // saved before images were counted apart from outputs: one output per image then
+            self.images = self.outputs;
+        }
         Ok(())
     }
 }
