@@ -153,6 +153,24 @@ impl Augment {
     }
 }
 
+impl Augment {
+    /// After a step of a run that augments: ADA's count of D's outputs on the step's `images`
+    /// real images (read back only when p adapts), then `r_t` when p moved and `augment p`
+    /// in the step's losses. Nothing when the run does not augment.
+    pub fn record(&mut self, config: &AugmentConfig, real_outputs: &[Tensor<2>], boundary: f32, images: usize, losses: &mut super::Losses) {
+        if !config.any() {
+            return;
+        }
+        if config.ada_target.is_some() {
+            let values: Vec<f32> = real_outputs.iter().flat_map(|o| o.clone().into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 outputs")).collect();
+            if let Some(r_t) = self.observe(config, &values, boundary, images) {
+                losses.push(("r_t", r_t));
+            }
+        }
+        losses.push(("augment p", self.p));
+    }
+}
+
 impl PartState for Augment {
     fn to_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("the augmentation state serialises")

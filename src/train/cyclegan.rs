@@ -227,7 +227,7 @@ impl Family for CycleGan {
         let d = &self.discriminators;
         let lsgan = GanLoss::default(); // ½[(D(real) − 1)² + D(fake)²]
         let (real_out_a, real_out_b) = (d.a.forward(real_a), d.b.forward(real_b)); // [B, P] each
-        let outputs: Vec<f32> = [real_out_a.clone(), real_out_b.clone()].into_iter().flat_map(|o| o.inner().into_data().try_to_vec::<f32>().expect("f32 outputs")).collect();
+        let real_seen = [real_out_a.clone(), real_out_b.clone()];
         let d_a = lsgan.discriminator(real_out_a, d.a.forward(pooled_a));
         let d_b = lsgan.discriminator(real_out_b, d.b.forward(pooled_b));
         let grads = GradientsParams::from_grads((d_a.clone() + d_b.clone()).backward(), &self.discriminators);
@@ -235,7 +235,7 @@ impl Family for CycleGan {
 
         let v = |t: Tensor<1>| t.into_scalar::<f32>();
         let mut losses = vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_A", v(gan_a)), ("G_B", v(gan_b)), ("cycle", v(cycle)), ("identity", v(identity))];
-        translation::observe_augment(&mut self.augment, &c.augment, &outputs, lsgan.decision_boundary(), 2 * batch_a.len(), &mut losses);
+        self.augment.record(&c.augment, &real_seen, lsgan.decision_boundary(), 2 * batch_a.len(), &mut losses);
         losses
     }
 

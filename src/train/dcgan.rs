@@ -93,8 +93,7 @@ impl Family for Dcgan {
         let (real, fake) = (self.augment.apply(&c.augment, real, &mut rng), self.augment.apply(&c.augment, fake, &mut rng));
         run.keep_rng(rng);
         let real_out = self.discriminator.forward(real); // [B, 1]
-        let outputs = real_out.clone().inner().into_data().try_to_vec::<f32>().expect("f32 outputs");
-        let d_loss = c.loss.discriminator(real_out, self.discriminator.forward(fake.clone().detach()));
+        let d_loss = c.loss.discriminator(real_out.clone(), self.discriminator.forward(fake.clone().detach()));
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
         self.discriminator = self.optim_d.step(c.run.lr, self.discriminator.clone(), grads);
 
@@ -105,12 +104,7 @@ impl Family for Dcgan {
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.optim_g.step(c.run.lr, self.generator.clone(), grads);
         let mut losses = vec![("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())];
-        if c.augment.any() {
-            if let Some(r_t) = self.augment.observe(&c.augment, &outputs, c.loss.decision_boundary(), b) {
-                losses.push(("r_t", r_t));
-            }
-            losses.push(("augment p", self.augment.p));
-        }
+        self.augment.record(&c.augment, &[real_out], c.loss.decision_boundary(), b, &mut losses);
         losses
     }
 

@@ -120,7 +120,7 @@ impl Family for DiscoGan {
         run.keep_rng(rng);
         let d = &self.discriminators;
         let (real_out_a, real_out_b) = (d.a.forward(seen_a), d.b.forward(seen_b)); // [B, 1] each
-        let outputs: Vec<f32> = [real_out_a.clone(), real_out_b.clone()].into_iter().flat_map(|o| o.inner().into_data().try_to_vec::<f32>().expect("f32 outputs")).collect();
+        let real_seen = [real_out_a.clone(), real_out_b.clone()];
         let d_a = bce_with_logits(real_out_a, 1.0) + bce_with_logits(d.a.forward(judged_a.clone().detach()), 0.0);
         let d_b = bce_with_logits(real_out_b, 1.0) + bce_with_logits(d.b.forward(judged_b.clone().detach()), 0.0);
         let grads = GradientsParams::from_grads((d_a.clone() + d_b.clone()).backward(), &self.discriminators);
@@ -137,7 +137,7 @@ impl Family for DiscoGan {
 
         let v = |t: Tensor<1>| t.into_scalar::<f32>();
         let mut losses = vec![("D_A", v(d_a)), ("D_B", v(d_b)), ("G_AB", v(g_ab)), ("G_BA", v(g_ba)), ("CONST_A", v(const_a)), ("CONST_B", v(const_b))];
-        translation::observe_augment(&mut self.augment, &c.augment, &outputs, 0.0, 2 * batch_a.len(), &mut losses);
+        self.augment.record(&c.augment, &real_seen, 0.0, 2 * batch_a.len(), &mut losses);
         losses
     }
 

@@ -22,6 +22,7 @@
 use burn::prelude::*;
 use serde::Serialize;
 
+use crate::data::captioned::downsample;
 use crate::latent::Rng;
 
 /// Neighbours that make a ball (Kynkäänniemi et al.'s k).
@@ -41,29 +42,6 @@ impl Images<'_> {
 
     fn image(&self, i: usize) -> &[f32] {
         &self.values[i * self.size()..(i + 1) * self.size()]
-    }
-
-    /// The images averaged down to `side` px by boxes, `[n, 3·side²]` (side divides R).
-    fn boxed(&self, side: usize) -> Vec<f32> {
-        let (r, f) = (self.resolution, self.resolution / side);
-        let mut out = Vec::with_capacity(self.n * 3 * side * side);
-        for i in 0..self.n {
-            let img = self.image(i);
-            for c in 0..3 {
-                for y in 0..side {
-                    for x in 0..side {
-                        let mut sum = 0.0;
-                        for dy in 0..f {
-                            for dx in 0..f {
-                                sum += img[c * r * r + (y * f + dy) * r + x * f + dx];
-                            }
-                        }
-                        out.push(sum / (f * f) as f32);
-                    }
-                }
-            }
-        }
-        out
     }
 }
 
@@ -160,7 +138,7 @@ impl RandomFeatures {
 fn resized(images: &Images, side: usize) -> Vec<f32> {
     let r = images.resolution;
     if r >= side {
-        return images.boxed(side);
+        return (0..images.n).flat_map(|i| downsample(images.image(i), r, side)).collect();
     }
     let f = side / r;
     let mut out = Vec::with_capacity(images.n * 3 * side * side);

@@ -195,7 +195,7 @@ impl Family for StyleGan {
 
         // D: realism loss, plus the lazy R1 penalty on real images
         let real_logits = self.discriminator.forward(real.clone()); // [B, 1]
-        let signs = real_logits.clone().inner().into_data().try_to_vec::<f32>().expect("f32 logits");
+        let real_seen = real_logits.clone();
         let fake_logits = self.discriminator.forward(fake.clone().detach());
         let mut d_total = c.loss.discriminator(real_logits.clone(), fake_logits);
         let d_loss = d_total.clone().inner();
@@ -223,12 +223,7 @@ impl Family for StyleGan {
         });
         self.ema = ema_update(self.ema.clone(), &self.generator, ema_beta(c.ema_kimg, step, b));
 
-        if c.augment.any() {
-            if let Some(r_t) = self.augment.observe(&c.augment, &signs, c.loss.decision_boundary(), b) {
-                losses.push(("r_t", r_t));
-            }
-            losses.push(("augment p", self.augment.p));
-        }
+        self.augment.record(&c.augment, &[real_seen], c.loss.decision_boundary(), b, &mut losses);
         losses.splice(0..0, [("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())]);
         losses
     }

@@ -97,18 +97,6 @@ impl DataArgs {
     }
 }
 
-/// ADA's count of the discriminators' outputs on real images (both domains), and the logged
-/// probability, when the run augments.
-pub fn observe_augment(augment: &mut super::augment::Augment, config: &super::augment::AugmentConfig, real_outputs: &[f32], boundary: f32, images: usize, losses: &mut super::Losses) {
-    if !config.any() {
-        return;
-    }
-    if let Some(r_t) = augment.observe(config, real_outputs, boundary, images) {
-        losses.push(("r_t", r_t));
-    }
-    losses.push(("augment p", augment.p));
-}
-
 /// Opens both domains at `resolution`, saying how much there is and what was skipped.
 pub fn open_domains(source: &UnpairedSource, resolution: usize, holdout: Holdout) -> Result<UnpairedDomains, String> {
     let d = unpaired::open(source, resolution, holdout.seed, holdout.split)?;
