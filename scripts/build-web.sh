@@ -44,5 +44,8 @@ cat > pkg/package.json <<JSON
 }
 JSON
 rm -rf www/pkg && cp -r pkg www/pkg
+# pre-compressed copies for the server: a static host (or serve.sh's http-server --gzip) sends
+# ganzoo_bg.wasm.gz with Content-Encoding: gzip to a browser that accepts it
+gzip -9 -k -f www/pkg/ganzoo_bg.wasm www/pkg/ganzoo.js www/pkg/index.js
 ls -l pkg/ganzoo_bg.wasm | awk '{printf "pkg/ganzoo_bg.wasm: %.2f MB, ", $5/1e6}'
-gzip -9 -c pkg/ganzoo_bg.wasm | wc -c | awk '{printf "%.2f MB gzipped\n", $1/1e6}'
+wc -c < www/pkg/ganzoo_bg.wasm.gz | awk '{printf "%.2f MB gzipped\n", $1/1e6}'

@@ -1,12 +1,17 @@
 """Checks an ONNX export (onnx_export.py) against our CLI's raw output for the same input: exports
 the bundle to a temporary file, runs ONNX Runtime (CPU) and prints the largest difference.
+  python onnx_check.py [--tolerance T] BUNDLE ARGS…
+With --tolerance, also prints one line `NAME  max difference X  tolerance T  ok|FAIL` and exits
+with 1 when X > T or X is not a number (scripts/onnx-check.sh runs every shipped bundle so).
   translation (cyclegan, discogan):
-    train translate BUNDLE IMG.png --raw --out DIR   (A → B, the default direction)
-    python onnx_check.py BUNDLE DIR/IMG.f32 IMG.png  (an RGB/RGBA 8-bit PNG at the model's side:
-                                                      this decoder neither crops nor resizes)
-  pixelrnn (arch pixelcnn):
-    train complete BUNDLE --data fashion-mnist --held-out 0-1 --seeds 0-1 --raw --out DIR
-    python onnx_check.py BUNDLE DIR/values.json      (−ln p of each completion, from ORT's logits)
+    train translate BUNDLE IMG.png … --raw --out DIR     (A → B, the default direction)
+    python onnx_check.py BUNDLE DIR/IMG.f32 IMG.png …    (pairs; each an RGB/RGBA 8-bit PNG at the
+                                                          model's side: this decoder neither crops
+                                                          nor resizes)
+  pixelrnn (arch pixelcnn or diagonal-bilstm):
+    train complete BUNDLE --data DATA --held-out 0-1 --seeds 0-1 --raw --out DIR
+    python onnx_check.py BUNDLE DIR/values.json          (−ln p of each completion from ORT's
+                                                          logits; the difference is relative)
   seed models (dcgan, stylegan; ψ = 1, what `generate(seed)` uses):
     train sample BUNDLE --seeds 0,1,7 --raw --out DIR
     python onnx_check.py BUNDLE DIR/seed-0.f32 DIR/seed-1.f32 DIR/seed-7.f32
@@ -76,21 +81,32 @@ def read_png(path):
     return px.astype(np.uint8)
 
 
-def check_translation(session, cfg, ref, image):
-    r = cfg["resolution"]
-    px = read_png(image)
-    if px.shape[:2] != (r, r):
-        raise SystemExit(f"{image} is {px.shape[1]}×{px.shape[0]}: give a {r}×{r} one")
-    source = (px.transpose(2, 0, 1)[None].astype(np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
-    (ours,) = session.run(["image"], {"source": source})
-    theirs = np.fromfile(ref, "<f4").reshape(ours.shape)
-    print(f"max |onnx − ours| = {np.abs(ours - theirs).max():.3g} over {theirs.size} values")
+def worse(a, b):
+    """The larger of two differences, NaN winning (Python's max would drop a NaN after a number)."""
+    return a if math.isnan(a) or a > b else b
+
+
+def check_translation(session, cfg, *pairs):
+    if not pairs or len(pairs) % 2:
+        raise SystemExit("give pairs: DIR/IMG.f32 IMG.png …")
+    r, worst, count = cfg["resolution"], 0.0, 0
+    for ref, image in zip(pairs[::2], pairs[1::2]):
+        px = read_png(image)
+        if px.shape[:2] != (r, r):
+            raise SystemExit(f"{image} is {px.shape[1]}×{px.shape[0]}: give a {r}×{r} one")
+        source = (px.transpose(2, 0, 1)[None].astype(np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
+        (ours,) = session.run(["image"], {"source": source})
+        theirs = np.fromfile(ref, "<f4").reshape(ours.shape)
+        worst, count = worse(float(np.abs(ours - theirs).max()), worst), count + theirs.size
+    return report(worst, count)
 
 
 def check_pixelrnn(session, cfg, ref):
     values = json.load(open(ref))
     c, s = cfg["colours"], cfg["resolution"]
     worst = 0.0
+    if not values["nll"] or len(values["values"]) != len(values["nll"]):
+        raise SystemExit(f"{ref}: {len(values['values'])} images and {len(values['nll'])} −ln p")
     for flat, nll in zip(values["values"], values["nll"]):
         pixels = np.array(flat, np.float32).reshape(1, c, s, s)
         (logits,) = session.run(["logits"], {"pixels": pixels})
@@ -103,8 +119,9 @@ def check_pixelrnn(session, cfg, ref):
             log_p = l - top - np.log(np.exp(l - top).sum(1, keepdims=True))
             mine = -np.take_along_axis(log_p, x[:, None], 1).sum()
         print(f"−ln p: onnx {mine:.4f}, ours {nll:.4f}")
-        worst = max(worst, abs(mine - nll) / abs(nll))
+        worst = worse(float(abs(mine - nll) / abs(nll)), worst)
     print(f"max relative difference of −ln p = {worst:.3g} over {len(values['nll'])} images")
+    return worst
 
 
 def latent_for_seed(seed, n):
@@ -127,11 +144,14 @@ def latent_for_seed(seed, n):
 
 def report(worst, count):
     print(f"max |onnx − ours| = {worst:.3g} over {count} values")
+    return worst
 
 
 def check_seed(session, cfg, *refs):
     z = cfg.get("z_dim", cfg.get("latent"))
     worst, count = 0.0, 0
+    if not refs:
+        raise SystemExit("give the seed-N.f32 files `train sample --raw` writes")
     for ref in refs:
         name = re.search(r"seed-(\d+)\.f32$", ref)
         if not name:
@@ -139,8 +159,8 @@ def check_seed(session, cfg, *refs):
         seed = int(name.group(1))
         (ours,) = session.run(["image"], {"z": latent_for_seed(seed, z)[None]})
         theirs = np.fromfile(ref, "<f4").reshape(ours.shape)
-        worst, count = max(worst, float(np.abs(ours - theirs).max())), count + theirs.size
-    report(worst, count)
+        worst, count = worse(float(np.abs(ours - theirs).max()), worst), count + theirs.size
+    return report(worst, count)
 
 
 DIGITS = dict(zip("1 2 3 4 5 6 7 8 9 10 11 12".split(), "one two three four five six seven eight nine ten eleven twelve".split()))
@@ -169,8 +189,8 @@ def check_text(session, cfg, ref, n, *prompts):
         tokens = tokenize(cfg["vocabulary"], prompt)[None]
         for seed in range(n):
             (ours,) = session.run(["image"], {"tokens": tokens, "z": latent_for_seed(seed, cfg["noise"])[None]})
-            worst = max(worst, float(np.abs(ours[0] - theirs[p * n + seed]).max()))
-    report(worst, theirs.size)
+            worst = worse(float(np.abs(ours[0] - theirs[p * n + seed]).max()), worst)
+    return report(worst, theirs.size)
 
 
 CHECKS = {
@@ -184,13 +204,23 @@ CHECKS = {
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3:
+    args, tolerance = sys.argv[1:], None
+    if args[:1] == ["--tolerance"] and len(args) > 1:
+        tolerance, args = float(args[1]), args[2:]
+    if len(args) < 2:
         raise SystemExit(__doc__)
-    bundle, rest = sys.argv[1], sys.argv[2:]
+    bundle, rest = args[0], args[1:]
     cfg = json.load(open(os.path.join(bundle, "manifest.json")))["config"]
     if cfg["kind"] not in CHECKS:
         raise SystemExit(f"no check for {cfg['kind']} bundles yet: add one to CHECKS")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.onnx")
         export(bundle, path)
-        CHECKS[cfg["kind"]](ort.InferenceSession(path, providers=["CPUExecutionProvider"]), cfg, *rest)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # the same sums in the same order on any machine
+        worst = CHECKS[cfg["kind"]](ort.InferenceSession(path, options, providers=["CPUExecutionProvider"]), cfg, *rest)
+    if tolerance is not None:
+        ok = worst <= tolerance  # False for NaN
+        what = " (relative, −ln p)" if cfg["kind"] == "pixelrnn" else ""
+        print(f"{os.path.basename(os.path.normpath(bundle)):<20} max difference {worst:.3g}{what}  tolerance {tolerance:g}  {'ok' if ok else 'FAIL'}")
+        sys.exit(0 if ok else 1)

@@ -4,7 +4,7 @@ onnx_graphs/; the graph's inputs and outputs by kind:
   seed models (dcgan, stylegan):  z [1, Z]                      → image [1, 3, R, R] in [-1, 1]
   text2image:                     tokens [1, T] int64, z [1, Z] → image
   translation (cyclegan, discogan): source [1, 3, R, R] in [-1, 1] (A → B) → image
-  pixelrnn (arch pixelcnn only):  pixels [1, C, H, W], integers 0 … levels − 1 as floats
+  pixelrnn (pixelcnn, diagonal-bilstm): pixels [1, C, H, W], integers 0 … levels − 1 as floats
                                   → logits [1, C, L, H, W] (L = 1 binary, else levels)
 Usage: python onnx_export.py www/models/NAME out.onnx"""
 import importlib

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, fetches the data, runs every test:
+#   0. vendor/ against the published crates and vendor/patches/
 #   1. native tests (cargo test)                      models, losses, data, bundles, resume, PyTorch parity, the CLI
+#      and every shipped bundle against an independent ONNX graph (ONNX Runtime)
 #   2. browser tests (wasm-pack test, headless Chromium) the wasm build on WebGPU (SwiftShader) and on the CPU
 #   3. end-to-end (node --test + playwright-core)     the site itself, with and without WebGPU
 set -euo pipefail
@@ -8,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+python3 -c "import ensurepip" 2>/dev/null || need_apt+=(python3-venv) # the ONNX check's throwaway venv
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
@@ -18,6 +21,9 @@ fi
 command -v wasm-pack >/dev/null || { echo "== installing wasm-pack"; cargo install --quiet wasm-pack --version 0.15.1; }
 
 scripts/fetch-data.sh
+
+echo "== vendor/: the published crates plus vendor/patches/"
+scripts/vendor-check.sh
 
 echo "== native tests"
 cargo test --release --locked
@@ -41,10 +47,13 @@ done
 "${CARGO_TARGET_DIR:-target}/release/train" prompt www/models/text2flower64 "this flower has five large pink petals and a yellow center" \
   --n 4 --out test-results/native-text2image.png --raw test-results/native-text2image.f32
 
+echo "== the shipped bundles against their independent ONNX graphs (ONNX Runtime, CPU)"
+scripts/onnx-check.sh
+
 echo "== browser tests (wasm-pack test, headless Chromium; flags in webdriver.json)"
 # the whole browser run gets 5 minutes (the runner defaults to 20 s; WebGPU through SwiftShader is slow)
 WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --test web
 
 echo "== end-to-end tests of the site"
-[ -x node_modules/.bin/http-server ] && [ -d node_modules/playwright-core ] || npm ci --silent --no-audit --no-fund
+[ -x node_modules/.bin/http-server ] && [ -d node_modules/playwright-core ] && [ -d node_modules/@axe-core/playwright ] || npm ci --silent --no-audit --no-fund
 node --test tests/e2e/

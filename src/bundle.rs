@@ -72,6 +72,39 @@ pub struct Manifest {
     pub parameters: usize,
     pub weights: WeightsInfo,
     pub provenance: Provenance,
+    /// What the model is, what it learnt from, how it measures, what it must not be used for and
+    /// under which terms: the short model card the site shows beside it (`train export --card`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<ModelCard>,
+}
+
+/// A model card, as model hubs keep them: each field a few sentences.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCard {
+    /// What it is.
+    pub model: String,
+    /// What it was trained on.
+    pub data: String,
+    /// How it was measured, with the headline figures.
+    pub measured: String,
+    /// What it must not be used for, and what it cannot do.
+    pub limits: String,
+    /// The terms of the weights, given their data's.
+    pub licence: String,
+}
+
+impl ModelCard {
+    /// The card of bundle `name` in a JSON file that holds one card, or cards by bundle name
+    /// (as docs/model-cards.json does).
+    pub fn from_file(path: &std::path::Path, name: &str) -> Result<Self, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read the model card {}: {e}", path.display()))?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+        let card = if json.get("model").is_some() { json } else {
+            json.get(name).cloned().ok_or_else(|| format!("{} has no card for `{name}` (it holds one card, or cards by bundle name)", path.display()))?
+        };
+        serde_json::from_value(card).map_err(|e| format!("the card for `{name}` in {}: {e} (fields: model, data, measured, limits, licence)", path.display()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -258,6 +291,7 @@ mod files {
             parameters: generator.num_params(),
             weights: WeightsInfo { file: WEIGHTS_FILE.into(), dtype, sha256: sha256_hex(&weights), bytes: weights.len() },
             provenance,
+            card: None,
         };
         crate::files::write_atomic(&dir.join(WEIGHTS_FILE), &weights).map_err(io)?;
         let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
@@ -266,6 +300,17 @@ mod files {
         if models_dir.join(INDEX_FILE).exists() {
             update_index(models_dir).map_err(io)?;
         }
+        Ok(manifest)
+    }
+
+    /// Puts `card` into the manifest of the bundle in `dir` (replacing any card it had).
+    pub fn set_card(dir: &Path, card: ModelCard) -> Result<Manifest, BundleError> {
+        let path = dir.join(MANIFEST_FILE);
+        let bytes = std::fs::read(&path).map_err(|e| BundleError::Io(format!("cannot read {} ({e})", path.display())))?;
+        let mut manifest = Manifest::parse(&bytes)?;
+        manifest.card = Some(card);
+        let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+        crate::files::write_atomic(&path, &json).map_err(|e| BundleError::Io(format!("cannot write {}: {e}", path.display())))?;
         Ok(manifest)
     }
 
@@ -316,4 +361,4 @@ mod files {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{export, load_dir, load_dir_as_trained, update_index};
+pub use files::{export, load_dir, load_dir_as_trained, set_card, update_index};

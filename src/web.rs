@@ -199,7 +199,14 @@ impl Inner {
     }
 }
 
-/// The Rust side of the API (what the JS methods wrap), for Rust callers and the browser tests.
+fn promise<T: Into<JsValue>>(future: impl std::future::Future<Output = Result<T, String>> + 'static) -> Promise {
+    future_to_promise(async move { future.await.map(Into::into).map_err(|e| JsError::new(&e).into()) })
+}
+
+// `Generator`'s methods by concern: each concern's Rust side (for Rust callers and the browser
+// tests), then the JS methods that wrap it.
+
+/// Loading: what `fromBytes` wraps, for Rust callers and the browser tests.
 impl Generator {
     pub async fn load(manifest: &[u8], weights: &[u8], backend: &str) -> Result<Generator, String> {
         let manifest = Manifest::parse(manifest).map_err(|e| e.to_string())?;
@@ -218,6 +225,260 @@ impl Generator {
         Ok(Generator { inner: Rc::new(Inner { manifest, model, device, backend, notice, sampler }) })
     }
 
+    fn share(&self) -> Generator {
+        Generator { inner: self.inner.clone() }
+    }
+}
+
+/// Loading, and what the bundle is and runs on.
+#[wasm_bindgen]
+impl Generator {
+    /// Loads a bundle from its `manifest.json` and weights bytes onto `backend`
+    /// (`"auto"`, `"webgpu"` or `"cpu"`). Rejects with an `Error` saying what is wrong when
+    /// the checksum, format or architecture does not match.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(manifest: Vec<u8>, weights: Vec<u8>, backend: String) -> Promise {
+        promise(async move { Generator::load(&manifest, &weights, &backend).await })
+    }
+
+    /// `"webgpu"` or `"cpu"`.
+    pub fn backend(&self) -> String {
+        self.inner.backend.to_string()
+    }
+
+    /// Why `auto` fell back to the CPU, if it did.
+    pub fn notice(&self) -> Option<String> {
+        self.inner.notice.clone()
+    }
+
+    /// The bundle's manifest as a plain object.
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.manifest)
+    }
+
+    /// Output side in pixels.
+    pub fn resolution(&self) -> usize {
+        self.inner.manifest.resolution
+    }
+}
+
+/// Images by seed, from the seeds' latents: what `generate` and `generateRaw` wrap.
+impl Generator {
+    /// Images `[N, 3, R, R]` in [-1, 1] for the seeds (whole numbers 0 ≤ seed < 2^53), with
+    /// truncation ψ (None: 1).
+    pub async fn images(&self, seeds: &[f64], psi: Option<f32>) -> Result<ImageBatch, String> {
+        self.inner.images(&seeds_from_js(seeds)?, psi_from_js(psi)?).await
+    }
+}
+
+/// Images by seed (with truncation ψ).
+#[wasm_bindgen]
+impl Generator {
+    /// The image a seed names, as RGBA bytes (`resolution² × 4`) for `new ImageData(...)`,
+    /// with truncation ψ in [0, 1] (default 1: none; 0: the average face).
+    pub fn generate(&self, seed: f64, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.images(&[seed], psi).await?)) })
+    }
+
+    /// Raw generator output for several seeds, `[N, 3, R, R]` floats in [-1, 1] (parity tests).
+    #[wasm_bindgen(js_name = generateRaw)]
+    pub fn generate_raw(&self, seeds: Vec<f64>, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(js_sys::Float32Array::from(this.images(&seeds, psi).await?.data.as_slice())) })
+    }
+}
+
+/// Style controls, mixing and interpolation between seeds: what `mix` and `interpolate` wrap.
+impl Generator {
+    /// Style-mixed images: pair i takes styles `0..crossover` from `coarse[i]`, the rest from
+    /// `fine[i]`.
+    pub async fn mixed(&self, coarse: &[f64], fine: &[f64], crossover: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
+        let (coarse, fine) = (seeds_from_js(coarse)?, seeds_from_js(fine)?);
+        if coarse.len() != fine.len() {
+            return Err(format!("give as many coarse seeds as fine ones ({} vs {})", coarse.len(), fine.len()));
+        }
+        self.inner.require(Ability::Mixing)?;
+        let z = self.inner.latent();
+        let device = &self.inner.device;
+        let images = self.inner.model.mix(latents_tensor(&coarse, z, device), latents_tensor(&fine, z, device), crossover, psi_from_js(psi)?)?;
+        self.inner.read(images).await
+    }
+
+    /// `frames` images on the way from seed `a` to seed `b` (both ends included).
+    pub async fn interpolation(&self, a: f64, b: f64, frames: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
+        if !(2..=120).contains(&frames) {
+            return Err(format!("an interpolation has 2 to 120 frames, got {frames}"));
+        }
+        self.inner.require(Ability::Interpolation)?;
+        let psi = psi_from_js(psi)?;
+        let z = self.inner.latent();
+        let (za, zb) = (crate::latent::latent_for_seed(seed_from_js(a)?, z), crate::latent::latent_for_seed(seed_from_js(b)?, z));
+        let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
+        let mut all = Vec::new();
+        // in chunks, so that long animations of large models do not need one huge batch
+        for chunk in ts.chunks(16) {
+            let images = self.inner.read(self.inner.model.interpolate(&za, &zb, chunk, psi, &self.inner.device)?).await?;
+            all.extend(images.data);
+        }
+        let r = self.inner.manifest.resolution;
+        Ok(ImageBatch { data: all, n: frames, h: r, w: r })
+    }
+}
+
+/// Style controls: style mixing and interpolation between seeds (with truncation ψ).
+#[wasm_bindgen]
+impl Generator {
+    /// Style inputs of a model that declares mixing (StyleGAN: two per resolution); undefined
+    /// for the others (`info().abilities` says which can mix).
+    #[wasm_bindgen(js_name = numStyles)]
+    pub fn num_styles(&self) -> Option<usize> {
+        self.inner.require(Ability::Mixing).and_then(|()| self.inner.model.num_styles()).ok()
+    }
+
+    /// Style mixing, pair by pair: styles `0..crossover` (coarse: pose, face shape) from
+    /// `coarse[i]`, the rest (fine: colours, detail) from `fine[i]`. crossover 0 gives the fine
+    /// face, `numStyles()` the coarse one. Concatenated RGBA images. StyleGAN only.
+    pub fn mix(&self, coarse: Vec<f64>, fine: Vec<f64>, crossover: usize, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.mixed(&coarse, &fine, crossover, psi).await?)) })
+    }
+
+    /// `frames` images from seed `a` to seed `b`, concatenated RGBA (StyleGAN: through W;
+    /// DCGAN: spherical in z).
+    pub fn interpolate(&self, a: f64, b: f64, frames: usize, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.interpolation(a, b, frames, psi).await?)) })
+    }
+}
+
+/// Text to image: what `drawText`, `drawTextRaw` and `interpolateText` wrap.
+impl Generator {
+    /// The text-to-image model and its vocabulary, or why this bundle has none.
+    fn text_model(&self) -> Result<(&crate::models::text2image::TextToImage, crate::text::Vocabulary), String> {
+        self.inner.require_inputs(&[Input::Text, Input::Seed])?;
+        let ModelConfig::Text2image(c) = &self.inner.manifest.config else { unreachable!("only text-to-image models take text") };
+        Ok((self.inner.model.text()?, c.vocabulary()))
+    }
+
+    /// One flower per seed for `prompt` (any string: see [`crate::text::Tokens::notices`]).
+    pub async fn text_images(&self, prompt: &str, seeds: &[f64]) -> Result<ImageBatch, String> {
+        let (model, vocabulary) = self.text_model()?;
+        let seeds = seeds_from_js(seeds)?;
+        let prompts = vec![prompt; seeds.len()];
+        let (_, images) = model.draw(&vocabulary, &prompts, &seeds, self.inner.latent(), &self.inner.device);
+        self.inner.read(images).await
+    }
+
+    /// `frames` flowers on the way from prompt `a` to prompt `b`, all with the noise of `seed`.
+    pub async fn text_interpolation(&self, a: &str, b: &str, frames: usize, seed: f64) -> Result<ImageBatch, String> {
+        let (model, vocabulary) = self.text_model()?;
+        self.inner.require(Ability::TextWalk)?;
+        if !(2..=120).contains(&frames) {
+            return Err(format!("an interpolation has 2 to 120 frames, got {frames}"));
+        }
+        let seed = seed_from_js(seed)?;
+        let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
+        let mut all = Vec::new();
+        for chunk in ts.chunks(16) {
+            let images = model.interpolate(&vocabulary, a, b, chunk, seed, self.inner.latent(), &self.inner.device);
+            all.extend(self.inner.read(images).await?.data);
+        }
+        let r = self.inner.manifest.resolution;
+        Ok(ImageBatch { data: all, n: frames, h: r, w: r })
+    }
+}
+
+/// Text to image: the tokenizer's reading of a prompt, flowers by prompt and seed, walks between prompts.
+#[wasm_bindgen]
+impl Generator {
+    /// What a text-to-image model will read of `prompt`: `{words, unknown, symbols, cut_chars,
+    /// cut_words, ids, notices}`; the notices are sentences for the page ("ignored 2 unknown
+    /// words: …", "truncated at 200 characters (35 cut)").
+    pub fn tokenize(&self, prompt: String) -> Result<JsValue, JsError> {
+        let (_, vocabulary) = self.text_model().map_err(|e| JsError::new(&e))?;
+        let tokens = vocabulary.tokenize(&prompt);
+        let notices = tokens.notices();
+        to_js(&serde_json::json!({ "tokens": tokens, "notices": notices }))
+    }
+
+    /// One flower per seed for `prompt`, concatenated RGBA (text-to-image models).
+    #[wasm_bindgen(js_name = drawText)]
+    pub fn draw_text(&self, prompt: String, seeds: Vec<f64>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.text_images(&prompt, &seeds).await?)) })
+    }
+
+    /// Raw generator output for the seeds, `[N, 3, R, R]` floats in [-1, 1] (parity tests, the
+    /// benchmark's comparison with ONNX Runtime).
+    #[wasm_bindgen(js_name = drawTextRaw)]
+    pub fn draw_text_raw(&self, prompt: String, seeds: Vec<f64>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(js_sys::Float32Array::from(this.text_images(&prompt, &seeds).await?.data.as_slice())) })
+    }
+
+    /// `frames` flowers from prompt `a` to prompt `b` with the noise of `seed`, concatenated RGBA.
+    #[wasm_bindgen(js_name = interpolateText)]
+    pub fn interpolate_text(&self, a: String, b: String, frames: usize, seed: f64) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.text_interpolation(&a, &b, frames, seed).await?)) })
+    }
+}
+
+/// Translation of an image file: what `translate`, `roundTrip` and `translateRaw` wrap.
+impl Generator {
+    /// An image file (PNG or JPEG; cropped to a square, scaled to the model's resolution,
+    /// transparency on white: the path training reads images through) translated `direction`
+    /// (`a-to-b` or `b-to-a`), `[1, 3, R, R]`.
+    pub async fn translated(&self, file: &[u8], direction: &str) -> Result<ImageBatch, String> {
+        let (images, direction) = self.to_translate(file, direction)?;
+        self.inner.read(self.inner.model.translate(images, direction)?).await
+    }
+
+    /// As [`Self::translated`], and that translation translated back: `[2, 3, R, R]` (there, back).
+    pub async fn round_trip(&self, file: &[u8], direction: &str) -> Result<ImageBatch, String> {
+        let (images, direction) = self.to_translate(file, direction)?;
+        let there = self.inner.model.translate(images, direction)?; // [1, 3, R, R]
+        let back = self.inner.model.translate(there.clone(), direction.opposite())?;
+        self.inner.read(Tensor::cat(vec![there, back], 0)).await
+    }
+
+    fn to_translate(&self, file: &[u8], direction: &str) -> Result<(Tensor<4>, Direction), String> {
+        self.inner.require_inputs(&[Input::Image])?;
+        let direction = Direction::from_name(direction)?;
+        let r = self.inner.manifest.resolution;
+        let chw = crate::image::decode_to_chw(file, r).map_err(|e| format!("cannot translate this file: {e}"))?;
+        Ok((Tensor::<4>::from_data(TensorData::new(chw, [1, 3, r, r]), &self.inner.device), direction)) // [1, 3, R, R]
+    }
+}
+
+/// Translation of an image file to the other domain (and back).
+#[wasm_bindgen]
+impl Generator {
+    /// An image file (PNG, JPEG) in the other domain (`"a-to-b"` or `"b-to-a"`), RGBA
+    /// (`resolution² × 4`). Translation bundles only.
+    pub fn translate(&self, file: Vec<u8>, direction: String) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.translated(&file, &direction).await?)) })
+    }
+
+    /// The translation and the way back (`direction`, then the opposite one): two RGBA images.
+    #[wasm_bindgen(js_name = roundTrip)]
+    pub fn round_trip_js(&self, file: Vec<u8>, direction: String) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.round_trip(&file, &direction).await?)) })
+    }
+
+    /// The raw translation, `[1, 3, R, R]` floats in [-1, 1] (parity tests).
+    #[wasm_bindgen(js_name = translateRaw)]
+    pub fn translate_raw(&self, file: Vec<u8>, direction: String) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(js_sys::Float32Array::from(this.translated(&file, &direction).await?.data.as_slice())) })
+    }
+}
+
+/// PixelRNN completion and likelihood: what `complete`, `nll` and `probabilities` wrap.
+impl Generator {
     /// A PixelRNN's config, or why this bundle is not one.
     fn pixel_config(&self) -> Result<&pixelrnn::PixelRnnConfig, String> {
         self.inner.require_inputs(&[Input::PartialImage, Input::Seed])?;
@@ -276,229 +537,11 @@ impl Generator {
         let n = values.len() / (c.colours * c.resolution * c.resolution);
         Ok(Tensor::from_data(TensorData::new(values, [n, c.colours, c.resolution, c.resolution]), &self.inner.device)) // [N, C, H, W]
     }
-
-    /// Images `[N, 3, R, R]` in [-1, 1] for the seeds (whole numbers 0 ≤ seed < 2^53), with
-    /// truncation ψ (None: 1).
-    pub async fn images(&self, seeds: &[f64], psi: Option<f32>) -> Result<ImageBatch, String> {
-        self.inner.images(&seeds_from_js(seeds)?, psi_from_js(psi)?).await
-    }
-
-    /// Style-mixed images: pair i takes styles `0..crossover` from `coarse[i]`, the rest from
-    /// `fine[i]`.
-    pub async fn mixed(&self, coarse: &[f64], fine: &[f64], crossover: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
-        let (coarse, fine) = (seeds_from_js(coarse)?, seeds_from_js(fine)?);
-        if coarse.len() != fine.len() {
-            return Err(format!("give as many coarse seeds as fine ones ({} vs {})", coarse.len(), fine.len()));
-        }
-        self.inner.require(Ability::Mixing)?;
-        let z = self.inner.latent();
-        let device = &self.inner.device;
-        let images = self.inner.model.mix(latents_tensor(&coarse, z, device), latents_tensor(&fine, z, device), crossover, psi_from_js(psi)?)?;
-        self.inner.read(images).await
-    }
-
-    /// The text-to-image model and its vocabulary, or why this bundle has none.
-    fn text_model(&self) -> Result<(&crate::models::text2image::TextToImage, crate::text::Vocabulary), String> {
-        self.inner.require_inputs(&[Input::Text, Input::Seed])?;
-        let ModelConfig::Text2image(c) = &self.inner.manifest.config else { unreachable!("only text-to-image models take text") };
-        Ok((self.inner.model.text()?, c.vocabulary()))
-    }
-
-    /// One flower per seed for `prompt` (any string: see [`crate::text::Tokens::notices`]).
-    pub async fn text_images(&self, prompt: &str, seeds: &[f64]) -> Result<ImageBatch, String> {
-        let (model, vocabulary) = self.text_model()?;
-        let seeds = seeds_from_js(seeds)?;
-        let prompts = vec![prompt; seeds.len()];
-        let (_, images) = model.draw(&vocabulary, &prompts, &seeds, self.inner.latent(), &self.inner.device);
-        self.inner.read(images).await
-    }
-
-    /// `frames` flowers on the way from prompt `a` to prompt `b`, all with the noise of `seed`.
-    pub async fn text_interpolation(&self, a: &str, b: &str, frames: usize, seed: f64) -> Result<ImageBatch, String> {
-        let (model, vocabulary) = self.text_model()?;
-        self.inner.require(Ability::TextWalk)?;
-        if !(2..=120).contains(&frames) {
-            return Err(format!("an interpolation has 2 to 120 frames, got {frames}"));
-        }
-        let seed = seed_from_js(seed)?;
-        let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
-        let mut all = Vec::new();
-        for chunk in ts.chunks(16) {
-            let images = model.interpolate(&vocabulary, a, b, chunk, seed, self.inner.latent(), &self.inner.device);
-            all.extend(self.inner.read(images).await?.data);
-        }
-        let r = self.inner.manifest.resolution;
-        Ok(ImageBatch { data: all, n: frames, h: r, w: r })
-    }
-
-    /// An image file (PNG or JPEG; cropped to a square, scaled to the model's resolution,
-    /// transparency on white: the path training reads images through) translated `direction`
-    /// (`a-to-b` or `b-to-a`), `[1, 3, R, R]`.
-    pub async fn translated(&self, file: &[u8], direction: &str) -> Result<ImageBatch, String> {
-        let (images, direction) = self.to_translate(file, direction)?;
-        self.inner.read(self.inner.model.translate(images, direction)?).await
-    }
-
-    /// As [`Self::translated`], and that translation translated back: `[2, 3, R, R]` (there, back).
-    pub async fn round_trip(&self, file: &[u8], direction: &str) -> Result<ImageBatch, String> {
-        let (images, direction) = self.to_translate(file, direction)?;
-        let there = self.inner.model.translate(images, direction)?; // [1, 3, R, R]
-        let back = self.inner.model.translate(there.clone(), direction.opposite())?;
-        self.inner.read(Tensor::cat(vec![there, back], 0)).await
-    }
-
-    fn to_translate(&self, file: &[u8], direction: &str) -> Result<(Tensor<4>, Direction), String> {
-        self.inner.require_inputs(&[Input::Image])?;
-        let direction = Direction::from_name(direction)?;
-        let r = self.inner.manifest.resolution;
-        let chw = crate::image::decode_to_chw(file, r).map_err(|e| format!("cannot translate this file: {e}"))?;
-        Ok((Tensor::<4>::from_data(TensorData::new(chw, [1, 3, r, r]), &self.inner.device), direction)) // [1, 3, R, R]
-    }
-
-    /// `frames` images on the way from seed `a` to seed `b` (both ends included).
-    pub async fn interpolation(&self, a: f64, b: f64, frames: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
-        if !(2..=120).contains(&frames) {
-            return Err(format!("an interpolation has 2 to 120 frames, got {frames}"));
-        }
-        self.inner.require(Ability::Interpolation)?;
-        let psi = psi_from_js(psi)?;
-        let z = self.inner.latent();
-        let (za, zb) = (crate::latent::latent_for_seed(seed_from_js(a)?, z), crate::latent::latent_for_seed(seed_from_js(b)?, z));
-        let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
-        let mut all = Vec::new();
-        // in chunks, so that long animations of large models do not need one huge batch
-        for chunk in ts.chunks(16) {
-            let images = self.inner.read(self.inner.model.interpolate(&za, &zb, chunk, psi, &self.inner.device)?).await?;
-            all.extend(images.data);
-        }
-        let r = self.inner.manifest.resolution;
-        Ok(ImageBatch { data: all, n: frames, h: r, w: r })
-    }
 }
 
-fn promise<T: Into<JsValue>>(future: impl std::future::Future<Output = Result<T, String>> + 'static) -> Promise {
-    future_to_promise(async move { future.await.map(Into::into).map_err(|e| JsError::new(&e).into()) })
-}
-
+/// PixelRNN completion of a partial image, and likelihoods.
 #[wasm_bindgen]
 impl Generator {
-    /// Loads a bundle from its `manifest.json` and weights bytes onto `backend`
-    /// (`"auto"`, `"webgpu"` or `"cpu"`). Rejects with an `Error` saying what is wrong when
-    /// the checksum, format or architecture does not match.
-    #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(manifest: Vec<u8>, weights: Vec<u8>, backend: String) -> Promise {
-        promise(async move { Generator::load(&manifest, &weights, &backend).await })
-    }
-
-    /// `"webgpu"` or `"cpu"`.
-    pub fn backend(&self) -> String {
-        self.inner.backend.to_string()
-    }
-
-    /// Why `auto` fell back to the CPU, if it did.
-    pub fn notice(&self) -> Option<String> {
-        self.inner.notice.clone()
-    }
-
-    /// The bundle's manifest as a plain object.
-    pub fn info(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.manifest)
-    }
-
-    /// Output side in pixels.
-    pub fn resolution(&self) -> usize {
-        self.inner.manifest.resolution
-    }
-
-    /// The image a seed names, as RGBA bytes (`resolution² × 4`) for `new ImageData(...)`,
-    /// with truncation ψ in [0, 1] (default 1: none; 0: the average face).
-    pub fn generate(&self, seed: f64, psi: Option<f32>) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(rgba_all(&this.images(&[seed], psi).await?)) })
-    }
-
-    /// Raw generator output for several seeds, `[N, 3, R, R]` floats in [-1, 1] (parity tests).
-    #[wasm_bindgen(js_name = generateRaw)]
-    pub fn generate_raw(&self, seeds: Vec<f64>, psi: Option<f32>) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(js_sys::Float32Array::from(this.images(&seeds, psi).await?.data.as_slice())) })
-    }
-
-    /// Style inputs of a model that declares mixing (StyleGAN: two per resolution); undefined
-    /// for the others (`info().abilities` says which can mix).
-    #[wasm_bindgen(js_name = numStyles)]
-    pub fn num_styles(&self) -> Option<usize> {
-        self.inner.require(Ability::Mixing).and_then(|()| self.inner.model.num_styles()).ok()
-    }
-
-    /// Style mixing, pair by pair: styles `0..crossover` (coarse: pose, face shape) from
-    /// `coarse[i]`, the rest (fine: colours, detail) from `fine[i]`. crossover 0 gives the fine
-    /// face, `numStyles()` the coarse one. Concatenated RGBA images. StyleGAN only.
-    pub fn mix(&self, coarse: Vec<f64>, fine: Vec<f64>, crossover: usize, psi: Option<f32>) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(rgba_all(&this.mixed(&coarse, &fine, crossover, psi).await?)) })
-    }
-
-    /// `frames` images from seed `a` to seed `b`, concatenated RGBA (StyleGAN: through W;
-    /// DCGAN: spherical in z).
-    pub fn interpolate(&self, a: f64, b: f64, frames: usize, psi: Option<f32>) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(rgba_all(&this.interpolation(a, b, frames, psi).await?)) })
-    }
-
-    /// What a text-to-image model will read of `prompt`: `{words, unknown, symbols, cut_chars,
-    /// cut_words, ids, notices}`; the notices are sentences for the page ("ignored 2 unknown
-    /// words: …", "truncated at 200 characters (35 cut)").
-    pub fn tokenize(&self, prompt: String) -> Result<JsValue, JsError> {
-        let (_, vocabulary) = self.text_model().map_err(|e| JsError::new(&e))?;
-        let tokens = vocabulary.tokenize(&prompt);
-        let notices = tokens.notices();
-        to_js(&serde_json::json!({ "tokens": tokens, "notices": notices }))
-    }
-
-    /// One flower per seed for `prompt`, concatenated RGBA (text-to-image models).
-    #[wasm_bindgen(js_name = drawText)]
-    pub fn draw_text(&self, prompt: String, seeds: Vec<f64>) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(rgba_all(&this.text_images(&prompt, &seeds).await?)) })
-    }
-
-    /// Raw generator output for the seeds, `[N, 3, R, R]` floats in [-1, 1] (parity tests, the
-    /// benchmark's comparison with ONNX Runtime).
-    #[wasm_bindgen(js_name = drawTextRaw)]
-    pub fn draw_text_raw(&self, prompt: String, seeds: Vec<f64>) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(js_sys::Float32Array::from(this.text_images(&prompt, &seeds).await?.data.as_slice())) })
-    }
-
-    /// `frames` flowers from prompt `a` to prompt `b` with the noise of `seed`, concatenated RGBA.
-    #[wasm_bindgen(js_name = interpolateText)]
-    pub fn interpolate_text(&self, a: String, b: String, frames: usize, seed: f64) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(rgba_all(&this.text_interpolation(&a, &b, frames, seed).await?)) })
-    }
-
-    /// An image file (PNG, JPEG) in the other domain (`"a-to-b"` or `"b-to-a"`), RGBA
-    /// (`resolution² × 4`). Translation bundles only.
-    pub fn translate(&self, file: Vec<u8>, direction: String) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(rgba_all(&this.translated(&file, &direction).await?)) })
-    }
-
-    /// The translation and the way back (`direction`, then the opposite one): two RGBA images.
-    #[wasm_bindgen(js_name = roundTrip)]
-    pub fn round_trip_js(&self, file: Vec<u8>, direction: String) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(rgba_all(&this.round_trip(&file, &direction).await?)) })
-    }
-
-    /// The raw translation, `[1, 3, R, R]` floats in [-1, 1] (parity tests).
-    #[wasm_bindgen(js_name = translateRaw)]
-    pub fn translate_raw(&self, file: Vec<u8>, direction: String) -> Promise {
-        let this = self.share();
-        promise(async move { Ok(js_sys::Float32Array::from(this.translated(&file, &direction).await?.data.as_slice())) })
-    }
-
     /// One completion per seed of `pixels` (one image, `C × H × W` integers below the model's
     /// levels, row by row), keeping its first `known` pixels in raster order (the page keeps
     /// whole rows: `rows × width`). Draw them with `advance`; `free()` it when done. PixelRNN
@@ -520,10 +563,6 @@ impl Generator {
     pub fn probabilities_js(&self, pixels: Vec<u8>) -> Promise {
         let this = self.share();
         promise(async move { Ok(js_sys::Float32Array::from(this.probabilities(&pixels).await?.as_slice())) })
-    }
-
-    fn share(&self) -> Generator {
-        Generator { inner: self.inner.clone() }
     }
 }
 

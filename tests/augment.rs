@@ -1,14 +1,14 @@
 //! The augmentation every image GAN's discriminator shares (`train/augment.rs`) and the face
+#![cfg(not(target_arch = "wasm32"))]
 //! measures (`train/fidelity.rs`), against cases computed by hand.
+
+mod common;
+use common::*;
 
 use ganzoo::burn::prelude::*;
 use ganzoo::latent::Rng;
 use ganzoo::train::augment::{ADA_INTERVAL, Augment, AugmentConfig, augment};
 use ganzoo::train::fidelity::{Images, Reference, Rows, precision_recall};
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_to_vec::<f32>().unwrap()
-}
 
 /// Two 8×8 images whose every value is its own, non-zero.
 fn ramp() -> (Vec<f32>, Tensor<4>) {

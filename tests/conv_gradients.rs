@@ -5,6 +5,9 @@
 //! a patch matrix (conv_weight_grad.rs), not burn's default swapped convolution.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::*;
+
 use ganzoo::burn::prelude::*;
 use ganzoo::burn::tensor::TensorData;
 use ganzoo::burn::tensor::module::{conv_transpose2d, conv2d};
@@ -22,10 +25,6 @@ fn random(state: &mut u32, n: usize) -> Vec<f32> {
 
 fn tensor<const D: usize>(values: &[f32], shape: [usize; D], device: &Device) -> Tensor<D> {
     Tensor::from_data(TensorData::new(values.to_vec(), shape), device)
-}
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_into_vec::<f32>().unwrap()
 }
 
 /// Where kernel tap `k` of output position `o` reads: `o·stride + k·dilation − padding`, if

@@ -4,8 +4,10 @@
 //! resume, and `train pixelrnn|eval pixelrnn|export` end to end.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::*;
+
 use std::path::Path;
-use std::process::Command;
 
 use ganzoo::burn::prelude::*;
 use ganzoo::data::likelihood::{Depth, LikelihoodImages};
@@ -14,17 +16,6 @@ use ganzoo::losses::pixel_nll;
 use ganzoo::models::pixelrnn::{self, Arch, PixelRnnConfig};
 use ganzoo::train::metrics;
 use ganzoo::train::pixelrnn::{PixelRnnTrainConfig, Trainer};
-
-/// Weight initialisation draws from the device RNG, which the threads of one test binary share.
-static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    RNG.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
-}
 
 const ARCHS: [Arch; 3] = [Arch::RowLstm, Arch::DiagonalBilstm, Arch::Pixelcnn];
 
@@ -300,9 +291,72 @@ fn a_short_run_lowers_the_held_out_nll_and_resumes_exactly() {
     assert_eq!(a[3..].iter().map(|m| m.losses.clone()).collect::<Vec<_>>(), b.iter().map(|m| m.losses.clone()).collect::<Vec<_>>());
 }
 
-fn train_cmd(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_train")).args(args).output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+#[test]
+fn a_bundle_starts_a_run_whose_weight_average_is_measured_kept_and_exported() {
+    use ganzoo::models::AnyGenerator;
+    use ganzoo::models::pixelrnn::PixelRnn;
+    use ganzoo::train::ema_beta_steady;
+    let _rng = one_at_a_time();
+    let data = LikelihoodImages::open("mnist", None).expect("run scripts/fetch-data.sh: MNIST is test data");
+    let tmp = tempfile::tempdir().unwrap();
+    let w = |m: &PixelRnn| values(m.output.conv.weight.val());
+    let worst = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    let p = |p: &Path| p.to_str().unwrap().to_string();
+
+    // a short run, its best exported as a bundle
+    let (first, bundle) = (tmp.path().join("first"), tmp.path().join("bundle"));
+    let mut c = tiny_run(Arch::Pixelcnn, 3);
+    c.eval_every = 3;
+    Trainer::open(c.clone(), &first, false, &data).unwrap().train(&data, |_| {}).unwrap();
+    let (ok, out) = train_cmd(&["export", &p(&first), "--best", "--out", &p(&bundle)]);
+    assert!(ok, "{out}");
+    let (_, from) = ganzoo::train::pixelrnn::bundle_model(&p(&bundle)).unwrap();
+
+    // a run from the bundle starts at its weights, and its average at them
+    let run = tmp.path().join("run");
+    (c.run.steps, c.eval_every, c.ema_kimg, c.init_from) = (5, 5, 0.1, Some(p(&bundle))); // half-life 100 images, ~6 steps
+    let mut t = Trainer::open(c.clone(), &run, false, &data).unwrap();
+    assert_eq!((w(&t.family.model), w(&t.family.ema)), (w(&from), w(&from)));
+    let mut expected = w(&from);
+    let beta = ema_beta_steady(c.ema_kimg, 16);
+    for _ in 0..4 {
+        t.step(&data);
+        expected = expected.iter().zip(w(&t.family.model)).map(|(e, m)| beta * e + (1.0 - beta) * m).collect();
+    }
+    let (ema, model) = (w(&t.family.ema), w(&t.family.model));
+    assert!(worst(&ema, &expected) < 1e-6, "EMA after 4 steps: {}", worst(&ema, &expected));
+    println!("the average is {} from the weights after 4 steps", worst(&ema, &model));
+    // measured: 1.8e-2 (lr 3e-3)
+    assert!(worst(&ema, &model) > 2e-3, "the average lags the weights");
+
+    // step 5 evaluates: the average is what is measured and kept, the raw weights are logged beside it
+    t.train(&data, |_| {}).unwrap();
+    let watched = ganzoo::train::watched(data.test_len);
+    let of = |m: &PixelRnn| ganzoo::train::pixelrnn::likelihood(m, &data, &watched, &Device::flex()).nats;
+    let eval: serde_json::Value = serde_json::from_str(std::fs::read_to_string(run.join("eval.jsonl")).unwrap().lines().last().unwrap()).unwrap();
+    let (nats, raw) = (eval["nats"].as_f64().unwrap(), eval["nats_raw"].as_f64().unwrap());
+    assert!((nats - of(&t.family.ema)).abs() < 1e-3 && (raw - of(&t.family.model.valid())).abs() < 1e-3, "{eval}");
+    assert!((nats - raw).abs() > 1e-2, "the two differ: {eval}");
+    let (kept, _) = Trainer::load(&run, true).unwrap();
+    let AnyGenerator::Pixelrnn(shipped) = kept.export().1 else { panic!("a PixelRNN") };
+    assert_eq!(w(&shipped), w(&t.family.ema), "the best and the export are the average");
+
+    // a checkpoint from before the average resumes with the average at the weights
+    let last = std::fs::read_dir(run.join("checkpoints")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.join("model_ema.bpk").exists()).max().unwrap();
+    std::fs::remove_file(last.join("model_ema.bpk")).unwrap();
+    let mut c6 = c.clone();
+    c6.run.steps = 6;
+    let resumed = Trainer::open(c6, &run, true, &data).unwrap();
+    assert_eq!(w(&resumed.family.ema), w(&resumed.family.model));
+    drop((t, resumed));
+
+    // only a bundle of the run's model starts it
+    c.model.hidden = 9;
+    let err = Trainer::open(c.clone(), &tmp.path().join("other"), false, &data).err().unwrap();
+    assert!(err.contains("start the run with the bundle's model"), "{err}");
+    c.init_from = Some("www/models/stylegan-faces32".into());
+    let err = Trainer::open(c, &tmp.path().join("faces"), false, &data).err().unwrap();
+    assert!(err.contains("starts only from a PixelRNN bundle"), "{err}");
 }
 
 /// MNIST idx files of `n` 8×8 images and `n / 4` test images (a bright square on black).
@@ -346,6 +400,16 @@ fn the_cli_trains_evaluates_and_exports() {
     assert!(!ok && out.contains("takes partial-image + seed"), "{out}");
     let (ok, out) = train_cmd(&["pixelrnn", "--arch", "gru", "--data", &p(&data), "--out", &p(&tmp.path().join("x"))]);
     assert!(!ok && out.contains("row-lstm, diagonal-bilstm or pixelcnn"), "{out}");
+    let (ok, out) = train_cmd(&["pixelrnn", "--arch", "gru", "--data", &p(&tmp.path().join("nowhere")), "--out", &p(&tmp.path().join("x"))]);
+    assert!(!ok && out.contains("row-lstm, diagonal-bilstm or pixelcnn"), "a bad flag is reported before missing data: {out}");
+    // a run continued from the bundle: its model, whatever the model flags say
+    let (ok, out) = train_cmd(&[
+        "pixelrnn", "--init-from", &p(&bundle), "--arch", "pixelcnn", "--hidden", "12", "--data", &p(&data), "--depth", "binary",
+        "--steps", "2", "--batch", "4", "--eval-every", "2", "--sample-every", "0", "--out", &p(&tmp.path().join("on")),
+    ]);
+    assert!(ok && out.contains("row-lstm with 1 blocks of h = 4"), "{out}");
+    let saved = std::fs::read_to_string(tmp.path().join("on").join("config.json")).unwrap();
+    assert!(saved.contains("\"init_from\"") && saved.contains("\"hidden\": 4"), "{saved}");
 
     // completions of held-out images by seed: the kept rows stay, a seed gives one completion
     let done = tmp.path().join("done");
@@ -364,7 +428,14 @@ fn the_cli_trains_evaluates_and_exports() {
             assert_eq!(v[..3 * 8].iter().map(|&x| x as u8).collect::<Vec<_>>(), top, "held-out image {k}'s 3 rows are kept");
         }
     }
-    assert!(nll.iter().all(|n| *n > 0.0 && n.is_finite()), "{nll:?}");
+    // each −ln p is the one of its own completion, as the bundle's model scores it here
+    let (_, loaded) = ganzoo::bundle::load_dir(&bundle, &Device::flex()).unwrap();
+    let ganzoo::models::AnyGenerator::Pixelrnn(model) = loaded else { panic!("a PixelRNN bundle") };
+    for (v, n) in values.iter().zip(&nll) {
+        let x = Tensor::<4>::from_data(TensorData::new(v.iter().map(|&b| b as f32).collect::<Vec<_>>(), [1, 1, 8, 8]), &Device::flex());
+        let here = pixel_nll(model.forward(x.clone()), x).into_scalar::<f32>() as f64;
+        assert!((here - n).abs() < 1e-3 * n.abs().max(1.0), "{here} vs {n}");
+    }
     let (ok, _) = complete("5");
     assert!(ok);
     let again: serde_json::Value = serde_json::from_slice(&std::fs::read(done.join("values.json")).unwrap()).unwrap();

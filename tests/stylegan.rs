@@ -2,6 +2,9 @@
 //! folded gains, bundles.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::*;
+
 use ganzoo::bundle::{self, Provenance, WeightDtype};
 use ganzoo::burn::prelude::*;
 use ganzoo::burn::tensor::Distribution;
@@ -15,15 +18,6 @@ use ganzoo::train::ema_update;
 
 fn tiny(res: usize) -> StyleGanConfig {
     StyleGanConfig::new().with_resolution(res).with_channel_base(64).with_channel_max(16).with_z_dim(8).with_w_dim(8).with_mapping_layers(2)
-}
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_to_vec::<f32>().unwrap()
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 /// A generator whose w average and noise strengths are not at their initial zeros, so that

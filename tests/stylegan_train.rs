@@ -3,6 +3,9 @@
 //! running in parallel threads of one binary would share.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::*;
+
 use std::path::Path;
 
 use ganzoo::burn::prelude::*;
@@ -13,12 +16,6 @@ use ganzoo::train::stylegan::{StyleGanTrainConfig, Trainer};
 
 fn tiny(res: usize) -> StyleGanConfig {
     StyleGanConfig::new().with_resolution(res).with_channel_base(64).with_channel_max(16).with_z_dim(8).with_w_dim(8).with_mapping_layers(2)
-}
-
-static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_to_vec::<f32>().unwrap()
 }
 
 fn toy_data() -> ImageDataset {
@@ -39,7 +36,7 @@ fn losses(run: &Path) -> Vec<std::collections::BTreeMap<String, f32>> {
 
 #[test]
 fn training_runs_resumes_exactly_and_exports_the_average() {
-    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let data = toy_data();
     let straight = tmp.path().join("straight");
@@ -65,7 +62,7 @@ fn training_runs_resumes_exactly_and_exports_the_average() {
 
 #[test]
 fn one_step_moves_the_parameters_of_both_networks() {
-    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let data = toy_data();
     let mut t = Trainer::open(tiny_run(1), &tmp.path().join("run"), false, &data).unwrap();
@@ -83,7 +80,7 @@ fn one_step_moves_the_parameters_of_both_networks() {
 
 #[test]
 fn the_cli_trains_exports_mixes_and_animates_a_stylegan() {
-    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = one_at_a_time();
     let exe = env!("CARGO_BIN_EXE_train");
     let tmp = tempfile::tempdir().unwrap();
     let images = tmp.path().join("images");
@@ -126,7 +123,7 @@ fn the_cli_trains_exports_mixes_and_animates_a_stylegan() {
 
 #[test]
 fn the_w_average_and_the_weight_average_move_by_the_amounts_the_paper_gives() {
-    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let data = toy_data();
     let mut c = tiny_run(1);
@@ -146,11 +143,33 @@ fn the_w_average_and_the_weight_average_move_by_the_amounts_the_paper_gives() {
     }
 }
 
+/// What ships is the weight average: the export, the best kept and a checkpoint read back for
+/// `train export` all give the EMA's weights, not the trained generator's.
+#[test]
+fn the_export_is_the_weight_average() {
+    let _one_at_a_time = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = toy_data();
+    let run = tmp.path().join("run");
+    let mut t = Trainer::open(tiny_run(2), &run, false, &data).unwrap();
+    t.train(&data, |_| {}).unwrap();
+    // early on the average is within rounding of the generator: make it a network of its own
+    t.family.ema = tiny(8).init_generator(&Device::flex());
+    let average = weights(&t.family.ema);
+    assert_ne!(average, weights(&t.family.generator));
+    let ganzoo::models::AnyGenerator::Stylegan(shipped) = t.export().1 else { panic!("a StyleGAN") };
+    assert_eq!(weights(&shipped), average);
+    t.save_checkpoint().unwrap();
+    let (config, generator, _) = ganzoo::train::load_run(&run, false).unwrap();
+    let ganzoo::models::AnyGenerator::Stylegan(read) = generator else { panic!("a StyleGAN, got {config:?}") };
+    assert_eq!(weights(&read), average, "train export reads the average back from the checkpoint");
+}
+
 /// ADA's probability and its count of signs are part of a checkpoint: a run that adjusts p
 /// after its resume repeats the uninterrupted one; and a run that evaluates keeps its best.
 #[test]
 fn an_augmented_run_resumes_with_its_probability_and_keeps_its_best_evaluation() {
-    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let mut rng = Rng::new(4);
     let images = (0..20).map(|_| rng.normals(3 * 16 * 16).into_iter().map(|v| v.clamp(-1.0, 1.0)).collect()).collect();
@@ -186,7 +205,7 @@ fn an_augmented_run_resumes_with_its_probability_and_keeps_its_best_evaluation()
 /// its config no augmentation fields: it resumes, without augmentation, as it was trained.
 #[test]
 fn a_checkpoint_from_before_the_augmentation_resumes() {
-    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let data = toy_data();
     let old = |steps: usize| {

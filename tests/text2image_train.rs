@@ -3,17 +3,13 @@
 //! initialisation draws from the device RNG, shared by the threads of one test binary.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::*;
+
 use std::path::Path;
 
-use ganzoo::burn::prelude::*;
 use ganzoo::data::captioned::{self, CaptionedDataset};
 use ganzoo::train::text2image::{EvalPoint, Text2ImageTrainConfig, Trainer, best_point};
-
-static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_to_vec::<f32>().unwrap()
-}
 
 fn tiny_run(steps: usize) -> Text2ImageTrainConfig {
     let mut c = Text2ImageTrainConfig::new("flowers".into());
@@ -41,7 +37,7 @@ fn metrics(run: &Path) -> Vec<std::collections::BTreeMap<String, f32>> {
 
 #[test]
 fn a_step_moves_both_networks_and_a_resumed_run_repeats_an_uninterrupted_one() {
-    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let (_, train) = data();
     let mut t = open(1, &tmp.path().join("one"), false);
@@ -84,7 +80,7 @@ fn a_step_moves_both_networks_and_a_resumed_run_repeats_an_uninterrupted_one() {
 
 #[test]
 fn the_cli_trains_exports_evaluates_and_draws_prompts() {
-    let _one_at_a_time = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = one_at_a_time();
     let exe = env!("CARGO_BIN_EXE_train");
     let tmp = tempfile::tempdir().unwrap();
     let p = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();

@@ -3,8 +3,10 @@
 //! generator), the bundle, and `train cyclegan|discogan|eval translate|translate` end to end.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::*;
+
 use std::path::Path;
-use std::process::Command;
 
 use ganzoo::bundle::{self, Provenance, WeightDtype};
 use ganzoo::burn::prelude::*;
@@ -17,22 +19,6 @@ use ganzoo::train::cyclegan::{self, CycleGanTrainConfig, ImagePool};
 use ganzoo::train::discogan::{self, DiscoGanTrainConfig};
 use ganzoo::train::translation::{self, HeldOut};
 use ganzoo::train::{PartState, metrics};
-
-/// Weight initialisation draws from the device RNG, which the threads of one test binary share.
-static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    RNG.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn values(t: Tensor<4>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
-}
 
 #[test]
 fn the_networks_have_the_papers_shapes() {
@@ -54,6 +40,35 @@ fn the_networks_have_the_papers_shapes() {
     assert!(CycleGanConfig::new().with_resolution(30).check().is_err());
     assert!(CycleGanConfig::new().with_resolution(16).with_disc_layers(3).check().unwrap_err().contains("PatchGAN"));
     assert!(DiscoGanConfig::new().with_resolution(48).check().is_err());
+}
+
+#[test]
+fn nearest_upsampling_keeps_a_flat_picture_flat_where_the_transposed_conv_prints_a_checkerboard() {
+    use ganzoo::models::cyclegan::{UpConv, Upsample};
+    let _rng = one_at_a_time();
+    let device = Device::flex();
+    let flat = Tensor::<4>::ones([1, 16, 4, 4], &device); // width 4: the first up layer takes 4k = 16 channels
+    // each output channel's spread over its pixels, largest over the channels
+    let spread = |up: &UpConv| {
+        let y = up.forward(flat.clone()); // [1, 8, 8, 8]
+        assert_eq!(y.dims(), [1, 8, 8, 8]);
+        let v = values(y);
+        v.chunks(64).map(|c| c.iter().cloned().fold(f32::MIN, f32::max) - c.iter().cloned().fold(f32::MAX, f32::min)).fold(0.0f32, f32::max)
+    };
+    let generator = |u: Option<Upsample>| CycleGanConfig::new().with_width(4).with_blocks(1).with_upsample(u).init_generator(&device);
+    let nearest = spread(&generator(Some(Upsample::Nearest)).up[0].conv);
+    let transposed = spread(&generator(None).up[0].conv);
+    println!("spread of a flat picture upsampled: nearest {nearest:e}, transposed {transposed:e}");
+    // measured: nearest ~1e-7 (rounding), transposed ~0.1 (N(0, 0.02) weights, 16 inputs)
+    assert!(nearest < 1e-5, "nearest: {nearest}");
+    assert!(transposed > 1e-2, "transposed: {transposed}");
+    // the bundle names the weights alike, but a generator of the other kind does not load them
+    let weights = ganzoo::bundle::weights_bytes(&ganzoo::models::AnyGenerator::Cyclegan(CycleGanConfig::new().with_width(4).with_blocks(1).with_upsample(Some(Upsample::Nearest)).init_translator(&device)), ganzoo::bundle::WeightDtype::F32);
+    let as_nearest = ModelConfig::Cyclegan(CycleGanConfig::new().with_width(4).with_blocks(1).with_upsample(Some(Upsample::Nearest)));
+    assert!(ganzoo::bundle::load_generator_unchecked(&as_nearest, &weights, &device).is_ok());
+    let as_transposed = ModelConfig::Cyclegan(CycleGanConfig::new().with_width(4).with_blocks(1));
+    let err = ganzoo::bundle::load_generator_unchecked(&as_transposed, &weights, &device).err().unwrap().to_string();
+    assert!(err.contains("up.0.conv.weight"), "{err}");
 }
 
 #[test]
@@ -346,12 +361,6 @@ fn a_bundle_translates_exactly_as_the_trainer_and_refuses_seeds() {
     let diff = max_abs_diff(&values(model.translate(images.clone(), Direction::AToB).unwrap()), &values(half.translate(images, Direction::AToB).unwrap()));
     println!("f16 bundle vs f32: max |Δ| {diff:.2e}");
     assert!(diff < 5e-6, "{diff} (measured 3.8e-7 to 4.5e-7)");
-    let _ = ModelConfig::Discogan(DiscoGanConfig::new());
-}
-
-fn train_cmd(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_train")).args(args).output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 #[test]
@@ -370,6 +379,18 @@ fn the_cli_trains_evaluates_exports_and_translates() {
     assert!(run.join("best/translator.bpk").exists() && run.join("samples.png").exists());
     let config: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
     assert_eq!((config["family"].as_str(), config["model"]["domain_a"].as_str()), (Some("cyclegan"), Some("a")));
+    assert_eq!(config["model"]["upsample"].as_str(), Some("nearest"), "new runs upsample without a checkerboard");
+
+    // one folder of two pictures as both domains: no B is left apart from A's batch; refused, not a panic
+    let two = tmp.path().join("two");
+    std::fs::create_dir(&two).unwrap();
+    for i in 0..2u8 {
+        image::RgbImage::from_pixel(16, 16, image::Rgb([100 * i, 50, 50])).save(two.join(format!("{i}.png"))).unwrap();
+    }
+    for family in ["cyclegan", "discogan"] {
+        let (ok, out) = train_cmd(&[family, "--a", &p(&two), "--b", &p(&two), "--res", "16", "--steps", "1", "--batch", "4", "--out", &p(&tmp.path().join(family))]);
+        assert!(!ok && out.contains("leaves no image of B to draw apart") && !out.contains("panicked"), "{family}: {out}");
+    }
 
     // a run measures on its own data; a bundle must be told which
     let (ok, table) = train_cmd(&["eval", "translate", &p(&run)]);

@@ -4,6 +4,9 @@
 //! mixing and interpolation on both backends.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+use common::*;
+
 use ganzoo::latent::latent_for_seed;
 use ganzoo::web::Generator;
 use js_sys::Uint8ClampedArray;
@@ -36,21 +39,16 @@ async fn load(backend: &str, weights: &[u8]) -> Result<Generator, String> {
     Generator::load(MANIFEST, weights, backend).await
 }
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
-}
-
 async fn parity(backend: &str) {
     let g = load(backend, WEIGHTS).await.unwrap();
     assert_eq!(g.backend(), backend);
-    check_native(&g, backend, None, &NATIVE).await;
+    check_native(&g, backend, None, &NATIVE, 1e-5).await; // measured ~1e-6
     let rgba = Uint8ClampedArray::from(JsFuture::from(g.generate(3.0, None)).await.unwrap());
     assert_eq!(rgba.length() as usize, g.resolution() * g.resolution() * 4);
 }
 
-/// Seeds 0–3 against the native outputs.
-async fn check_native(g: &Generator, backend: &str, psi: Option<f32>, natives: &[&[u8]; 4]) {
+/// Seeds 0–3 against the native outputs, within `tolerance`.
+async fn check_native(g: &Generator, backend: &str, psi: Option<f32>, natives: &[&[u8]; 4], tolerance: f32) {
     let out = g.images(&[0.0, 1.0, 2.0, 3.0], psi).await.unwrap().data;
     let per = out.len() / 4;
     let mut worst = 0.0f32;
@@ -62,7 +60,7 @@ async fn check_native(g: &Generator, backend: &str, psi: Option<f32>, natives: &
         }
     }
     web_sys_log(&format!("parity {backend} ψ {psi:?}: max |wasm − native| = {worst:e}"));
-    assert!(worst < 1e-4, "{backend} differs from native by {worst} (measured ~1e-6 DCGAN, ~1e-5 StyleGAN ψ 0.7)");
+    assert!(worst < tolerance, "{backend} differs from native by {worst}, more than {tolerance}");
 }
 
 /// The StyleGAN controls on one backend: parity at ψ = 0.7, ψ = 0 gives one face for every
@@ -70,7 +68,7 @@ async fn check_native(g: &Generator, backend: &str, psi: Option<f32>, natives: &
 async fn stylegan_controls(backend: &str) {
     let g = Generator::load(SG_MANIFEST, SG_WEIGHTS, backend).await.unwrap();
     assert_eq!(g.backend(), backend);
-    check_native(&g, backend, Some(0.7), &SG_NATIVE).await;
+    check_native(&g, backend, Some(0.7), &SG_NATIVE, 1e-4).await; // measured ~1e-5
 
     let avg = g.images(&[5.0, 6.0, 7.0], Some(0.0)).await.unwrap();
     let per = avg.data.len() / 3;
@@ -178,13 +176,24 @@ async fn text_to_flower(backend: &str) {
     let native: Vec<f32> = T2I_NATIVE.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
     let worst = max_abs_diff(&flowers.data, &native);
     web_sys_log(&format!("text to flower, {backend}: max |browser − native| = {worst:e}"));
-    assert!(worst < 1e-4, "{backend}: browser and native flowers differ by {worst}");
+    assert!(worst < 3e-5, "{backend}: browser and native flowers differ by {worst} (measured ~3e-6)");
 
-    let long = "pink ".repeat(1000);
-    for prompt in ["", "🌸🌸🌸", "розовый 花", "PINK!!! petals???", long.as_str(), "\u{0}\u{202e}"] {
-        let img = g.text_images(prompt, &[5.0]).await.unwrap();
-        assert!(img.data.iter().all(|v| v.is_finite()), "{backend}: {prompt:?} draws");
+    // hostile prompts read as the native tokenizer reads them (tests/text2image.rs): no word the
+    // model knows is the empty prompt; case and punctuation are not words; a long one is cut
+    let flower = |prompt: String| {
+        let g = &g;
+        async move { g.text_images(&prompt, &[5.0]).await.unwrap().data }
+    };
+    let empty = flower(String::new()).await;
+    for prompt in ["🌸🌸🌸", "розовый 花", "\u{0}\u{202e}"] {
+        let d = max_abs_diff(&flower(prompt.into()).await, &empty);
+        assert!(d < 1e-6, "{backend}: {prompt:?} knows no word, so draws the empty prompt's flower: differs by {d}");
     }
+    let pink = flower("pink petals".into()).await;
+    assert!(max_abs_diff(&pink, &empty) > 1e-2, "{backend}: a known word changes the flower");
+    assert!(max_abs_diff(&flower("PINK!!! petals???".into()).await, &pink) < 1e-6, "{backend}: case and punctuation are dropped");
+    let cut = flower("pink ".repeat(ganzoo::text::MAX_WORDS)).await;
+    assert!(max_abs_diff(&flower("pink ".repeat(1000)).await, &cut) < 1e-6, "{backend}: a long prompt is cut to its first words");
     let per = 3 * 64 * 64;
     let walk = g.text_interpolation("a red flower", "a blue flower", 3, 7.0).await.unwrap();
     let a = g.text_images("a red flower", &[7.0]).await.unwrap().data;

@@ -86,6 +86,7 @@ page.on.output = (output) => {
   current.image = blit(canvas, output.rgba, output.width, output.height);
   $("timing").textContent = `seed ${output.seed} · ψ ${output.psi.toFixed(2)} · ${output.ms.toFixed(0)} ms`;
   canvas.dataset.seed = String(output.seed);
+  canvas.setAttribute("aria-label", `generated face, seed ${output.seed}, ψ ${output.psi.toFixed(2)}`);
   canvas.dataset.psi = output.psi.toFixed(2);
   canvas.dataset.ready = "1";
   $("new-face").disabled = false;

@@ -3,7 +3,8 @@
 // side and visibly. The sampler runs in the worker on the CPU; the likelihood of each result
 // (−ln p) is a full pass on the page's backend. The shell in ui.js does the worker, URL, badge,
 // notices, progress and download. URL: #model=NAME&pick=K&cut=ROWS&seed=S&count=N (a notice for
-// each value not used); ?backend=auto|webgpu|cpu.
+// each value not used; without a #model, the digit model); ?backend=auto|webgpu|cpu. The tagline
+// names what the loaded model draws.
 import { $, Page, SEED, drives, parseSeed, seedsFrom } from "./ui.js";
 
 const page = new Page();
@@ -24,6 +25,13 @@ let source = null; // {values: Uint8Array C·S·S, from: "pick" | "drawing", pic
 let running = null; // {id, seeds, figures: [{canvas, caption}], done, rgba}
 let shown = []; // ImageData of the given image and each completion, for the download
 const PENDING = [40, 60, 110]; // pixels not drawn yet
+
+/** What a model's pictures are (the first word of its data), and its architecture, for the tagline. */
+const SUBJECTS = { mnist: "a digit", "fashion-mnist": "a piece of clothing" };
+const ARCHS = { "diagonal-bilstm": "PixelRNN (Diagonal BiLSTM)", "row-lstm": "PixelRNN (Row LSTM)", pixelcnn: "PixelCNN" };
+const dataOf = (data) => String(data ?? "").split(" ")[0].split("/").filter(Boolean).pop() ?? "";
+/** Without a #model the page opens on a digit model, else on the first listed. */
+const digits = (list) => list.find((m) => dataOf(m.data) === "mnist") ?? list[0];
 
 const side = () => info.resolution;
 const levels = () => info.config.levels;
@@ -65,6 +73,7 @@ function figures(seeds) {
   while (box.children.length < 1 + seeds.length) {
     const figure = document.createElement("figure");
     const canvas = Object.assign(document.createElement("canvas"), { className: "pixel" });
+    canvas.setAttribute("role", "img");
     figure.append(canvas, document.createElement("figcaption"));
     box.append(figure);
   }
@@ -82,13 +91,14 @@ function figures(seeds) {
 /** Completes the source from the cut, one completion per seed; cancels the one under way. */
 function run() {
   if (!source || !info) return;
-  cancel();
-  const values = given();
-  shown = [paint($("input"), rgbaOf(values), cut() * side())];
+  // a seed or count that is not usable is said, and what is shown stays
   const seed = parseSeed($("seed").value);
   const count = Number($("count").value);
   if (seed === null) return page.say(`"${$("seed").value}" is not ${SEED}`);
   if (!Number.isInteger(count) || count < 1 || count > 8) return page.say("show 1 to 8 completions");
+  cancel();
+  const values = given();
+  shown = [paint($("input"), rgbaOf(values), cut() * side())];
   const seeds = seedsFrom(seed, count);
   const id = page.post("complete", { pixels: values, known: cut() * side(), seeds, chunk: Math.ceil(side() / 4), pace: 8 });
   running = { id, seeds, figures: figures(seeds) };
@@ -183,7 +193,7 @@ async function loadSheet() {
   $("picks").replaceChildren();
   sheet = null;
   // `train sprites` names the sheet after the data ("mnist", "fashion-mnist", an idx folder's name)
-  const data = String(info.provenance?.data ?? "").split(" ")[0].split("/").filter(Boolean).pop() ?? "";
+  const data = dataOf(info.provenance?.data);
   try {
     const [index, blob] = await Promise.all([fetch(`held-out/${data}.json`).then((r) => r.json()), fetch(`held-out/${data}.png`).then((r) => r.blob())]);
     if (index.levels !== levels()) throw new Error(`the sheet is of ${index.levels}-level images, the model's are ${levels()}-level`);
@@ -196,6 +206,7 @@ async function loadSheet() {
     button.dataset.pick = String(k);
     button.setAttribute("aria-label", `held-out image ${k}`);
     const c = Object.assign(document.createElement("canvas"), { className: "pixel", width: sheet.tile, height: sheet.tile });
+    c.setAttribute("aria-hidden", "true"); // the button's label names it
     c.getContext("2d").putImageData(tile(k), 0, 0);
     button.append(c);
     button.onclick = () => pick(k);
@@ -300,6 +311,9 @@ function load(model) {
 
 page.on.ready = async (ready) => {
   info = ready.info;
+  // the tagline names what this model draws: a digit, a piece of clothing, an image
+  $("subject").textContent = SUBJECTS[dataOf(info.provenance?.data)] ?? "an image";
+  $("arch").textContent = ARCHS[info.config?.arch] ?? "PixelRNN";
   $("cut").max = String(side());
   const beyond = linked.cut !== null && linked.cut > side() ? `#cut=${linked.cut} is beyond the last row (${side()}): keeping half` : null;
   $("cut").value = String(linked.cut !== null && linked.cut <= side() ? linked.cut : Math.floor(side() / 2));
@@ -320,7 +334,7 @@ page.on.ready = async (ready) => {
   }
 };
 
-page.models(drives(["partial-image", "seed"]), "completion models").then((found) => {
+page.models(drives(["partial-image", "seed"]), "completion models", digits).then((found) => {
   if (!found) return;
   models = found.list;
   for (const m of models) $("model").add(new Option(`${m.name} (${m.kind} ${m.resolution}px)`, m.name));

@@ -61,7 +61,10 @@ page.on.ready = () => request($("prompt").value, linked.seed ?? randomSeed());
 page.on.drawn = ({ prompt, seeds, read, rgba, count, width, height, ms }) => {
   if (!drawings.answered()) return; // newer words or noise went out instead
   const size = width * height * 4;
-  current.images = canvases.slice(0, count).map((c, i) => blit(c, rgba.subarray(i * size, (i + 1) * size), width, height));
+  current.images = canvases.slice(0, count).map((c, i) => {
+    c.setAttribute("aria-label", `flower ${i + 1}: “${prompt}”, seed ${seeds[i]}`);
+    return blit(c, rgba.subarray(i * size, (i + 1) * size), width, height);
+  });
   showRead(read);
   page.say(...read.notices);
   $("timing").textContent = `seeds ${seeds[0]}–${seeds[seeds.length - 1]} · ${ms.toFixed(0)} ms`;

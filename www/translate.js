@@ -2,8 +2,8 @@
 // through every translation model side by side, each in its own worker slot, and back. The page
 // makes every picture a square PNG at the models' resolution (center-cropped, on white), so any
 // format this browser decodes works. The shell in ui.js does the worker, URL, badge, notices,
-// progress and download. URL: #pick=NAME&direction=a-to-b|b-to-a (a notice for each value not
-// used); ?backend=auto|webgpu|cpu.
+// progress and download. URL: #pick=NAME&direction=a-to-b|b-to-a&model=NAME (that model alone;
+// every model without it) (a notice for each value not used); ?backend=auto|webgpu|cpu.
 import { $, Latest, Page, blit, describe, drives, show } from "./ui.js";
 
 const DIRECTIONS = ["a-to-b", "b-to-a"];
@@ -18,6 +18,7 @@ const slots = new Map(); // slot → {model, there, back, caption, info, failed,
 let picture = null; // {bytes: PNG, image: ImageData, from: "pick" | "drawing" | a file name, name?}
 let sheet = null; // {bitmap, names, tile, columns, rows}: the held-out emoji, A's rows then B's
 let size = 64; // the models' resolution (the first model's)
+let only = null; // the model a #model= named, shown alone (and kept in the address)
 
 /** `source` (a bitmap or canvas) center-cropped to a square on white at the models' resolution. */
 async function square(source) {
@@ -41,7 +42,7 @@ function translate() {
   for (const [slot, s] of slots) {
     if (s.info) s.asks.ask({ slot, file: picture.bytes.slice(), direction: $("direction").value, back: true });
   }
-  page.url.write({ ...(picture.from === "pick" ? { pick: picture.name } : {}), direction: $("direction").value });
+  page.url.write({ ...(picture.from === "pick" ? { pick: picture.name } : {}), direction: $("direction").value, ...(only ? { model: only } : {}) });
 }
 
 /** Draws held-out emoji `i` into `canvas`, in the style the direction starts from. */
@@ -89,7 +90,9 @@ async function loadSheet() {
     button.dataset.name = name;
     button.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-label", `held-out emoji ${name}`);
-    button.append(Object.assign(document.createElement("canvas"), { width: sheet.tile, height: sheet.tile }));
+    const tile = Object.assign(document.createElement("canvas"), { width: sheet.tile, height: sheet.tile });
+    tile.setAttribute("aria-hidden", "true"); // the button's label names it
+    button.append(tile);
     button.onclick = () => pick(name);
     $("picks").append(button);
   }
@@ -201,15 +204,17 @@ $("clear").onclick = clearPad;
 page.downloads(() => (picture ? [picture.image, ...[...slots.values()].flatMap((s) => s.images)] : []), () => `ganzoo-translation-${$("direction").value}.png`);
 
 const sheetLoaded = loadSheet();
-page.models(drives(["image"]), "translation models").then((found) => {
+page.models(drives(["image"]), "translation models", (list) => list[0], () => "showing every translation model").then((found) => {
   if (!found) return;
-  // every translation model side by side, each in its own slot (one for the #model= asked)
-  const shown = found.list.includes(found.chosen) && page.url.hash.has("model") ? [found.chosen] : found.list;
+  // every translation model side by side, each in its own slot (only the one a #model= names)
+  const shown = found.linked ? [found.chosen] : found.list;
+  only = found.linked ? found.chosen.name : null;
   shown.forEach((model, i) => {
     const figure = Object.assign(document.createElement("figure"), { className: "model" });
     const canvas = (way) => {
       const c = Object.assign(document.createElement("canvas"), { width: 160, height: 160 });
       Object.assign(c.dataset, { model: model.name, way });
+      c.setAttribute("role", "img");
       c.setAttribute("aria-label", way === "there" ? `${model.name}'s translation` : `${model.name}'s translation translated back`);
       return c;
     };
@@ -224,4 +229,5 @@ page.models(drives(["image"]), "translation models").then((found) => {
     page.load(model, slot);
   });
   $("model-info").textContent = shown.map((m) => m.name).join(" · ");
+  $("model-info").href = "models/index.json"; // the models, with their sizes and data
 });

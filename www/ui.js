@@ -196,6 +196,36 @@ export function describe(info) {
   return `${info.name}: ${info.kind} ${info.resolution}×${info.resolution}, ${info.parameters.toLocaleString()} parameters${words}, trained on ${info.provenance.data}`;
 }
 
+const CARD_FIELDS = [["model", "What it is"], ["data", "Trained on"], ["measured", "Measured"], ["limits", "Not for"], ["licence", "Terms"]];
+
+/**
+ * The model card of a loaded model (`info.card`, from its manifest: `train export --card`) in
+ * #model-cards, one per slot: what it is, what it learnt from, how it measures, what it must not
+ * be used for, its terms. A model without a card shows none.
+ */
+function showCard(info, slot) {
+  const box = $("model-cards");
+  if (!box) return;
+  box.querySelector(`details[data-slot="${CSS.escape(slot)}"]`)?.remove();
+  if (!info.card) return;
+  const details = document.createElement("details");
+  details.dataset.slot = slot;
+  details.dataset.model = info.name;
+  const summary = document.createElement("summary");
+  summary.textContent = info.name;
+  const list = document.createElement("dl");
+  for (const [key, label] of CARD_FIELDS) {
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.textContent = info.card[key] ?? "";
+    list.append(dt, dd);
+  }
+  details.append(summary, list);
+  box.append(details);
+  box.hidden = false;
+}
+
 /** Offers `blob` as a download named `name`. */
 function save(blob, name) {
   const a = document.createElement("a");
@@ -268,6 +298,7 @@ export class Page {
     badge.className = `badge ${backend}`;
     badge.dataset.backend = backend;
     if (slot === "main") $("model-info").textContent = describe(info);
+    showCard(info, slot);
     if (notice && !this.#waiting.includes(notice)) this.#waiting.push(notice);
   }
 
@@ -289,18 +320,19 @@ export class Page {
 
   /**
    * The models of models/index.json that `keep` accepts (`what` names them: "face models"), and
-   * the one to load: the URL's `#model=`, else `fallback(list)`. Null, with the error shown,
-   * when there are none.
+   * the one to load: the URL's `#model=` (then `linked` is true), else `fallback(list)`, which
+   * the notice on a `#model=` not listed calls `instead` (default: "using NAME"). Null, with the
+   * error shown, when there are none.
    */
-  async models(keep, what, fallback = (list) => list[0]) {
+  async models(keep, what, fallback = (list) => list[0], instead = (first) => `using ${first.name}`) {
     try {
       const index = await (await fetch("models/index.json")).json();
       const list = index.models.filter(keep);
       if (!list.length) throw new Error(`models/index.json lists no ${what}: export one with \`train export\``);
       const first = fallback(list);
       const find = (name) => list.find((m) => m.name === name) ?? null;
-      const chosen = this.url.read("model", find, `one of the ${what} (${list.map((m) => m.name).join(", ")})`, `using ${first.name}`);
-      return { list, chosen: chosen ?? first };
+      const chosen = this.url.read("model", find, `one of the ${what} (${list.map((m) => m.name).join(", ")})`, instead(first));
+      return { list, chosen: chosen ?? first, linked: chosen !== null };
     } catch (e) {
       show("error", `cannot list the models: ${e.message}`);
       return null;
@@ -314,7 +346,10 @@ export class Page {
   load(model, slot = "main") {
     this.loop.stop();
     show("error", null);
-    if (slot === "main") $("model-info").dataset.model = model.name;
+    if (slot === "main") {
+      $("model-info").dataset.model = model.name;
+      $("model-info").href = `models/${model.manifest}`; // its configuration and provenance
+    }
     this.worker.postMessage({ load: { manifestUrl: new URL(`models/${model.manifest}`, location.href).href, backend: this.backend, slot } });
   }
 

@@ -6,7 +6,9 @@
 //! Generator, in the paper's notation: c7s1-k, d2k, d4k, n × R4k, u2k, uk, c7s1-3 — a 7×7 conv
 //! with reflection padding, two stride-2 3×3 convs down, n residual blocks (two 3×3 convs with
 //! reflection padding, added to their input), two stride-2 transposed convs up, a 7×7 conv to
-//! RGB and tanh. Instance norm (no affine parameters, as the reference) and ReLU after every conv
+//! RGB and tanh. New runs upsample instead by nearest-neighbour ×2 and a 3×3 conv (Odena, Dumoulin
+//! & Olah 2016, "Deconvolution and Checkerboard Artifacts"): a stride-2 transposed 3×3 conv gives
+//! the even and odd output pixels different numbers of taps, which prints a fine checkerboard. Instance norm (no affine parameters, as the reference) and ReLU after every conv
 //! but the last. Discriminator (PatchGAN): 4×4 convs, stride 2 then 1, LeakyReLU(0.2), instance
 //! norm but on the first, one logit per overlapping patch.
 
@@ -16,6 +18,8 @@ use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, tanh};
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::{ConvOptions, PadMode};
+
+use super::resample::{self, Filter};
 
 #[derive(Config, Debug, PartialEq)]
 pub struct CycleGanConfig {
@@ -37,6 +41,19 @@ pub struct CycleGanConfig {
     pub domain_a: String,
     #[config(default = "String::from(\"B\")")]
     pub domain_b: String,
+    /// How the generator upsamples; `None` is the paper's transposed convs (bundles from before
+    /// the option). `train cyclegan` starts new runs with [`Upsample::Nearest`].
+    pub upsample: Option<Upsample>,
+}
+
+/// A generator's ×2 upsampling layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Upsample {
+    /// A stride-2 transposed 3×3 conv (the paper's `u` layers).
+    Transposed,
+    /// Nearest-neighbour ×2, reflection padding by 1, a 3×3 conv: no checkerboard.
+    Nearest,
 }
 
 impl CycleGanConfig {
@@ -60,7 +77,7 @@ impl CycleGanConfig {
             from_rgb: ConvNorm::new(3, k, 7, 1, device), // c7s1-k
             down: vec![ConvNorm::new(k, 2 * k, 3, 2, device), ConvNorm::new(2 * k, 4 * k, 3, 2, device)], // d2k, d4k
             blocks: (0..self.blocks).map(|_| ResnetBlock::new(4 * k, device)).collect(),
-            up: vec![UpNorm::new(4 * k, 2 * k, device), UpNorm::new(2 * k, k, device)], // u2k, uk
+            up: vec![UpNorm::new(4 * k, 2 * k, self.upsample, device), UpNorm::new(2 * k, k, self.upsample, device)], // u2k, uk
             to_rgb: conv(k, 3, 7, 1, 0, device), // c7s1-3
         }
     }
@@ -145,26 +162,50 @@ impl ResnetBlock {
     }
 }
 
-/// Stride-2 transposed 3×3 conv (output padding 1: H → 2H) → instance norm → ReLU.
+/// ×2 upsampling ([`Upsample`]) → instance norm → ReLU.
 #[derive(Module, Debug)]
 pub struct UpNorm {
-    pub conv: ConvTranspose2d,
+    pub conv: UpConv,
     pub norm: InstanceNorm,
 }
 
+/// The two ways up; the weights keep one name (`conv`) in bundles, whichever it is.
+#[derive(Module, Debug)]
+pub enum UpConv {
+    /// Stride-2 transposed 3×3 conv, output padding 1: H → 2H.
+    Transposed(ConvTranspose2d),
+    /// Nearest-neighbour ×2, reflection padding by 1, 3×3 conv.
+    Nearest(Conv2d),
+}
+
 impl UpNorm {
-    fn new(c_in: usize, c_out: usize, device: &Device) -> Self {
-        let conv = ConvTranspose2dConfig::new([c_in, c_out], [3, 3])
-            .with_stride([2, 2])
-            .with_padding([1, 1])
-            .with_padding_out([1, 1])
-            .with_initializer(init())
-            .init(device);
+    fn new(c_in: usize, c_out: usize, upsample: Option<Upsample>, device: &Device) -> Self {
+        let conv = match upsample.unwrap_or(Upsample::Transposed) {
+            Upsample::Transposed => UpConv::Transposed(
+                ConvTranspose2dConfig::new([c_in, c_out], [3, 3])
+                    .with_stride([2, 2])
+                    .with_padding([1, 1])
+                    .with_padding_out([1, 1])
+                    .with_initializer(init())
+                    .init(device),
+            ),
+            Upsample::Nearest => UpConv::Nearest(conv(c_in, c_out, 3, 1, 0, device)),
+        };
         Self { conv, norm: norm(c_out, device) }
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         relu(self.norm.forward(self.conv.forward(x))) // [B, C', 2H, 2W]
+    }
+}
+
+impl UpConv {
+    /// `[B, C, H, W]` → `[B, C', 2H, 2W]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            UpConv::Transposed(conv) => conv.forward(x),
+            UpConv::Nearest(conv) => conv.forward(reflect(resample::upsample(x, Filter::Nearest), 1)),
+        }
     }
 }
 

@@ -11,7 +11,10 @@
 //!   - **Diagonal BiLSTM**: the map skewed so that diagonals become columns, a 1×1 input-to-state
 //!     conv and a 2×1 state-to-state conv column by column, once from the left and once from the
 //!     right (on the mirrored map); the right-to-left output moves down one row, so no pixel sees
-//!     the future, and the two are added; the receptive field is everything above and to the left;
+//!     the future, and the two are added; the receptive field is the rows above and the pixels to
+//!     the left, except that the end of the row above reaches the start of a row only through the
+//!     first layer's 7×7 mask (pixel (r − 1, W − 1) never reaches (r, 0 … W − 5): the paper's
+//!     construction, checked against the ONNX graph of scripts/onnx_graphs/pixelrnn.py);
 //!   - **PixelCNN** (the paper's baseline): 1×1 (2h → h), a 3×3 conv with mask B, 1×1 (h → 2h);
 //!
 //!   after the recurrent layer a 1×1 conv brings the h features back to 2h and the block's input

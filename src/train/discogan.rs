@@ -81,7 +81,7 @@ impl Family for DiscoGan {
         config.model.check()?;
         config.augment.check()?;
         let m = &mut config.model;
-        let held = translation::adopt(data, m.resolution, [&mut m.domain_a, &mut m.domain_b])?;
+        let held = translation::adopt(data, m.resolution, config.run.batch, [&mut m.domain_a, &mut m.domain_b])?;
         let adam = || AdamConfig::new().with_beta_1(config.beta1).with_beta_2(0.999).init();
         let m = &config.model;
         Ok(DiscoGan {

@@ -1,7 +1,7 @@
 //! Native training: the one run core every family trains on. This module and `web.rs` are the
 //! only places that choose a device.
 //!
-//! A family (`dcgan.rs`, `stylegan.rs`, `text2image.rs`, `cyclegan.rs`, `discogan.rs`) implements [`Family`]: its networks and
+//! A family (`dcgan.rs`, `stylegan.rs`, `text2image/`, `cyclegan.rs`, `discogan.rs`) implements [`Family`]: its networks and
 //! optimizers, listed once by name in [`Family::parts`], and one training step that returns its
 //! losses by name. [`Trainer`] owns everything else — the run directory and its `config.json`
 //! (which always names the family), the state and RNG, the schedule, the device, sample grids,
@@ -194,8 +194,14 @@ pub fn ema_update<M: Module>(ema: M, g: &M, beta: f32) -> M {
 /// shortened early on (5% of the images seen) so the average does not drag in the first steps.
 pub fn ema_beta(kimg: f32, step: usize, batch: usize) -> f32 {
     let images = ((step + 1) * batch) as f32;
-    let half_life = (kimg * 1000.0).min(images * 0.05).max(1e-8);
-    0.5f32.powf(batch as f32 / half_life)
+    ema_beta_steady(kimg.min(images * 0.05 / 1000.0), batch)
+}
+
+/// The EMA's β for a half-life of `kimg` thousand images from the first step: for weights that
+/// start trained (a run continued from a bundle), where the ramp-up of [`ema_beta`] would only
+/// forget them.
+pub fn ema_beta_steady(kimg: f32, batch: usize) -> f32 {
+    0.5f32.powf(batch as f32 / (kimg * 1000.0).max(1e-8))
 }
 
 /// Indices of the batch for `step`: a fresh permutation of the `n` items per epoch, seeded by
@@ -241,6 +247,15 @@ impl Parts<'_> {
 
     fn file(name: &str) -> String {
         format!("{name}.bpk")
+    }
+
+    /// Whether `name` is a part to load that the checkpoint lacks (one written before the family
+    /// kept it), so the family can fill it in from another part instead.
+    pub fn missing(&self, name: &str) -> bool {
+        match &self.mode {
+            PartsMode::Load { dir, .. } => self.wanted(name) && !dir.join(Self::file(name)).exists(),
+            PartsMode::Save { .. } => false,
+        }
     }
 
     /// A network (or any module) named `name`.
@@ -647,7 +662,18 @@ pub fn train_cli<F: Family>(
             println!("resuming {} (its saved config, with the run flags given here)", args.out.display());
             saved
         }
-        _ => fresh()?,
+        None if args.resume && CheckpointDir::new(&args.out).latest()?.is_some() => {
+            eprintln!(
+                "{} has checkpoints but no config.json: its model, loss and data are taken from the flags given here, the defaults where none is given; a checkpoint of another model will not load",
+                args.out.display()
+            );
+            fresh()?
+        }
+        None if args.resume => {
+            println!("{} holds no run yet: --resume starts a new one", args.out.display());
+            fresh()?
+        }
+        None => fresh()?,
     };
     let mut settings = settings_of(&config);
     args.apply(&mut settings);

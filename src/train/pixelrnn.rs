@@ -4,6 +4,8 @@
 //! draws the same bits. Every `eval_every` steps the run measures the exact NLL of the watched
 //! sixth of the held-out images and keeps the best model; `train eval pixelrnn` reports on the
 //! other five sixths. The grid: samples, and completions of held-out images cut at half height.
+//! With `ema_kimg` the run keeps a weight average (Polyak averaging, as PixelCNN++ evaluates) and
+//! measures, keeps and ships that; `init_from` starts a run from a bundle's weights.
 
 use std::path::Path;
 
@@ -11,8 +13,8 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, batch_indices, reported, watched};
-use crate::bundle::Provenance;
+use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, batch_indices, checkpoint, ema_beta, ema_beta_steady, ema_update, reported, watched};
+use crate::bundle::{self, Provenance};
 use crate::data::likelihood::{Depth, LikelihoodImages};
 use crate::image::ImageBatch;
 use crate::latent::Rng;
@@ -30,6 +32,13 @@ pub struct PixelRnnTrainConfig {
     /// Every K steps (and at the last), the exact NLL of the watched held-out images; the best
     /// model is kept in `RUN/best/`. 0 turns it off.
     pub eval_every: usize,
+    /// Half-life of the weight average in thousands of images; the average is what the run
+    /// evaluates, keeps and exports. 0: no average (runs from before it).
+    #[serde(default)]
+    pub ema_kimg: f32,
+    /// A bundle whose weights start the run (the model config is the bundle's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<String>,
     #[serde(flatten)]
     pub run: RunSettings,
 }
@@ -37,7 +46,19 @@ pub struct PixelRnnTrainConfig {
 impl PixelRnnTrainConfig {
     pub fn new(model: PixelRnnConfig, data: String, depth: Depth) -> Self {
         let run = RunSettings { steps: 20_000, batch: 16, seed: 0, lr: 1e-3, sample_every: 1000, checkpoint_every: 500, device: "cpu".into() };
-        Self { model, data, depth, eval_every: 500, run }
+        Self { model, data, depth, eval_every: 500, ema_kimg: EMA_KIMG, init_from: None, run }
+    }
+}
+
+/// The weight average's half-life for new runs: 4 k images, 250 steps of batch 16.
+pub const EMA_KIMG: f32 = 4.0;
+
+/// The model config of the PixelRNN bundle in `dir`, and its weights as a trained module.
+pub fn bundle_model(dir: &str) -> Result<(PixelRnnConfig, PixelRnn), String> {
+    let (manifest, generator) = bundle::load_dir_as_trained(Path::new(dir), &Device::flex()).map_err(|e| format!("--init-from {dir}: {e}"))?;
+    match (manifest.config, generator) {
+        (ModelConfig::Pixelrnn(config), AnyGenerator::Pixelrnn(model)) => Ok((config, model)),
+        (config, _) => Err(format!("--init-from {dir} holds a {} model: a PixelRNN run starts only from a PixelRNN bundle", config.arch_name())),
     }
 }
 
@@ -121,6 +142,8 @@ fn as_images(pixels: Tensor<4>, levels: usize) -> Tensor<4> {
 
 pub struct PixelRnnFamily {
     pub model: PixelRnn,
+    /// The weight average (no autodiff), when the run keeps one.
+    pub ema: PixelRnn,
     optim: ModuleOptimizer,
     /// The held-out images (training only): the grid completes a few, the evaluation watches a sixth.
     held: Option<LikelihoodImages>,
@@ -128,11 +151,11 @@ pub struct PixelRnnFamily {
 
 impl Family for PixelRnnFamily {
     const NAME: &'static str = "pixelrnn";
-    const EXPORTED: &'static [&'static str] = &["model"];
+    const EXPORTED: &'static [&'static str] = &["model", "model_ema"];
     type Config = PixelRnnTrainConfig;
     type Data = LikelihoodImages;
 
-    fn init(config: &mut Self::Config, device: &Device, data: Option<&LikelihoodImages>, _fresh: bool) -> Result<Self, String> {
+    fn init(config: &mut Self::Config, device: &Device, data: Option<&LikelihoodImages>, fresh: bool) -> Result<Self, String> {
         config.model.levels = config.depth.levels();
         config.model.check()?;
         if let Some(data) = data {
@@ -141,11 +164,25 @@ impl Family for PixelRnnFamily {
             }
         }
         let held = data.map(|d| LikelihoodImages { side: d.side, depth: d.depth, train: Vec::new(), train_len: 0, test: d.test.clone(), test_len: d.test_len, source: d.source.clone() });
-        Ok(PixelRnnFamily { model: config.model.init(device), optim: AdamConfig::new().init(), held })
+        let mut model = config.model.init(device);
+        if let (true, Some(dir)) = (fresh, &config.init_from) {
+            let (from, weights) = bundle_model(dir)?;
+            if from != config.model {
+                return Err(format!("--init-from {dir} is a {from:?}, not the run's {:?}: start the run with the bundle's model", config.model));
+            }
+            model = checkpoint::load_module(model, checkpoint::module_bytes(&weights), dir)?;
+        }
+        let ema = model.valid();
+        Ok(PixelRnnFamily { model, ema, optim: AdamConfig::new().init(), held })
     }
 
     fn parts(&mut self, parts: &mut Parts) -> Result<(), String> {
         parts.module("model", &mut self.model)?;
+        if parts.missing("model_ema") {
+            self.ema = self.model.valid(); // a run from before the average starts it here
+        } else {
+            parts.module("model_ema", &mut self.ema)?;
+        }
         parts.optimizer("optim", &mut self.optim)
     }
 
@@ -157,13 +194,20 @@ impl Family for PixelRnnFamily {
         let nll = pixel_nll(self.model.forward(x.clone()), x).mean(); // nats per image
         let grads = GradientsParams::from_grads(nll.backward(), &self.model);
         self.model = self.optim.step(c.run.lr, self.model.clone(), grads);
+        if c.ema_kimg > 0.0 {
+            let beta = match c.init_from {
+                Some(_) => ema_beta_steady(c.ema_kimg, c.run.batch), // the weights start trained
+                None => ema_beta(c.ema_kimg, run.state.step, c.run.batch),
+            };
+            self.ema = ema_update(self.ema.clone(), &self.model, beta);
+        }
         vec![("nll", nll.into_scalar::<f32>())]
     }
 
     /// Row 1: samples of seeds 0–7; rows 2–4: eight held-out images with the lower half cut
     /// (grey), completed, and as they are.
     fn sample(&self, c: &Self::Config, seeds: &[u64], device: &Device) -> ImageBatch {
-        let model = self.model.valid();
+        let model = self.shipped(c);
         let (s, levels) = (c.model.resolution, c.model.levels);
         let n = 8.min(seeds.len());
         let mut rngs: Vec<Rng> = seeds[..n].iter().map(|&seed| Rng::new(seed)).collect();
@@ -184,14 +228,22 @@ impl Family for PixelRnnFamily {
     }
 
     fn export(&self, c: &Self::Config) -> (ModelConfig, AnyGenerator) {
-        (ModelConfig::Pixelrnn(c.model.clone()), AnyGenerator::Pixelrnn(self.model.valid()))
+        (ModelConfig::Pixelrnn(c.model.clone()), AnyGenerator::Pixelrnn(self.shipped(c)))
     }
 
     fn provenance(c: &Self::Config, _run: &Path, _best: bool) -> Provenance {
         Provenance {
             data: format!("{} ({})", c.data, if c.depth == Depth::Binary { "binarized" } else { "8-bit" }),
             loss: serde_json::json!({"kind": "nll", "unit": "nats per image"}),
-            notes: format!("{}, batch {}, lr {}, seed {}", c.model.arch.name(), c.run.batch, c.run.lr, c.run.seed),
+            notes: format!(
+                "{}, batch {}, lr {}, seed {}{}{}",
+                c.model.arch.name(),
+                c.run.batch,
+                c.run.lr,
+                c.run.seed,
+                if c.ema_kimg > 0.0 { format!(", the weight average (half-life {} k images)", c.ema_kimg) } else { String::new() },
+                c.init_from.as_ref().map(|dir| format!(", started from {dir}")).unwrap_or_default()
+            ),
             ..Provenance::default()
         }
     }
@@ -203,13 +255,25 @@ impl Family for PixelRnnFamily {
             return Ok(None);
         }
         let device = run.device.clone().inner();
-        let l = likelihood(&self.model.valid(), held, &watched(held.test_len), &device);
+        let l = likelihood(&self.shipped(c), held, &watched(held.test_len), &device);
         let mut figures = serde_json::Map::new();
         figures.insert("nats".into(), l.nats.into());
         figures.insert("bits_per_dim".into(), l.bits_per_dim.into());
         figures.insert("images".into(), l.images.into());
-        let summary = format!("held-out NLL {:.2} nats per image, {:.4} bits/dim ({} images)", l.nats, l.bits_per_dim, l.images);
+        let mut summary = format!("held-out NLL {:.2} nats per image, {:.4} bits/dim ({} images)", l.nats, l.bits_per_dim, l.images);
+        if c.ema_kimg > 0.0 {
+            let raw = likelihood(&self.model.valid(), held, &watched(held.test_len), &device).nats;
+            figures.insert("nats_raw".into(), raw.into());
+            summary.push_str(&format!(" for the weight average, {raw:.2} without"));
+        }
         Ok(Some(Evaluation { score: -l.nats, figures, summary }))
+    }
+}
+
+impl PixelRnnFamily {
+    /// What the run evaluates and exports: the weight average when it keeps one.
+    pub fn shipped(&self, c: &PixelRnnTrainConfig) -> PixelRnn {
+        if c.ema_kimg > 0.0 { self.ema.clone() } else { self.model.valid() }
     }
 }
 
@@ -235,6 +299,14 @@ pub struct Cli {
     /// Measure the held-out NLL and keep the best model every K steps (0: never).
     #[arg(long, default_value_t = 500)]
     eval_every: usize,
+    /// Half-life of the weight average that is evaluated and shipped, in thousands of images
+    /// (0: ship the weights as trained).
+    #[arg(long, default_value_t = EMA_KIMG)]
+    ema_kimg: f32,
+    /// Start from the weights of this PixelRNN bundle (its architecture replaces --arch,
+    /// --layers and --hidden), e.g. to continue a shipped model: `--init-from www/models/pixelrnn-mnist`.
+    #[arg(long)]
+    init_from: Option<String>,
     #[command(flatten)]
     run: super::RunArgs,
 }
@@ -247,16 +319,24 @@ impl Cli {
             println!("{} training and {} held-out images of {} at {} px", data.train_len, data.test_len, data.source, data.side);
             Ok(data)
         };
+        let arch = Arch::from_name(&self.arch)?; // the flags first, then the data
         let fresh = || -> Result<_, String> {
             let data = LikelihoodImages::open(&self.data, depth)?;
-            let model = PixelRnnConfig::new()
-                .with_arch(Arch::from_name(&self.arch)?)
-                .with_resolution(data.side)
-                .with_levels(data.depth.levels())
-                .with_layers(self.layers)
-                .with_hidden(self.hidden);
+            let model = match &self.init_from {
+                Some(dir) => {
+                    let (model, _) = bundle_model(dir)?;
+                    println!("starting from the weights of {dir}: {} with {} blocks of h = {}", model.arch.name(), model.layers, model.hidden);
+                    model
+                }
+                None => PixelRnnConfig::new()
+                    .with_arch(arch)
+                    .with_resolution(data.side)
+                    .with_levels(data.depth.levels())
+                    .with_layers(self.layers)
+                    .with_hidden(self.hidden),
+            };
             let mut config = PixelRnnTrainConfig::new(model, self.data.clone(), data.depth);
-            config.eval_every = self.eval_every;
+            (config.eval_every, config.ema_kimg, config.init_from) = (self.eval_every, self.ema_kimg, self.init_from.clone());
             Ok(config)
         };
         super::train_cli::<PixelRnnFamily>(&self.run, fresh, open, |_| Ok(()))

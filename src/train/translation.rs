@@ -155,11 +155,24 @@ impl HeldOut {
     }
 }
 
-/// What a translation family keeps of the data it will train on: checks the resolution, names
-/// the model's domains after the data's (`google`, `twitter`) and returns the watched pairs.
-pub fn adopt(data: Option<&UnpairedDomains>, resolution: usize, domains: [&mut String; 2]) -> Result<Option<HeldOut>, String> {
+/// What a translation family keeps of the data it will train on: checks the resolution and that
+/// every step's batch of B can be drawn apart from A's ([`batches`]), names the model's domains
+/// after the data's (`google`, `twitter`) and returns the watched pairs.
+pub fn adopt(data: Option<&UnpairedDomains>, resolution: usize, batch: usize, domains: [&mut String; 2]) -> Result<Option<HeldOut>, String> {
     let Some(data) = data else { return Ok(None) };
     data.a.check_resolution(resolution)?;
+    // at worst A's batch holds min(batch, |A|) of the names both domains share, and B gives up
+    // each of its images of those names
+    let names_a: BTreeSet<&str> = data.names_a.iter().map(String::as_str).collect();
+    let shared = data.names_b.iter().filter(|n| names_a.contains(n.as_str())).count();
+    if data.b.len <= batch.min(data.a.len).min(shared) {
+        return Err(format!(
+            "A and B share {shared} of their {} names and a batch of A can hold {} of them, which leaves no image of B to draw apart from it (a batch never holds a true pair): use two folders of different pictures, or a --batch below {}",
+            data.b.len,
+            batch.min(data.a.len),
+            data.b.len.min(data.a.len)
+        ));
+    }
     for (name, given) in domains.into_iter().zip(&data.domains) {
         name.clone_from(given);
     }

@@ -6,7 +6,9 @@
 // what the model is given, the PNG download. (On WebGPU through SwiftShader a Diagonal BiLSTM's
 // full pass takes ~100 s, so that test makes one; tests/web.rs compares WebGPU's probabilities
 // with the CPU's.) NATIVE_COMPLETE holds `train complete --raw` of each PixelRNN bundle: held-out
-// image 3, 14 rows, seeds 5 and 6.
+// image 3, 14 rows, seeds 5 and 6. Also: the page opens on the digit model and its tagline names
+// what the loaded model draws; bad values in the URL (negative, huge, NaN, script-like) and typed
+// on the page are said, the stated defaults used, and the page keeps working.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -56,6 +58,7 @@ async function completed(webgpu) {
       console.log(`complete ${m.name} ${backend}: max |browser − native| −ln p ${gap.toExponential(2)} nats`);
       // measured: 1.5e-5 (binary, CPU), 2.3e-5 (binary, WebGPU), 1.2e-4 (8-bit, both)
       assert.ok(gap < (levels === 2 ? 2e-4 : 1.5e-3), `${m.name}: −ln p differs from native by ${gap} nats`);
+      assert.match(await page.textContent("#timing"), webgpu ? /−ln p on WebGPU$/ : /−ln p on the CPU$/, "the page says where −ln p was computed");
       assert.match(page.url(), /pick=3&cut=14&seed=5&count=2/);
     }
     if (webgpu) return;
@@ -79,6 +82,17 @@ async function completed(webgpu) {
     await page.waitForSelector("#completions[data-ready='cancelled']");
     const stopped = Number((await page.textContent("#timing")).match(/cancelled at pixel (\d+)/)[1]);
     assert.ok(stopped < 28 * 28, `cancelled at pixel ${stopped}`);
+    // each completion keeps the pixels drawn before the cancel; the rest stay in the pending colour
+    const kept = await page.$$eval("#completions canvas[data-seed]", (cs) => cs.map((c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let pending = 0;
+      for (let i = 0; i < d.length; i += 4) pending += d[i] === 40 && d[i + 1] === 60 && d[i + 2] === 110 ? 1 : 0;
+      return { done: Number(c.dataset.done), pending, pixels: d.length / 4 };
+    }));
+    for (const k of kept) {
+      assert.ok(k.done > 0 && k.done < k.pixels, `a completion stopped part way: ${JSON.stringify(k)}`);
+      assert.equal(k.pending, k.pixels - k.done, `what was drawn stays, the rest is pending: ${JSON.stringify(k)}`);
+    }
     assert.match(page.url(), /seed=7/, "the next seeds: 7 and 8");
 
     // a drawing: a stroke above the cut is what the model is given, and completed
@@ -110,18 +124,133 @@ async function completed(webgpu) {
 test("WebGPU: completions by seed, as native, with the likelihood on the GPU", () => completed(true));
 test("CPU fallback: the same, the API's probabilities, a cancel, a drawing, the download", () => completed(false));
 
-test("bad URL values are said and not used", async () => {
+const DIGITS = MODELS.find((m) => m.data.split(" ")[0] === "mnist");
+const OTHER = MODELS.find((m) => m !== DIGITS);
+
+test("the page opens on the digit model under \"Draw the top of a digit\"; the tagline follows the model picked", async () => {
+  assert.ok(DIGITS && OTHER, `index.json lists an MNIST model and another: ${MODELS.map((m) => m.name)}`);
   const b = await browser(false);
   try {
     const page = await b.newPage();
-    await openComplete(page, `model=${MODELS[0].name}&cut=99&pick=<b>&count=20&zoom=2`);
+    const errors = await openComplete(page, "");
+    assert.equal(await page.inputValue("#model"), DIGITS.name, "the digit model is picked");
+    assert.equal(await page.getAttribute("#model-info", "data-model"), DIGITS.name, "and loaded");
+    assert.match(page.url(), new RegExp(`#model=${DIGITS.name}&pick=0&`));
+    assert.match(await page.textContent("#tagline"), /^Draw the top of a digit; a PixelRNN \(Diagonal BiLSTM\) finishes it/);
+    await page.evaluate(() => { document.getElementById("completions").dataset.ready = "waiting"; });
+    await page.selectOption("#model", OTHER.name);
+    await page.waitForSelector("#completions[data-ready='1']", { timeout: 180_000 });
+    assert.equal(await page.getAttribute("#model-info", "data-model"), OTHER.name);
+    const tagline = await page.textContent("#tagline");
+    assert.match(tagline, /^Draw the top of a piece of clothing; a PixelCNN finishes it/, "the Fashion-MNIST PixelCNN's tagline");
+    assert.doesNotMatch(tagline, /digit/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+/**
+ * Opens the page with `hash` (bad values), checks each notice and what the page fell back to
+ * (`state`: the model, pick, cut, seed and count used), that no value was taken as HTML or
+ * script, then that a later valid action, `act`, works.
+ */
+async function badValues(hash, notices, state, act) {
+  const b = await browser(false);
+  try {
+    const page = await b.newPage();
+    const dialogs = [];
+    page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
+    const errors = await openComplete(page, hash);
     const notice = await page.textContent("#notice");
-    assert.match(notice, /#cut=99 is beyond the last row/);
-    assert.match(notice, /"<b>" is not a held-out image's place/);
-    assert.match(notice, /"20" is not a number of completions from 1 to 8/);
-    assert.match(notice, /#zoom is not used/);
-    assert.equal(await page.inputValue("#cut"), "14");
-    assert.equal(await page.inputValue("#count"), "4");
+    for (const n of notices) assert.ok(notice.includes(n), `the notice says ${JSON.stringify(n)}: ${notice}`);
+    assert.equal(await page.$$eval("#notice *, #error *", (els) => els.length), 0, "the notice is text, no value became an element");
+    assert.equal(await page.$$eval("body script:not([src])", (els) => els.length), 0, "no script was added");
+    const used = {
+      model: await page.inputValue("#model"),
+      pick: (await page.$$eval("#picks [aria-pressed='true']", (bs) => bs.map((b) => b.dataset.pick))).join(),
+      cut: await page.inputValue("#cut"),
+      seed: await page.inputValue("#seed"),
+      count: await page.inputValue("#count"),
+    };
+    assert.deepEqual(used, state, "the stated defaults");
+    const shownSeeds = await page.$$eval("#completions canvas[data-seed]", (cs) => cs.map((c) => [c.dataset.seed, c.dataset.done]));
+    assert.deepEqual(shownSeeds, Array.from({ length: Number(state.count) }, (_, i) => [String(Number(state.seed) + i), "784"]), "completed with them");
+    assert.match(page.url(), new RegExp(`#model=${state.model}&pick=${state.pick}&cut=${state.cut}&seed=${state.seed}&count=${state.count}$`), "the address now names what is shown");
+    await page.evaluate(() => { document.getElementById("completions").dataset.ready = "waiting"; });
+    await act(page);
+    await page.waitForSelector("#completions[data-ready='1']", { timeout: 180_000 });
+    assert.deepEqual(dialogs, [], "no value ran as script");
+    assert.deepEqual(errors, []);
+  } finally {
+    await b.close();
+  }
+}
+
+const LIST = `(${MODELS.map((m) => m.name).join(", ")})`;
+const DEFAULTS = { model: DIGITS?.name, pick: "0", cut: "14", seed: "0", count: "4" };
+
+test("bad URL values, negative: each said, the defaults used; a pick by click then works", () => badValues(
+  "model=-1&pick=-1&cut=-3&seed=-5&count=-2",
+  [`"-1" is not one of the completion models ${LIST}: using ${DIGITS.name}`, `"-1" is not a held-out image's place (a whole number): picking the first`,
+    `"-3" is not a row to cut at (a whole number): keeping half`, `"-5" is not a seed (a whole number from 0 to 2^53 − 1): using 0`,
+    `"-2" is not a number of completions from 1 to 8: showing 4`],
+  DEFAULTS,
+  async (page) => {
+    await page.click("#picks button[data-pick='5']");
+    await page.waitForSelector("#completions[data-ready='1']", { timeout: 180_000 });
+    assert.equal(await page.getAttribute("#picks [aria-pressed='true']", "data-pick"), "5");
+    assert.match(page.url(), /pick=5&cut=14&seed=0&count=4$/);
+  },
+));
+
+test("bad URL values, huge: each said, the defaults used (a cut beyond the last row: half); a seed typed then works", () => badValues(
+  `model=${"m".repeat(2000)}&pick=999&cut=99&seed=${"9".repeat(30)}&count=100000&zoom=2`,
+  [`is not one of the completion models ${LIST}: using ${DIGITS.name}`, "#pick=999 is not one of the 32 held-out images: picking the first",
+    "#cut=99 is beyond the last row (28): keeping half", `"${"9".repeat(30)}" is not a seed`, `"100000" is not a number of completions from 1 to 8: showing 4`,
+    "#zoom is not used"],
+  DEFAULTS,
+  async (page) => {
+    await page.fill("#seed", String(2 ** 53 - 1));
+    await page.dispatchEvent("#seed", "change");
+    await page.waitForSelector("#completions[data-ready='1']", { timeout: 180_000 });
+    // the largest seed, and its neighbours wrap to 0
+    assert.deepEqual(await page.$$eval("#completions canvas[data-seed]", (cs) => cs.map((c) => c.dataset.seed)), [String(2 ** 53 - 1), "0", "1", "2"]);
+  },
+));
+
+test("bad URL values, NaN, unknown and script-like: said as text, never run; another model then works", () => badValues(
+  "model=<script>alert(1)</script>&pick=NaN&cut=<img src=x onerror=alert(2)>&seed=NaN&count=Infinity",
+  [`"<script>alert(1)</script>" is not one of the completion models ${LIST}: using ${DIGITS.name}`, `"NaN" is not a held-out image's place`,
+    `"<img src=x onerror=alert(2)>" is not a row to cut at (a whole number): keeping half`, `"NaN" is not a seed`, `"Infinity" is not a number of completions`],
+  DEFAULTS,
+  async (page) => {
+    await page.selectOption("#model", OTHER.name);
+    await page.waitForFunction((name) => document.getElementById("model-info").dataset.model === name, OTHER.name);
+  },
+));
+
+test("bad values typed on the page: said, what is shown (and downloads) stays; then a good one draws", async () => {
+  const b = await browser(false);
+  try {
+    const page = await b.newPage({ acceptDownloads: true });
+    await openComplete(page, `model=${DIGITS.name}&pick=1&seed=3&count=2`);
+    for (const [id, value, said] of [["seed", "-1", /"-1" is not a seed/], ["seed", "1e3", /"1e3" is not a seed/], ["count", "0", /show 1 to 8 completions/], ["count", "99", /show 1 to 8 completions/]]) {
+      await page.fill(`#${id}`, value);
+      await page.dispatchEvent(`#${id}`, "change");
+      assert.match(await page.textContent("#notice"), said, `#${id} = ${value}`);
+      await page.fill(`#${id}`, id === "seed" ? "3" : "2");
+    }
+    assert.match(page.url(), /pick=1&cut=14&seed=3&count=2$/, "the address keeps the last good values");
+    assert.deepEqual(await page.$$eval("#completions canvas[data-seed]", (cs) => cs.map((c) => [c.dataset.seed, c.dataset.done])), [["3", "784"], ["4", "784"]]);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    const png = readFileSync(await download.path());
+    assert.equal(png.readUInt32BE(16), 3 * 4 * 28 + 2 * 2, "the download still holds the given image and both completions");
+    await page.evaluate(() => { document.getElementById("completions").dataset.ready = "waiting"; });
+    await page.fill("#seed", "11");
+    await page.dispatchEvent("#seed", "change");
+    await page.waitForSelector("#completions[data-ready='1']", { timeout: 180_000 });
+    assert.deepEqual(await page.$$eval("#completions canvas[data-seed]", (cs) => cs.map((c) => c.dataset.seed)), ["11", "12"]);
   } finally {
     await b.close();
   }

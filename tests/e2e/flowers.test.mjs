@@ -1,12 +1,14 @@
 // End-to-end: the text-to-flower page in headless Chromium, on WebGPU (SwiftShader) and on the
 // CPU fallback. A typed prompt becomes four flowers; unknown words, emoji and a long prompt are
 // explained; the noise lock keeps the noise while the words change; the prompt and seed live in
-// the URL; the interpolation plays; PNG and GIF download. NATIVE_T2I holds `train prompt
+// the URL; the interpolation plays; PNG and GIF (its frames decoded) download; hostile prompts
+// (symbols, control characters, unknown words, markup) draw the empty prompt's flowers, as the
+// native tokenizer test asserts. NATIVE_T2I holds `train prompt
 // --raw` for the prompt below (seeds 0–3), for parity with the native run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { BASE, browser, openPage, readF32, serveSite } from "./harness.mjs";
+import { BASE, assertWalkGif, browser, openPage, readF32, serveSite } from "./harness.mjs";
 
 const MODEL = "text2flower64";
 const NATIVE = process.env.NATIVE_T2I ?? "test-results/native-text2image.f32";
@@ -14,6 +16,11 @@ const PROMPT = "this flower has five large pink petals and a yellow center";
 serveSite("flowers.html");
 
 const openFlowers = (page, hash) => openPage(page, "flowers.html", hash, "#flowers[data-ready='1']", 180_000);
+
+function maxDiff(a, b) {
+  assert.equal(a.length, b.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+}
 
 /** Waits for the next drawing after `action`. */
 async function redraw(page, action) {
@@ -85,6 +92,7 @@ async function prompted(webgpu) {
     await redraw(page, () => page.click("#draw"));
     assert.equal(await page.getAttribute("#flowers", "data-seed"), seed, "the locked noise stays");
     assert.match(page.url(), /lock=1/);
+    assert.match(page.url(), new RegExp(`seed=${seed}&`), "the URL holds the seed");
     await page.uncheck("#lock");
     await redraw(page, () => page.click("#draw"));
     assert.notEqual(await page.getAttribute("#flowers", "data-seed"), seed, "unlocked, a new draw has new noise");
@@ -110,7 +118,10 @@ async function prompted(webgpu) {
     const [gif] = await Promise.all([page.waitForEvent("download"), page.click("#save-gif")]);
     const gifPath = `test-results/${gif.suggestedFilename()}`;
     await gif.saveAs(gifPath);
-    assert.equal(readFileSync(gifPath).subarray(0, 6).toString(), "GIF89a");
+    const bytes = readFileSync(gifPath);
+    assert.equal(bytes.subarray(0, 6).toString(), "GIF89a");
+    // 64-px flowers enlarged to 192 px, 6 forwards and 4 back, each a step from one prompt to the other
+    await assertWalkGif(page, bytes, 6, 192, 20, `${backend}: the walk's GIF`);
     assert.deepEqual(errors, []);
   } finally {
     await b.close();
@@ -120,7 +131,12 @@ async function prompted(webgpu) {
 test("text to flower on WebGPU: prompt → flowers, parity, notices, noise lock, URL, PNG, interpolation", () => prompted(true));
 test("text to flower on the CPU fallback: the same", () => prompted(false));
 
-test("bad URL values on the flower page give notices, and an empty prompt still draws", async () => {
+/** The RGBA pixels of the four flower canvases, one array. */
+async function flowerRgba(page) {
+  return page.evaluate(() => [...document.querySelectorAll("#flowers canvas")].flatMap((c) => Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data)));
+}
+
+test("bad URL values on the flower page give notices; an empty prompt still draws, and hostile prompts draw the same flowers", async () => {
   const b = await browser(false);
   try {
     const page = await b.newPage();
@@ -134,6 +150,22 @@ test("bad URL values on the flower page give notices, and an empty prompt still 
     assert.equal(await page.getAttribute("#backend", "data-backend"), "cpu", "auto without WebGPU");
     const px = await flowerPixels(page);
     assert.ok(px.every((p) => p.spread > 20));
+    // as the native tokenizer test asserts: a prompt of symbols, control characters, words the
+    // model does not know or markup reads as the empty prompt, so the same noise draws the same flowers
+    const empty = await flowerRgba(page);
+    const noise = await page.getAttribute("#flowers", "data-seed");
+    await page.check("#lock");
+    for (const [prompt, said] of [["🌸🌸🌸", /ignored 3 symbols/], ["\u202e\u0007\u0000", null], ["розовый 花", /ignored 2 unknown words/],
+      ["<script>alert(1)</script>", /unknown word/]]) {
+      await page.fill("#prompt", prompt);
+      await redraw(page, () => page.press("#prompt", "Enter"));
+      assert.equal(await page.getAttribute("#flowers", "data-seed"), noise, "the kept noise");
+      const diff = maxDiff(await flowerRgba(page), empty);
+      assert.equal(diff, 0, `${JSON.stringify(prompt)} draws the empty prompt's flowers (they differ by ${diff}/255)`);
+      assert.equal(await page.getAttribute("#flowers", "data-prompt"), prompt);
+      if (said) assert.match(await page.textContent("#notice"), said, `${JSON.stringify(prompt)} is explained`);
+    }
+    await page.uncheck("#lock");
     // the same seeds as the face page, up to 2^53 − 1: the four flowers' seeds wrap to 0
     await page.fill("#seed", String(2 ** 53 - 1));
     await redraw(page, () => page.dispatchEvent("#seed", "change"));

@@ -14,12 +14,12 @@ export const BASE = `http://127.0.0.1:${PORT}`;
 const COMMON = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"];
 const WEBGPU = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader"];
 
-/** Serves www/ while the calling file's tests run; `page` must answer before they start. */
+/** Serves www/ as scripts/serve.sh does (pre-compressed files too) while the calling file's tests run; `page` must answer before they start. */
 export function serveSite(page) {
   mkdirSync("test-results", { recursive: true });
   let server;
   before(async () => {
-    server = spawn("node_modules/.bin/http-server", ["www", "-a", "127.0.0.1", "-p", String(PORT), "-c-1", "--silent"], { stdio: "inherit" });
+    server = spawn("node_modules/.bin/http-server", ["www", "-a", "127.0.0.1", "-p", String(PORT), "-c-1", "--gzip", "--silent"], { stdio: "inherit" });
     for (let i = 0; i < 100; i++) {
       try { if ((await fetch(`${BASE}/${page}`)).ok) return; } catch {}
       await new Promise((r) => setTimeout(r, 100));
@@ -61,11 +61,66 @@ export async function browser(webgpu) {
   return b;
 }
 
+/**
+ * A watched page in a context of its own (what @axe-core/playwright needs: it opens a blank page
+ * beside the one it checks, which a browser's default context does not allow).
+ */
+export async function contextPage(b, options) {
+  const context = await b.newContext(options);
+  const page = await context.newPage();
+  await watch(page);
+  return page;
+}
+
 /** Opens `page` at BASE/path#hash and waits for the `ready` selector; returns the page's problems so far and to come. */
 export async function openPage(page, path, hash, ready, timeout) {
   await page.goto(`${BASE}/${path}#${hash}`);
   await page.waitForSelector(ready, { timeout });
   return pageProblems.get(page);
+}
+
+/**
+ * A GIF as the browser decodes it (WebCodecs' ImageDecoder): its size, its number of frames and
+ * `diff[i][j]`, the largest difference of any RGBA value between frames i and j.
+ */
+export async function gifFrames(page, bytes) {
+  return page.evaluate(async (b64) => {
+    const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const decoder = new ImageDecoder({ data, type: "image/gif" });
+    await decoder.tracks.ready;
+    await decoder.completed;
+    const count = decoder.tracks.selectedTrack.frameCount;
+    const frames = [];
+    let width, height;
+    for (let i = 0; i < count; i++) {
+      const { image } = await decoder.decode({ frameIndex: i });
+      [width, height] = [image.displayWidth, image.displayHeight];
+      const c = new OffscreenCanvas(width, height);
+      const g = c.getContext("2d");
+      g.drawImage(image, 0, 0);
+      image.close();
+      frames.push(g.getImageData(0, 0, width, height).data);
+    }
+    decoder.close();
+    const diff = frames.map((a) => frames.map((b) => a.reduce((m, v, k) => Math.max(m, Math.abs(v - b[k])), 0)));
+    return { width, height, count, diff };
+  }, Buffer.from(bytes).toString("base64"));
+}
+
+/**
+ * Checks a walk's GIF of `frames` frames played forwards then back (2·frames − 2 in all) at
+ * `side` px: each frame differs from the next on the way out, the ends differ by more than
+ * `apart`, and the way back repeats the way out.
+ */
+export async function assertWalkGif(page, bytes, frames, side, apart, label) {
+  const gif = await gifFrames(page, bytes);
+  assert.deepEqual([gif.width, gif.height], [side, side], `${label}: frame size`);
+  const count = 2 * frames - 2;
+  assert.equal(gif.count, count, `${label}: ${frames} frames forwards and ${frames - 2} back`);
+  for (let k = 0; k + 1 < frames; k++) assert.ok(gif.diff[k][k + 1] > 0, `${label}: frame ${k + 1} differs from frame ${k}`);
+  assert.ok(gif.diff[0][frames - 1] > apart, `${label}: the walk's ends differ (by ${gif.diff[0][frames - 1]}/255)`);
+  for (let k = 1; k + 1 < frames; k++) assert.equal(gif.diff[k][count - k], 0, `${label}: frame ${count - k} is frame ${k} on the way back`);
+  return gif;
 }
 
 /** A little-endian f32 file. */

@@ -551,6 +551,7 @@ pub unsafe fn gemm_basic_generic<
                 get_lhs_packing_threshold_multi_thread()
             };
 
+            // ganzoo: a kept operand's block is read from its panels, packed only if not filled yet (kept.rs)
             let (packed_rhs, pack_rhs_now) = match kept {
                 Some((panels, filled)) => {
                     let block = col_outer * k.msrv_div_ceil(kc) * kc

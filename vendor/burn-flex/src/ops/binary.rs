@@ -47,6 +47,7 @@ where
 
     match dtype {
         DType::F32 => binary_op_f32(lhs, rhs, f32_op, simd_hint),
+        // ganzoo: the wasm build computes binary ops in f32 only (in_f32 in ops/mod.rs)
         #[cfg(not(target_arch = "wasm32"))]
         DType::F64 => binary_op_typed(lhs, rhs, f64_op),
         #[cfg(not(target_arch = "wasm32"))]

@@ -39,6 +39,7 @@ where
 
     match dtype {
         DType::F32 => compare_f32(lhs, &rhs, out_dtype, f32_cmp, simd_hint),
+        // ganzoo: the wasm build computes comparisons in f32 only (in_f32 in ops/mod.rs)
         #[cfg(not(target_arch = "wasm32"))]
         DType::F64 => compare_typed(lhs, &rhs, out_dtype, f64_cmp),
         #[cfg(not(target_arch = "wasm32"))]

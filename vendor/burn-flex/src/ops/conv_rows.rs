@@ -128,6 +128,7 @@ pub(crate) fn conv2d_f32(
     FlexTensor::new(Bytes::from_elems(out), Layout::contiguous(shape), DType::F32)
 }
 
+// ganzoo: the taps and the patch matrix of the native convs (conv_runs.rs, conv_weight_grad.rs)
 /// How a kernel of `kernel` taps steps over a 2-D input (for the native convs of conv_runs.rs
 /// and conv_weight_grad.rs).
 #[cfg(not(target_arch = "wasm32"))]

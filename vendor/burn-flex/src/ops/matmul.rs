@@ -62,6 +62,7 @@ const PARALLEL_THRESHOLD: usize = 192 * 192 * 192;
 #[cfg(feature = "rayon")]
 const BATCH_PARALLEL_THRESHOLD: usize = 128 * 128 * 128; // ~2M ops total
 
+// ganzoo: pub(crate), for the native convs of conv_runs.rs and conv_weight_grad.rs
 /// Get parallelism setting based on matrix size.
 pub(crate) fn get_parallelism(m: usize, n: usize, k: usize) -> gemm::Parallelism {
     let ops = m.saturating_mul(n).saturating_mul(k);

@@ -142,11 +142,14 @@ pub mod comparison;
 #[macro_use]
 mod conv_common;
 pub mod conv;
-// ganzoo: see conv_rows.rs, conv_runs.rs and conv_weight_grad.rs
+// ganzoo: the wasm build's 2-D convs as products per image (conv_rows.rs; also the patch
+// matrix the native convs build)
 mod conv_rows;
+// ganzoo: the native convs forward as products per run of images (conv_runs.rs)
 #[cfg(not(target_arch = "wasm32"))]
 mod conv_runs;
 pub mod conv_transpose;
+// ganzoo: the native conv weight gradients as products (conv_weight_grad.rs)
 #[cfg(not(target_arch = "wasm32"))]
 mod conv_weight_grad;
 // ganzoo: the wasm build's conv weights packed once (kept_weights.rs)

@@ -2,6 +2,7 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
+// ganzoo: the native convs as products (conv_runs.rs, conv_weight_grad.rs; conv_rows.rs's Taps)
 #[cfg(not(target_arch = "wasm32"))]
 use crate::ops::conv_weight_grad;
 #[cfg(not(target_arch = "wasm32"))]

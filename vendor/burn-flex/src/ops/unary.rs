@@ -62,6 +62,7 @@ where
 
     match dtype {
         DType::F32 => unary_op_typed(tensor, f32_op),
+        // ganzoo: the wasm build computes unary ops in f32 only (in_f32 in ops/mod.rs)
         #[cfg(not(target_arch = "wasm32"))]
         DType::F64 => unary_op_typed(tensor, f64_op),
         #[cfg(not(target_arch = "wasm32"))]
@@ -264,6 +265,7 @@ pub fn sinh(tensor: FlexTensor) -> FlexTensor {
 
 /// Hyperbolic tangent
 pub fn tanh(tensor: FlexTensor) -> FlexTensor {
+    // ganzoo: the wasm build's f32 tanh is a rational function (tanh_rational below)
     #[cfg(target_arch = "wasm32")]
     return unary_op(tensor, tanh_rational, |x| x.tanh());
     #[cfg(not(target_arch = "wasm32"))]

@@ -410,6 +410,7 @@ pub fn conv_transpose2d_direct_nhwc(
         None => VectorSize::MAX,
     });
 
+    // ganzoo: the dtype and the conv's arguments, built once for the strip kernel and the published one
     let dtype = input.dtype;
     let args = ConvArgsLaunch::new(
         options.stride[0],
@@ -421,8 +422,8 @@ pub fn conv_transpose2d_direct_nhwc(
         options.groups,
     );
 
-    // ganzoo: the strip kernel (STRIP = 0: the published one below).
-    if STRIP > 0 {
+    // ganzoo: the strip kernel in the browser (wasm32, where it is tested); elsewhere the published one below.
+    if STRIP > 0 && cfg!(target_arch = "wasm32") {
         let (stride_w, dilation_w) = (options.stride[1], options.dilation[1]);
         let strip = STRIP.min(out_1.div_ceil(stride_w)).max(1);
         let strips = out_1.div_ceil(stride_w).div_ceil(strip);
@@ -468,6 +469,7 @@ pub fn conv_transpose2d_direct_nhwc(
         bias.map(|bias| bias.into_buffer_arg()).into(),
         output.clone().into_linear_view(),
         shape_divmod(&output),
+        // ganzoo: built above, shared with the strip kernel
         args,
         dtype_to_storage_type(dtype),
     );

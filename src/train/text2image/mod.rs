@@ -14,6 +14,10 @@
 //! `--resume` starts it again. Grids, metrics, checkpoints, resume and the best generator are the
 //! run core's (`train/mod.rs`).
 
+mod encoder;
+mod eval;
+mod probe;
+
 use std::path::Path;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -24,13 +28,16 @@ use super::augment::{AugmentArgs, AugmentConfig, augment};
 pub use super::fidelity::high_frequency_power;
 use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, ema_beta, ema_update};
 use crate::bundle::Provenance;
-use crate::data::captioned::{CaptionedDataset, contrast};
+use crate::data::captioned::CaptionedDataset;
 use crate::image::ImageBatch;
 use crate::latent::{Rng, latents_tensor};
-use crate::losses::{bce_with_logits, hard_negatives, hinge_generator, joint_embedding, matching_aware, matching_aware_hinge, mode_seeking, r1_estimate};
+use crate::losses::{bce_with_logits, hinge_generator, matching_aware, matching_aware_hinge, mode_seeking, r1_estimate};
 use crate::models::text2image::{Discriminator, Generator, Pairs, Text2ImageConfig, TextToImage, condition, interpolate_text, mismatched};
 use crate::models::{AnyGenerator, ModelConfig};
 use crate::text::{self, TextEncoder, Vocabulary};
+use encoder::train_text_encoder;
+pub use eval::{EVAL_FLOWERS, EvalPoint, EvalReport, best_point, evaluate, score};
+pub use probe::{PROBE_FLOWERS, ProbeReport, probe_text};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Text2ImageTrainConfig {
@@ -171,45 +178,6 @@ pub struct Text2Image {
     held_out: Option<CaptionedDataset>,
 }
 
-/// Flowers whose captions fit the text probe (training split) and are read by it (held out).
-pub const PROBE_FLOWERS: (usize, usize) = (2000, 200);
-
-/// How many held-out flowers the periodic evaluation draws (6 captions each).
-pub const EVAL_FLOWERS: usize = 100;
-
-/// The score that picks the best generator: petal-colour accuracy + count-within-one accuracy.
-pub fn score(report: &EvalReport) -> f64 {
-    EvalReport::rate(report.colour[0]) + EvalReport::rate(report.count_within_one[0])
-}
-
-/// What `RUN/best/eval.json` and each line of `RUN/eval.jsonl` hold.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct EvalPoint {
-    pub step: usize,
-    pub score: f64,
-    pub colour: f64,
-    pub count_within_one: f64,
-    pub centre: f64,
-}
-
-impl EvalPoint {
-    pub fn new(step: usize, report: &EvalReport) -> Self {
-        Self {
-            step,
-            score: score(report),
-            colour: EvalReport::rate(report.colour[0]),
-            count_within_one: EvalReport::rate(report.count_within_one[0]),
-            centre: EvalReport::rate(report.centre[0]),
-        }
-    }
-}
-
-/// The best evaluation a run kept, if any (`RUN/best/eval.json`).
-pub fn best_point(run: &Path) -> Option<EvalPoint> {
-    let best = crate::files::read_swapped_dir(&run.join("best"))?;
-    serde_json::from_slice(&std::fs::read(best.join("eval.json")).ok()?).ok()
-}
-
 impl Text2Image {
     /// Evaluates on the first `EVAL_FLOWERS` held-out images of `all` every `eval_every` steps,
     /// and draws the sample grid from their captions; returns how many. Data without attribute
@@ -258,48 +226,6 @@ impl Text2Image {
         }
         Tensor::from_data(TensorData::new(rows, [indices.len(), d]), device)
     }
-}
-
-/// The joint image–text training of the text encoder (DS-SJE style); returns it frozen (inner
-/// device, no autodiff).
-fn train_text_encoder(config: &Text2ImageTrainConfig, data: &CaptionedDataset, device: &Device) -> TextEncoder {
-    let vocabulary = config.model.vocabulary();
-    let mut encoder = config.model.text_encoder().init(device);
-    let mut images = config.model.text_encoder().init_image_encoder(data.images.resolution, device);
-    let (mut optim_t, mut optim_i) = (AdamConfig::new().init(), AdamConfig::new().init());
-    let mut rng = Rng::new(config.run.seed ^ 0x7E47);
-    let n = data.images.len;
-    let batch = config.run.batch.min(n);
-    let started = std::time::Instant::now();
-    for step in 0..config.encoder_steps {
-        let idx = super::batch_indices(config.run.seed ^ 0xE4C, batch, step, n);
-        let captions: Vec<&str> = idx.iter().map(|&i| data.captions[i][rng.below(data.captions[i].len())].as_str()).collect();
-        let negatives: Vec<Option<String>> = captions.iter().map(|c| contrast(c, &mut rng)).collect();
-        // the captions, then their hard negatives (the caption itself where it has nothing to change)
-        let ids: Vec<Vec<usize>> = captions
-            .iter()
-            .map(|c| c.to_string())
-            .chain(negatives.iter().zip(&captions).map(|(neg, c)| neg.clone().unwrap_or_else(|| c.to_string())))
-            .map(|c| vocabulary.tokenize(&c).ids)
-            .collect();
-        let keep: Vec<f32> = negatives.iter().map(|n| n.is_some() as u8 as f32).collect();
-        let keep = Tensor::<2>::from_data(TensorData::new(keep, [idx.len(), 1]), device);
-        let (ids, pad) = text::batch_ids(&ids, device);
-        let texts = encoder.forward(ids, pad); // [2B, D]
-        let b = idx.len();
-        let (texts, negatives) = (texts.clone().slice([0..b]), texts.slice([b..2 * b]));
-        let seen = images.forward(data.images.batch(&idx, device)); // [B, D]
-        let loss = joint_embedding(seen.clone(), texts.clone(), config.margin)
-            + hard_negatives(seen, texts, negatives, keep, config.margin) * config.hard_negatives;
-        let mut grads = loss.backward();
-        let (g_t, g_i) = (GradientsParams::from_module(&mut grads, &encoder), GradientsParams::from_module(&mut grads, &images));
-        encoder = optim_t.step(config.encoder_lr, encoder, g_t);
-        images = optim_i.step(config.encoder_lr, images, g_i);
-        if step % 50 == 0 || step + 1 == config.encoder_steps {
-            println!("text encoder (joint image–text training) step {}: loss {:.4} ({:.0} s)", step + 1, loss.into_scalar::<f32>(), started.elapsed().as_secs_f32());
-        }
-    }
-    encoder.valid()
 }
 
 impl Family for Text2Image {
@@ -602,263 +528,3 @@ impl Cli {
 
 /// A text-to-image run (see [`super::Trainer`]).
 pub type Trainer = super::Trainer<Text2Image>;
-
-/// Attribute accuracy of a text-to-image model on held-out captions of procedural flowers.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
-pub struct EvalReport {
-    pub captions: usize,
-    pub images: usize,
-    /// (correct, out of) for generated flowers and for the real test images (the ceiling).
-    pub colour: [(usize, usize); 2],
-    pub centre: [(usize, usize); 2],
-    pub count_exact: [(usize, usize); 2],
-    pub count_within_one: [(usize, usize); 2],
-    /// Petal colour of generated flowers per named colour: (name, correct, out of).
-    pub colour_by_name: Vec<(String, usize, usize)>,
-    /// Mean [`high_frequency_power`] of the generated flowers and of the real test images.
-    pub high_frequency: [f64; 2],
-}
-
-impl EvalReport {
-    /// The report as a table, with the goals of the text-to-flower page.
-    pub fn table(&self) -> String {
-        let pct = |(a, b): (usize, usize)| if b == 0 { "—".to_string() } else { format!("{:5.1}% ({a}/{b})", 100.0 * a as f64 / b as f64) };
-        let n_colours = crate::data::flowers::PETAL_COLOURS.len() as f64;
-        let n_centres = crate::data::flowers::CENTRE_COLOURS.len() as f64;
-        let rows = [
-            ("petal colour", self.colour, format!("{:.1}%", 100.0 / n_colours), "≥ 90%"),
-            ("centre colour", self.centre, format!("{:.1}%", 100.0 / n_centres), ""),
-            ("petal count, exact", self.count_exact, "10.0%".into(), ""),
-            ("petal count, ±1", self.count_within_one, "28.0%".into(), "≥ 70%"),
-        ];
-        let mut out = format!(
-            "{} held-out captions of {} test flowers, one generated flower per caption\n{:<20} {:>20} {:>20} {:>8} {:>6}\n",
-            self.captions, self.images, "attribute", "generated", "real (ceiling)", "chance", "goal"
-        );
-        for (name, [g, r], chance, goal) in rows {
-            out += &format!("{name:<20} {:>20} {:>20} {chance:>8} {goal:>6}\n", pct(g), pct(r));
-        }
-        let by_name: Vec<String> = self.colour_by_name.iter().map(|(n, a, b)| format!("{n} {}", pct((*a, *b)).trim())).collect();
-        out += &format!("generated petal colour by name: {}\n", by_name.join(", "));
-        let [g, r] = self.high_frequency;
-        out += &format!("high-frequency power: generated {g:.3e}, real {r:.3e}: {:.2}× (goal ≤ 2×)\n", g / r.max(1e-30));
-        out
-    }
-
-    pub fn rate(pair: (usize, usize)) -> f64 {
-        if pair.1 == 0 { 0.0 } else { pair.0 as f64 / pair.1 as f64 }
-    }
-}
-
-/// Which attributes a caption names: the centre when it mentions one, the count when it says
-/// the number; the petal colour always.
-fn mentions(caption: &str, a: &crate::data::flowers::Attributes) -> (bool, bool) {
-    let words: Vec<&str> = caption.split(|c: char| !c.is_alphanumeric()).collect();
-    let centre = words.iter().any(|w| ["center", "centre", "middle", "stamen"].contains(w));
-    let count = words.contains(&crate::data::flowers::NUMBER_WORDS[a.petals]);
-    (centre, count)
-}
-
-/// Generates one flower per held-out caption of `test` (procedural flowers with attributes;
-/// noise seed = the caption's number) and measures it against the caption, beside the same
-/// measure of the real image.
-pub fn evaluate(model: &TextToImage, vocabulary: &Vocabulary, noise: usize, test: &CaptionedDataset, device: &Device) -> Result<EvalReport, String> {
-    use crate::data::flowers::measure;
-    let attributes = test.attributes.as_ref().ok_or("evaluation needs the procedural flowers (`flowers`): other data has no attribute labels")?;
-    let mut jobs: Vec<(usize, String)> = Vec::new();
-    for (i, caps) in test.captions.iter().enumerate() {
-        jobs.extend(caps.iter().map(|c| (i, c.clone())));
-    }
-    let mut report = EvalReport { captions: jobs.len(), images: test.images.len, ..Default::default() };
-    report.colour_by_name = crate::data::flowers::PETAL_COLOURS.iter().map(|c| (c.name().to_string(), 0, 0)).collect();
-    let res = test.images.resolution;
-    let size = 3 * res * res;
-    let tally = |pair: &mut (usize, usize), ok: bool| {
-        pair.0 += ok as usize;
-        pair.1 += 1;
-    };
-    for (n, chunk) in jobs.chunks(64).enumerate() {
-        let prompts: Vec<&str> = chunk.iter().map(|(_, c)| c.as_str()).collect();
-        let (_, text) = model.embed_prompts(vocabulary, &prompts, device);
-        let seeds: Vec<u64> = (0..chunk.len()).map(|k| (n * 64 + k) as u64).collect();
-        let images = ImageBatch::from_data(model.forward(text, latents_tensor(&seeds, noise, device)).into_data())?;
-        let gsize = 3 * images.h * images.w;
-        for (k, (i, caption)) in chunk.iter().enumerate() {
-            let a = &attributes[*i];
-            report.high_frequency[0] += high_frequency_power(&images.data[k * gsize..(k + 1) * gsize], images.h) / report.captions as f64;
-            let (centre_named, count_named) = mentions(caption, a);
-            let generated = measure(&images.data[k * gsize..(k + 1) * gsize], images.h);
-            let real = measure(&test.images.images[i * size..(i + 1) * size], res);
-            for (slot, m) in [generated, real].into_iter().enumerate() {
-                tally(&mut report.colour[slot], m.colour == Some(a.colour));
-                if slot == 0 {
-                    let entry = &mut report.colour_by_name[a.colour];
-                    (entry.1, entry.2) = (entry.1 + (m.colour == Some(a.colour)) as usize, entry.2 + 1);
-                }
-                if centre_named {
-                    tally(&mut report.centre[slot], m.centre == a.centre);
-                }
-                if count_named {
-                    tally(&mut report.count_exact[slot], m.petals == a.petals);
-                    tally(&mut report.count_within_one[slot], m.petals.abs_diff(a.petals) <= 1);
-                }
-            }
-        }
-    }
-    let n = test.images.len;
-    report.high_frequency[1] = (0..n).map(|i| high_frequency_power(&test.images.images[i * size..(i + 1) * size], res)).sum::<f64>() / n.max(1) as f64;
-    Ok(report)
-}
-
-/// What the text feature holds, read from held-out captions of the procedural flowers: what a
-/// linear probe fitted on training captions reads back, and how close captions that differ in
-/// one attribute land.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
-pub struct ProbeReport {
-    /// (correct, out of) on held-out captions: petal colour (all), exact petal count (captions
-    /// that state it), centre colour (captions that mention the centre).
-    pub colour: (usize, usize),
-    pub count: (usize, usize),
-    pub centre: (usize, usize),
-    /// Mean cosine between a held-out caption's feature and the same caption's with only the
-    /// number word changed (to each other count), and with only the petal colour changed (to
-    /// each other colour).
-    pub count_variants: f64,
-    pub colour_variants: f64,
-}
-
-impl ProbeReport {
-    pub fn table(&self) -> String {
-        let pct = |(a, b): (usize, usize)| format!("{:.1}% ({a}/{b})", 100.0 * EvalReport::rate((a, b)));
-        format!(
-            "text feature, linear probe on held-out captions: petal colour {}, petal count {}, centre colour {}\n\
-             mean cosine to the same caption with only the number changed {:.3}, with only the petal colour changed {:.3}\n",
-            pct(self.colour),
-            pct(self.count),
-            pct(self.centre),
-            self.count_variants,
-            self.colour_variants
-        )
-    }
-}
-
-/// Probes `encoder`: a ridge-regression classifier per attribute on the features of the captions
-/// of the first `train` flowers of the training split, read on the captions of the first `test`
-/// held-out flowers (with 200, the 1,200 captions of `train eval`).
-pub fn probe_text(encoder: &TextEncoder, vocabulary: &Vocabulary, train: usize, test: usize, device: &Device) -> ProbeReport {
-    use crate::data::flowers::{self, Attributes, NUMBER_WORDS, PETAL_COLOURS};
-    let embed = |captions: &[String]| -> Vec<Vec<f32>> {
-        let mut out = Vec::with_capacity(captions.len());
-        for chunk in captions.chunks(512) {
-            let ids: Vec<Vec<usize>> = chunk.iter().map(|c| vocabulary.tokenize(c).ids).collect();
-            let (ids, pad) = text::batch_ids(&ids, device);
-            let f = encoder.forward(ids, pad).into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 features");
-            out.extend(f.chunks(f.len() / chunk.len()).map(<[f32]>::to_vec));
-        }
-        out
-    };
-    // (caption, attributes, count stated, centre stated) of each split
-    let split = |is_test: bool, n: usize| -> Vec<(String, Attributes, bool, bool)> {
-        (0..).filter(|&i| Attributes::is_test(i) == is_test).take(n).flat_map(|i| {
-            let a = Attributes::of(i);
-            flowers::captions(i).into_iter().map(move |c| {
-                let (centre, count) = mentions(&c, &a);
-                (c, a.clone(), count, centre)
-            })
-        })
-        .collect()
-    };
-    let (fit, read) = (split(false, train), split(true, test));
-    let (fit_x, read_x) = (embed(&fit.iter().map(|r| r.0.clone()).collect::<Vec<_>>()), embed(&read.iter().map(|r| r.0.clone()).collect::<Vec<_>>()));
-    let accuracy = |label: &dyn Fn(&(String, Attributes, bool, bool)) -> Option<usize>| {
-        let rows: Vec<(&Vec<f32>, usize)> = fit.iter().zip(&fit_x).filter_map(|(r, x)| Some((x, label(r)?))).collect();
-        let w = ridge(&rows);
-        let hits = read.iter().zip(&read_x).filter_map(|(r, x)| Some(argmax_class(&w, x) == label(r)?)).collect::<Vec<bool>>();
-        (hits.iter().filter(|&&h| h).count(), hits.len())
-    };
-    let mut report = ProbeReport {
-        colour: accuracy(&|r| Some(r.1.colour)),
-        count: accuracy(&|r| r.2.then_some(r.1.petals)),
-        centre: accuracy(&|r| r.3.then_some(r.1.centre)),
-        ..Default::default()
-    };
-    // one-attribute variants of each held-out caption
-    let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
-    // the one word of `caption` in `from` changed to each word of `to` not in it (none when the
-    // word is absent or twice there: a yellow centre of a yellow flower is not the petals)
-    let variants = |caption: &str, from: &[&str], to: &[&str]| -> Vec<String> {
-        let words: Vec<&str> = caption.split(' ').collect();
-        let at: Vec<usize> = (0..words.len()).filter(|&i| from.contains(&bare(words[i]).as_str())).collect();
-        let &[i] = at.as_slice() else { return Vec::new() };
-        to.iter()
-            .filter(|&&t| !from.contains(&t))
-            .map(|t| {
-                let mut w: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-                w[i] = words[i].replace(&bare(words[i]), t);
-                w.join(" ")
-            })
-            .collect()
-    };
-    let mean_cosine = |pairs: Vec<(usize, String)>| -> f64 {
-        let x = embed(&pairs.iter().map(|p| p.1.clone()).collect::<Vec<_>>());
-        let cos: f64 = pairs.iter().zip(&x).map(|((k, _), v)| read_x[*k].iter().zip(v).map(|(a, b)| (a * b) as f64).sum::<f64>()).sum();
-        cos / pairs.len().max(1) as f64 // features are unit vectors
-    };
-    let numbers: Vec<&str> = NUMBER_WORDS[flowers::MIN_PETALS..=flowers::MAX_PETALS].to_vec();
-    let colours: Vec<&str> = PETAL_COLOURS.iter().map(|c| c.name()).collect();
-    let count_pairs = read.iter().enumerate().filter(|(_, r)| r.2).flat_map(|(k, r)| variants(&r.0, &[NUMBER_WORDS[r.1.petals]], &numbers).into_iter().map(move |v| (k, v))).collect();
-    let colour_pairs = read.iter().enumerate().flat_map(|(k, r)| variants(&r.0, PETAL_COLOURS[r.1.colour].words, &colours).into_iter().map(move |v| (k, v))).collect();
-    report.count_variants = mean_cosine(count_pairs);
-    report.colour_variants = mean_cosine(colour_pairs);
-    report
-}
-
-/// Ridge regression of one-hot labels on features with a bias: weights `[(D + 1) × K]`, and the
-/// labels seen (the only ones the probe may answer).
-fn ridge(rows: &[(&Vec<f32>, usize)]) -> (Vec<Vec<f64>>, Vec<usize>) {
-    assert!(!rows.is_empty(), "a probe needs captions to fit");
-    let d = rows[0].0.len() + 1;
-    let k = rows.iter().map(|r| r.1).max().unwrap_or(0) + 1;
-    let mut a = vec![vec![0f64; d]; d];
-    let mut b = vec![vec![0f64; k]; d];
-    for (x, label) in rows {
-        let x: Vec<f64> = x.iter().map(|&v| v as f64).chain([1.0]).collect();
-        for i in 0..d {
-            for j in 0..d {
-                a[i][j] += x[i] * x[j];
-            }
-            b[i][*label] += x[i];
-        }
-    }
-    for (i, row) in a.iter_mut().enumerate() {
-        row[i] += 1e-3 * rows.len() as f64;
-    }
-    // Gauss–Jordan with partial pivoting: a · w = b
-    for col in 0..d {
-        let pivot = (col..d).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs())).expect("rows");
-        a.swap(col, pivot);
-        b.swap(col, pivot);
-        let p = a[col][col];
-        for r in 0..d {
-            if r != col && a[r][col] != 0.0 {
-                let f = a[r][col] / p;
-                for c in col..d {
-                    a[r][c] -= f * a[col][c];
-                }
-                for c in 0..k {
-                    b[r][c] -= f * b[col][c];
-                }
-            }
-        }
-    }
-    let mut seen: Vec<usize> = rows.iter().map(|r| r.1).collect();
-    seen.sort_unstable();
-    seen.dedup();
-    ((0..d).map(|i| b[i].iter().map(|v| v / a[i][i]).collect()).collect(), seen)
-}
-
-/// The seen label with the highest score.
-fn argmax_class((w, seen): &(Vec<Vec<f64>>, Vec<usize>), x: &[f32]) -> usize {
-    let score = |c: usize| x.iter().enumerate().map(|(i, &v)| v as f64 * w[i][c]).sum::<f64>() + w[x.len()][c];
-    seen.iter().copied().max_by(|&p, &q| score(p).total_cmp(&score(q))).expect("classes")
-}
