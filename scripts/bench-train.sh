@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): images/s of a DCGAN train step (D+G, batch 64, Adam) on the CPU.
+# Benchmark (not a test): one train step of every shipped family on the CPU (examples/bench_train.rs:
+# the shipped networks and batches, augmentation off), seconds per step and images/s.
 #   scripts/bench-train.sh                 burn (Flex) only
-#   scripts/bench-train.sh --with-pytorch  also PyTorch (CPU wheel in a throwaway venv), same run, with ratios
-# BENCH_STEPS=N sets the timed steps per configuration (default 10).
+#   scripts/bench-train.sh --with-pytorch  also the same steps in PyTorch (CPU wheel in a throwaway
+#                                          venv), in the same run: burn / PyTorch per row, and the
+#                                          share of the cores' peak FLOP/s each step reaches
+# BENCH_STEPS=N sets the timed steps per row (default 10), BENCH_FAMILIES=dcgan,stylegan picks rows,
+# TORCH_VENV=DIR uses a venv that has torch instead of a throwaway one.
+# The peak is cores × clock × f32 FLOP per cycle and core (FMA lanes × FMA units × 2): 64 is taken
+# with AVX-512, 32 otherwise (AVX2). Zen 4 runs AVX-512 256 bits at a time (32), and the clock read
+# from /proc/cpuinfo is not the boost clock: set PEAK_FLOP_PER_CYCLE and PEAK_GHZ where the guess
+# is wrong (a step above 100% of the peak says it is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --example bench_train --quiet
-if [ "${1:-}" = "--with-pytorch" ]; then
+if [ "${1:-}" = "--with-pytorch" ] && [ -n "${TORCH_VENV:-}" ]; then
+  venv=$TORCH_VENV # a venv with torch from an earlier run
+elif [ "${1:-}" = "--with-pytorch" ]; then
   venv=$(mktemp -d)
   trap 'rm -rf "$venv"' EXIT
   python3 -m venv "$venv"
@@ -14,11 +24,23 @@ if [ "${1:-}" = "--with-pytorch" ]; then
   echo "installing PyTorch into a throwaway venv…"
   "$venv/bin/pip" install --quiet torch numpy
 fi
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+ghz=${PEAK_GHZ:-$(awk -F: '/cpu MHz/ { printf "%.2f", $2 / 1000; exit }' /proc/cpuinfo)}
+if [ -z "${PEAK_FLOP_PER_CYCLE:-}" ]; then
+  if grep -q avx512f /proc/cpuinfo; then PEAK_FLOP_PER_CYCLE=64
+  else PEAK_FLOP_PER_CYCLE=32; fi
+fi
+cores=$(nproc)
+peak=$(awk -v c="$cores" -v g="$ghz" -v f="$PEAK_FLOP_PER_CYCLE" 'BEGIN { printf "%.1f", c * g * f }')
+echo "machine: $cores cores, $cpu, ${ghz} GHz; peak $peak GFLOP/s f32 ($PEAK_FLOP_PER_CYCLE FLOP per cycle and core)"
 burn=$(cargo run --release --example bench_train --quiet)
 echo "$burn"
 if [ "${1:-}" = "--with-pytorch" ]; then
-  torch_out=$("$venv/bin/python" scripts/bench_train_pytorch.py)
+  torch_out=$("$venv/bin/python" -c 'import torch; print("pytorch", torch.__version__)'; "$venv/bin/python" scripts/bench_train_pytorch.py)
   echo "$torch_out"
-  paste <(echo "$burn" | tail -n +2) <(echo "$torch_out") | awk '{printf "burn takes %.2fx the time of PyTorch per step at %s\n", $5 / $11, $2}'
+  echo
+  printf '%-24s %10s %10s %14s %8s %14s %14s\n' step "burn s" "PyTorch s" "burn/PyTorch" GFLOP "burn % peak" "PyTorch % peak"
+  awk -v peak="$peak" 'NR == FNR { if (NF >= 4) { t[$1] = $2; f[$1] = $4 } next }
+    ($1 in t) && $2 + 0 > 0 { printf "%-24s %10.3f %10.3f %13.2fx %8.2f %13.1f%% %13.1f%%\n", $1, $2, t[$1], $2 / t[$1], f[$1], 100 * f[$1] / $2 / peak, 100 * f[$1] / t[$1] / peak }' \
+    <(echo "$torch_out") <(echo "$burn")
 fi

@@ -12,13 +12,23 @@
 #       Trains FAMILY on the GPU for MINUTES (resuming DIR/run when it holds a run), then writes
 #       the grid, checkpoint and loss curve as at the end of a run. Bring DIR back.
 #   DIR/run.sh bench [BATCHES]                                         there
-#       Images/s of the DCGAN step (32 and 64 px) at each batch size (default 64,256,1024).
+#       Images/s of every shipped family's train step (examples/bench_train.rs), the DCGAN's at
+#       each batch size (default 64,256,1024).
+#   DIR/run.sh all MINUTES                                             there
+#       The loan in one command: the benchmark (into DIR/bench.txt), then training for what is
+#       left of MINUTES.
+#
+# The pack carries this machine's Vulkan loader (libvulkan.so.1) in DIR/lib: run.sh uses it where
+# the GPU machine has only the driver (GANZOO_PACKED_VULKAN=1 uses it always). The binaries travel
+# gzipped (gzip is on every Debian; ~21 MiB each), so the data may take ~22 MiB: a folder of
+# images at the training resolution rather than data/wildfaces.mat (35 MB), or PACK_BENCH=0 to
+# leave the benchmark out (then ~43 MiB of data fit).
 #
 # Back here: `train FAMILY --resume --out DIR/run` continues (on any device), and
 # `train export DIR/run --best --out www/models/NAME` ships the kept model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "${1:-}" = pack ] && [ $# -ge 4 ] || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ "${1:-}" = pack ] && [ $# -ge 4 ] || { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 dir=$2
 shift 2
 data=()
@@ -36,12 +46,30 @@ cargo build --release --locked --features wgpu --bin train --example bench_train
 target=${CARGO_TARGET_DIR:-target}/release
 
 mkdir -p "$dir/data"
-cp "$target/train" "$target/examples/bench_train" "$dir/"
-strip "$dir/train" "$dir/bench_train" 2>/dev/null || true
+binaries=(train)
+[ "${PACK_BENCH:-1}" = 0 ] || binaries+=(examples/bench_train)
+for binary in "${binaries[@]}"; do
+  cp "$target/$binary" "$dir/"
+  strip "$dir/$(basename "$binary")" 2>/dev/null || true
+  gzip -f -6 "$dir/$(basename "$binary")"
+done
+# the benchmark builds the shipped models' networks from their manifests
+for manifest in www/models/*/manifest.json; do
+  mkdir -p "$dir/$(dirname "$manifest")"
+  cp "$manifest" "$dir/$manifest"
+done
 for d in "${data[@]}"; do
   mkdir -p "$dir/$(dirname "$d")"
   cp -r "$d" "$dir/$(dirname "$d")/"
 done
+# the Vulkan loader, for a GPU machine that has only the driver (its ICD file names the driver)
+loader=$(ldconfig -p | awk '$1 == "libvulkan.so.1" && /x86-64/ && !found { print $NF; found = 1 }')
+if [ -n "$loader" ]; then
+  mkdir -p "$dir/lib"
+  cp -L "$loader" "$dir/lib/libvulkan.so.1"
+else
+  echo "gpu-train.sh: no Vulkan loader here (apt-get install libvulkan1): the pack relies on the GPU machine's" >&2
+fi
 # cubecl keeps its autotune results and compiled kernels beside the binaries, so they travel back
 printf '[environment]\npath = "local"\n' > "$dir/cubecl.toml"
 printf '%q ' "$@" > "$dir/args"
@@ -51,9 +79,23 @@ cat > "$dir/run.sh" <<'RUN'
 set -euo pipefail
 cd "$(dirname "$0")"
 export GANZOO_DATA=data
+for binary in train bench_train; do
+  [ -x "$binary" ] || [ ! -f "$binary.gz" ] || { gzip -dc "$binary.gz" > "$binary.new" && chmod +x "$binary.new" && mv "$binary.new" "$binary"; }
+done
+if [ -f lib/libvulkan.so.1 ] && { [ "${GANZOO_PACKED_VULKAN:-}" = 1 ] || ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; }; then
+  echo "run.sh: the packed Vulkan loader (lib/libvulkan.so.1)"
+  export LD_LIBRARY_PATH=$PWD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
 if [ "${1:-}" = bench ]; then
   BENCH_DEVICE=wgpu BENCH_BATCHES=${2:-64,256,1024} BENCH_STEPS=${BENCH_STEPS:-10} ./bench_train
   exit
+fi
+if [ "${1:-}" = all ]; then
+  total=${2:?give the minutes of the loan}
+  start=$(date +%s)
+  ./run.sh bench | tee bench.txt || echo "run.sh: the benchmark failed (bench.txt has what it printed); training anyway" >&2
+  left=$(awk -v t="$total" -v s="$start" -v n="$(date +%s)" 'BEGIN { m = t - (n - s) / 60; print (m > 0.5 ? m : 0.5) }')
+  exec ./run.sh "$left"
 fi
 minutes=${1:?give the minutes to train}
 eval "set -- $(cat args)"
@@ -63,9 +105,9 @@ resume=()
 RUN
 chmod +x "$dir/run.sh"
 size=$(du -sm "$dir" | cut -f1)
-echo "== $dir: ${size} MiB ($(du -sh "$dir/train" | cut -f1) train, $(du -sh "$dir/data" | cut -f1) data)"
+echo "== $dir: ${size} MiB ($(du -sh "$dir/train.gz" | cut -f1) train gzipped, $(du -sh "$dir/data" | cut -f1) data)"
 if [ "$size" -gt 64 ]; then
-  echo "gpu-train.sh: $dir is ${size} MiB, over the 64 MiB a run carries: pass fewer data" >&2
+  echo "gpu-train.sh: $dir is ${size} MiB, over the 64 MiB a run carries: pass fewer data, or PACK_BENCH=0 to leave the benchmark out" >&2
   exit 1
 fi
 echo "then, on the GPU machine: $dir/run.sh MINUTES   (or: $dir/run.sh bench)"

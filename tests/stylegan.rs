@@ -44,7 +44,7 @@ fn shapes_per_resolution() {
         let z = Tensor::random([5, 8], Distribution::Normal(0.0, 1.0), &device);
         let w = g.mapping(z.clone());
         assert_eq!(w.dims(), [5, 8]);
-        let images = g.synthesis(g.broadcast(w), NoiseMode::Random);
+        let images = g.synthesis(g.broadcast(w), NoiseMode::Drawn(1));
         assert_eq!(images.dims(), [5, 3, res, res], "generator at {res} px");
         assert_eq!(d.forward(images).dims(), [5, 1], "discriminator at {res} px");
     }
@@ -194,13 +194,15 @@ fn the_middle_of_a_walk_is_the_slerp_midpoint_for_a_dcgan_and_the_w_midpoint_for
 }
 
 #[test]
-fn const_noise_makes_sampling_deterministic_and_random_noise_varies() {
+fn const_noise_makes_sampling_deterministic_and_drawn_noise_follows_its_seed() {
     let device = Device::flex();
     let g = generator(&tiny(16), &device);
     let ws = g.broadcast(g.mapping(latents_tensor(&[5], 8, &device)));
     let (with_const, without) = (values(g.synthesis(ws.clone(), NoiseMode::Const)), values(g.synthesis(ws.clone(), NoiseMode::Off)));
     assert!(max_abs_diff(&with_const, &without) > 1e-3, "the stored noise (strength 0.5) changes the image");
-    assert_ne!(values(g.synthesis(ws.clone(), NoiseMode::Random)), values(g.synthesis(ws, NoiseMode::Random)));
+    let drawn = |seed| values(g.synthesis(ws.clone(), NoiseMode::Drawn(seed)));
+    assert_eq!(drawn(1), drawn(1), "a seed draws the same noise");
+    assert!(max_abs_diff(&drawn(1), &drawn(2)) > 1e-3, "another seed draws other noise");
 }
 
 /// Folding the equalized learning rate's gains into the weights (what bundles load as) computes

@@ -285,13 +285,25 @@ impl EqConv2d {
     }
 }
 
-/// Where the per-pixel noise comes from: fresh normals (training), the fixed maps stored in the
-/// model (deterministic), or none (what sampling uses: see `SAMPLING_NOISE`).
+/// Where the per-pixel noise comes from: fresh normals drawn from a seed (training: our RNG, so
+/// a seed draws the same noise on every backend), the fixed maps stored in the model
+/// (deterministic), or none (what sampling uses: see `SAMPLING_NOISE`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoiseMode {
-    Random,
+    /// Each layer draws its own normals from this seed mixed with the layer's place.
+    Drawn(u64),
     Const,
     Off,
+}
+
+impl NoiseMode {
+    /// The noise of layer `layer` (of the block at `res`): its own seed when drawn.
+    fn for_layer(self, res: usize, layer: usize) -> Self {
+        match self {
+            NoiseMode::Drawn(seed) => NoiseMode::Drawn(Rng::new(seed ^ ((res as u64) << 8 | layer as u64)).next_u64()),
+            other => other,
+        }
+    }
 }
 
 /// The noise inputs when sampling (the CLI, the web, grids, export checks): off. StyleGAN2-ADA
@@ -342,7 +354,10 @@ impl StyleLayer {
         let [b, c, h, ww] = x.dims();
         let strength = self.noise_strength.val().reshape([1, c, 1, 1]);
         let x = match noise {
-            NoiseMode::Random => x.clone() + Tensor::random([b, 1, h, ww], Distribution::Normal(0.0, 1.0), &x.device()) * strength,
+            NoiseMode::Drawn(seed) => {
+                let normals = TensorData::new(Rng::new(seed).normals(b * h * ww), [b, 1, h, ww]);
+                x.clone() + Tensor::from_data(normals, &x.device()) * strength
+            }
             NoiseMode::Const => x + self.noise_const.val() * strength,
             NoiseMode::Off => x,
         };
@@ -378,8 +393,8 @@ impl SynthesisBlock {
     /// x `[B, C_in, H, W]` (H = res/2, or 4 at 4×4), rgb `[B, 3, H, W]` → both at `res`.
     fn forward(&self, x: Tensor<4>, rgb: Option<Tensor<4>>, w0: Tensor<2>, w1: Tensor<2>, noise: NoiseMode) -> (Tensor<4>, Tensor<4>) {
         let x = if self.res > 4 { upsample(x) } else { x }; // [B, C_in, res, res]
-        let x = self.layer0.forward(x, w0, noise);
-        let x = self.layer1.forward(x, w1, noise); // [B, C, res, res]
+        let x = self.layer0.forward(x, w0, noise.for_layer(self.res, 0));
+        let x = self.layer1.forward(x, w1, noise.for_layer(self.res, 1)); // [B, C, res, res]
         let y = self.to_rgb.forward(x.clone()); // [B, 3, res, res]
         let rgb = match rgb {
             Some(rgb) => upsample(rgb) + y, // the skip architecture: sum of every resolution's RGB

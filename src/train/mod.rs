@@ -54,6 +54,11 @@ pub fn device_from_name(name: &str) -> Result<Device, String> {
     }
 }
 
+/// Whether `name` is the CPU backend, where a run's weights are drawn (see [`Trainer::open`]).
+fn is_flex(name: &str) -> bool {
+    matches!(name, "cpu" | "flex")
+}
+
 #[cfg(any(not(feature = "wgpu"), not(feature = "cuda")))]
 fn not_built(name: &str) -> String {
     format!("device `{name}` is not built into this binary: rebuild with `cargo build --release --features {name}`")
@@ -233,8 +238,31 @@ pub struct Parts<'a> {
 enum PartsMode<'a> {
     /// Collect the bytes of the parts named in `only` (all when `None`).
     Save { files: Vec<(String, Vec<u8>)>, only: Option<&'a [&'static str]> },
-    /// Replace the parts named in `only` (all when `None`) by those stored in `dir`.
-    Load { dir: &'a Path, only: Option<&'a [&'static str]> },
+    /// Replace the parts named in `only` (all when `None`) by those stored in `from`.
+    Load { from: Stored<'a>, only: Option<&'a [&'static str]> },
+}
+
+/// Where the parts to load are: a checkpoint directory, or files already in memory.
+#[derive(Clone, Copy)]
+enum Stored<'a> {
+    Dir(&'a Path),
+    Files(&'a [(String, Vec<u8>)]),
+}
+
+impl Stored<'_> {
+    fn has(&self, file: &str) -> bool {
+        match self {
+            Stored::Dir(dir) => dir.join(file).exists(),
+            Stored::Files(files) => files.iter().any(|(name, _)| name == file),
+        }
+    }
+
+    fn read(&self, file: &str) -> Result<Vec<u8>, String> {
+        match self {
+            Stored::Dir(dir) => checkpoint::read_file(dir, file),
+            Stored::Files(files) => files.iter().find(|(name, _)| name == file).map(|(_, bytes)| bytes.clone()).ok_or_else(|| format!("no part {file}")),
+        }
+    }
 }
 
 impl Parts<'_> {
@@ -253,7 +281,7 @@ impl Parts<'_> {
     /// kept it), so the family can fill it in from another part instead.
     pub fn missing(&self, name: &str) -> bool {
         match &self.mode {
-            PartsMode::Load { dir, .. } => self.wanted(name) && !dir.join(Self::file(name)).exists(),
+            PartsMode::Load { from, .. } => self.wanted(name) && !from.has(&Self::file(name)),
             PartsMode::Save { .. } => false,
         }
     }
@@ -278,8 +306,8 @@ impl Parts<'_> {
     /// probability). A checkpoint written before a family kept this state has no file for it:
     /// the state is then the fresh one the family was built with.
     pub fn state<S: PartState>(&mut self, name: &str, value: &mut S) -> Result<(), String> {
-        if let PartsMode::Load { dir, .. } = &self.mode {
-            if !dir.join(Self::file(name)).exists() {
+        if let PartsMode::Load { from, .. } = &self.mode {
+            if !from.has(&Self::file(name)) {
                 return Ok(());
             }
         }
@@ -296,8 +324,8 @@ impl Parts<'_> {
         }
         match &mut self.mode {
             PartsMode::Save { files, .. } => files.extend(part(None)?.map(|bytes| (Self::file(name), bytes))),
-            PartsMode::Load { dir, .. } => {
-                part(Some(checkpoint::read_file(dir, &Self::file(name))?))?;
+            PartsMode::Load { from, .. } => {
+                part(Some(from.read(&Self::file(name))?))?;
             }
         }
         Ok(())
@@ -451,11 +479,21 @@ impl<F: Family> Trainer<F> {
         }
         let device = device_from_name(&settings.device)?.autodiff();
         let seed = settings.seed;
-        device.seed(seed);
-        let mut family = F::init(&mut config, &device, Some(data), latest.is_none())?;
+        let mut family = if latest.is_none() && !is_flex(&settings.device) {
+            // a seed names the same run on every backend: weights drawn on the CPU, then copied
+            let cpu = Device::flex().autodiff();
+            cpu.seed(seed);
+            let files = saved_parts(&mut F::init(&mut config, &cpu, Some(data), true)?, None)?;
+            let mut family = F::init(&mut config, &device, Some(data), false)?;
+            family.parts(&mut Parts { mode: PartsMode::Load { from: Stored::Files(&files), only: None } })?;
+            family
+        } else {
+            device.seed(seed);
+            F::init(&mut config, &device, Some(data), latest.is_none())?
+        };
         let mut state = TrainState { step: 0, rng_state: Rng::new(seed ^ name_hash(F::NAME)).state };
         if let Some((saved, checkpoint)) = latest {
-            family.parts(&mut Parts { mode: PartsMode::Load { dir: &checkpoint, only: None } })?;
+            family.parts(&mut Parts { mode: PartsMode::Load { from: Stored::Dir(&checkpoint), only: None } })?;
             state = saved;
         }
         let trainer = Trainer { config, run: RunState { dir: dir.to_path_buf(), state, device }, family };
@@ -477,7 +515,7 @@ impl<F: Family> Trainer<F> {
         };
         let device = Device::flex().autodiff();
         let mut family = F::init(&mut config, &device, None, false)?;
-        family.parts(&mut Parts { mode: PartsMode::Load { dir: &from, only: Some(F::EXPORTED) } })?;
+        family.parts(&mut Parts { mode: PartsMode::Load { from: Stored::Dir(&from), only: Some(F::EXPORTED) } })?;
         let mut provenance = F::provenance(&config, dir, best);
         provenance.steps = state.step;
         provenance.tool = format!("ganzoo train {VERSION}");
@@ -522,10 +560,7 @@ impl<F: Family> Trainer<F> {
 
     /// The bytes of the parts named in `only` (all when `None`), by file name.
     pub fn collect(&mut self, only: Option<&[&'static str]>) -> Result<Vec<(String, Vec<u8>)>, String> {
-        let mut parts = Parts { mode: PartsMode::Save { files: Vec::new(), only } };
-        self.family.parts(&mut parts)?;
-        let PartsMode::Save { files, .. } = parts.mode else { unreachable!("a saving visit stays a saving visit") };
-        Ok(files)
+        saved_parts(&mut self.family, only)
     }
 
     /// Replaces `RUN/best/` by the exported parts, the state and `extra` files (a kill leaves
@@ -610,6 +645,14 @@ impl<F: Family> Trainer<F> {
         let curve = metrics::loss_curve(&metrics::read(&metrics_path));
         write_atomic(&self.run.dir.join("loss.png"), &crate::image::png_bytes(&curve)).map_err(|e| e.to_string())
     }
+}
+
+/// The bytes of `family`'s parts named in `only` (all when `None`), by file name.
+fn saved_parts<F: Family>(family: &mut F, only: Option<&[&'static str]>) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut parts = Parts { mode: PartsMode::Save { files: Vec::new(), only } };
+    family.parts(&mut parts)?;
+    let PartsMode::Save { files, .. } = parts.mode else { unreachable!("a saving visit stays a saving visit") };
+    Ok(files)
 }
 
 /// A salt per family for the run's RNG, so two families with one seed draw differently.

@@ -11,7 +11,6 @@ use std::path::Path;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::Distribution;
 use serde::{Deserialize, Serialize};
 
 use super::augment::{Augment, AugmentArgs, AugmentConfig};
@@ -179,9 +178,10 @@ impl Family for StyleGan {
     }
 
     fn step(&mut self, run: &mut RunState, c: &Self::Config, data: &ImageDataset) -> Losses {
-        // the device RNG (noise inputs, R1 directions) is reseeded per step, so resume is exact
+        // noise inputs and R1 directions come from our RNG, seeded per step: resume is exact and
+        // a seed draws the same numbers on every backend
         let step = run.state.step;
-        run.device.seed(c.run.seed.wrapping_mul(0x9E37_79B9).wrapping_add(step as u64));
+        let mut draws = Rng::new(c.run.seed.wrapping_mul(0x9E37_79B9).wrapping_add(step as u64));
         let mut rng = run.rng();
         let real = Self::real_batch(run, c, data, &mut rng);
         let b = real.dims()[0];
@@ -189,7 +189,7 @@ impl Family for StyleGan {
         let mut losses = Vec::new();
 
         // D sees every image augmented alike; G's gradients flow back through the augmentation
-        let fake = self.generator.synthesis(ws, NoiseMode::Random); // [B, 3, R, R]
+        let fake = self.generator.synthesis(ws, NoiseMode::Drawn(draws.next_u64())); // [B, 3, R, R]
         let (real, fake) = (self.augment.apply(&c.augment, real, &mut rng), self.augment.apply(&c.augment, fake, &mut rng));
         run.keep_rng(rng);
 
@@ -200,7 +200,7 @@ impl Family for StyleGan {
         let mut d_total = c.loss.discriminator(real_logits.clone(), fake_logits);
         let d_loss = d_total.clone().inner();
         if c.r1_gamma > 0.0 && step % c.r1_every == 0 {
-            let eps = Tensor::random(real.shape(), Distribution::Normal(0.0, 1.0), &run.device);
+            let eps = Tensor::from_data(TensorData::new(draws.normals(real.shape().num_elements()), real.shape()), &run.device);
             let nudged = self.discriminator.forward(real + eps * c.r1_sigma);
             let r1 = r1_estimate(real_logits, nudged, c.r1_sigma); // ≈ E‖∇D‖²
             losses.push(("R1", r1.clone().inner().into_scalar::<f32>()));
