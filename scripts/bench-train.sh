@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): one train step of every shipped family on the CPU (examples/bench_train.rs:
-# the shipped networks and batches, augmentation off), seconds per step and images/s.
+# Benchmark (not a test): one train step of every shipped family on the CPU (`train bench`,
+# src/bin/train/bench.rs: the shipped networks and batches, augmentation off), seconds per step and images/s.
 #   scripts/bench-train.sh                 burn (Flex) only
 #   scripts/bench-train.sh --with-pytorch  also the same steps in PyTorch (CPU wheel in a throwaway
 #                                          venv), in the same run: burn / PyTorch per row, and the
@@ -13,7 +13,7 @@
 # is wrong (a step above 100% of the peak says it is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --example bench_train --quiet
+cargo build --release --locked --features wgpu --bin train --quiet # the build the test command makes: its CPU path is the default build's
 if [ "${1:-}" = "--with-pytorch" ] && [ -n "${TORCH_VENV:-}" ]; then
   venv=$TORCH_VENV # a venv with torch from an earlier run
 elif [ "${1:-}" = "--with-pytorch" ]; then
@@ -33,7 +33,7 @@ fi
 cores=$(nproc)
 peak=$(awk -v c="$cores" -v g="$ghz" -v f="$PEAK_FLOP_PER_CYCLE" 'BEGIN { printf "%.1f", c * g * f }')
 echo "machine: $cores cores, $cpu, ${ghz} GHz; peak $peak GFLOP/s f32 ($PEAK_FLOP_PER_CYCLE FLOP per cycle and core)"
-burn=$(cargo run --release --example bench_train --quiet)
+burn=$("${CARGO_TARGET_DIR:-target}/release/train" bench --steps "${BENCH_STEPS:-10}" ${BENCH_FAMILIES:+--families "$BENCH_FAMILIES"})
 echo "$burn"
 if [ "${1:-}" = "--with-pytorch" ]; then
   torch_out=$("$venv/bin/python" -c 'import torch; print("pytorch", torch.__version__)'; "$venv/bin/python" scripts/bench_train_pytorch.py)

@@ -12,7 +12,7 @@ statistics, StyleGAN's w average and fixed noise maps).
 Checked once (by hand, not in the test command): the shipped bundles' weights loaded into these
 networks give our CLI's outputs — `train sample --raw` of stylegan-faces32 (noise off), `train
 prompt --raw` of text2flower64 (encoder + G), `train translate --raw` of cyclegan-emoji64 (with
-its transposed up convs in place of the nearest ones) and discogan-emoji64 — to within 1.2e-5,
+its transposed up convs in place of the nearest ones) and discogan-emoji64 (likewise) — to within 1.2e-5,
 and the held-out NLLs of the model cards: pixelrnn-mnist 85.76 nats (the bundle shipped before
 84.98), pixelcnn-fashion 3.107
 bits/dim. The discriminators ship in no bundle: they are checked by their parameter counts."""
@@ -434,7 +434,17 @@ def cyclegan():
 
 
 # ---------------------------------------------------------------------------------------------
-# DiscoGAN (src/models/discogan.rs): encoder–decoder of DCGAN's blocks, DCGAN's D.
+# DiscoGAN (src/models/discogan.rs): encoder–decoder of DCGAN's blocks, DCGAN's D; the decoder
+# upsamples as new runs do (`upsample: nearest`): nearest ×2, reflect by 1, a 3×3 conv.
+
+class NearestUp(nn.Module):
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, bias=False)
+
+    def forward(self, x):
+        return self.conv(reflect(nearest_up(x), 1))
+
 
 def discogan_generator(width=32, resolution=64):
     c = lambda n: width << n
@@ -443,16 +453,16 @@ def discogan_generator(width=32, resolution=64):
     for n in range(1, last + 1):
         layers += [nn.Conv2d(c(n - 1), c(n), 4, 2, 1, bias=False), nn.BatchNorm2d(c(n)), nn.LeakyReLU(0.2)]
     for n in range(last, 0, -1):
-        layers += [nn.ConvTranspose2d(c(n), c(n - 1), 4, 2, 1, bias=False), nn.BatchNorm2d(c(n - 1)), nn.ReLU()]
-    layers += [nn.ConvTranspose2d(c(0), 3, 4, 2, 1, bias=False), nn.Tanh()]
+        layers += [NearestUp(c(n), c(n - 1)), nn.BatchNorm2d(c(n - 1)), nn.ReLU()]
+    layers += [NearestUp(c(0), 3), nn.Tanh()]
     return normal_(nn.Sequential(*layers))
 
 
 def discogan():
-    # each G: 1,380,672 + 1,344 buffers. Ours: convs 3→32, 32→64, 64→128, 128→256 and back
-    # 2 × (1,536 + 32,768 + 131,072 + 524,288) = 1,379,328, batch norms (64, 128, 256, 128, 64,
-    # 32 channels) 1,344. Both directions with the buffers: the bundle discogan-emoji64's 2,764,032 ✓.
-    G_ab, G_ba = (count(discogan_generator(), 1_380_672, 1_344) for _ in range(2))
+    # each G: 1,078,944 + 1,344 buffers. Ours: convs 3→32, 32→64, 64→128, 128→256 (4×4) 689,664,
+    # and back 256→128, 128→64, 64→32, 32→3 (3×3) 387,936, batch norms (64, 128, 256, 128, 64,
+    # 32 channels) 1,344.
+    G_ab, G_ba = (count(discogan_generator(), 1_078_944, 1_344) for _ in range(2))
     # each D (DCGAN's at 64 px, width 32): 694,656 + 896 buffers. Ours: 1,536 + 32,768 + 131,072
     # + 524,288 + 4,096 convs, batch norms 896.
     D_a, D_b = (count(dcgan(64, 32)[1], 694_656, 896) for _ in range(2))

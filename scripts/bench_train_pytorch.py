@@ -1,6 +1,6 @@
 """A PyTorch reference of one train step of every shipped family, on the CPU, with the networks of
 scripts/bench_models_pytorch.py (src/models/, layer by layer) and the steps of src/train/, so that
-a script can print burn's time / PyTorch's time per family (examples/bench_train.rs times ours).
+a script can print burn's time / PyTorch's time per family (`train bench` (src/bin/train/bench.rs) times ours).
 
 Prints one line per configuration, in this order: NAME  S_PER_STEP  IMG_PER_S  GFLOP_PER_STEP
   dcgan-32px-w32-b64, dcgan-64px-w64-b64  DCGAN (src/train/dcgan.rs): LSGAN a=0 b=1 c=1, batch 64,
@@ -43,7 +43,7 @@ Prints one line per configuration, in this order: NAME  S_PER_STEP  IMG_PER_S  G
 S_PER_STEP averages BENCH_STEPS steps (default 10; rounded up to a multiple of 4 for stylegan and
 text2image, so R1 runs once per 4 timed steps) after 2 warm-up steps; IMG_PER_S is the images a
 step trains on (the batch; both domains' for the translation families, 2 × the batch, as
-examples/bench_train.rs counts them) over S_PER_STEP; GFLOP_PER_STEP is what
+`train bench` (src/bin/train/bench.rs) counts them) over S_PER_STEP; GFLOP_PER_STEP is what
 torch.utils.flop_counter.FlopCounterMode counts over one whole step (forward and backward of every
 network; averaged over 4 steps, one with R1, for stylegan and text2image), outside the timed loop:
 PyTorch's convs and matrix products, not the elementwise work.

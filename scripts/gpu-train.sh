@@ -2,8 +2,8 @@
 # Training on a GPU machine that has only a GPU driver (no network, no toolchain), in two halves.
 #
 #   scripts/gpu-train.sh pack DIR DATA... -- FAMILY [train flags]     here
-#       Builds `train` and the training benchmark with the wgpu backend (Vulkan/Metal/DX12 loaded
-#       at run time; burn's fusion and autotune on), and copies into DIR: the two binaries, the
+#       Builds `train` with the wgpu backend (Vulkan/Metal/DX12 loaded at run time; burn's
+#       autotune on, its fusion off: Cargo.toml says why), and copies into DIR: the binary (gzipped; it also benchmarks), the
 #       DATA paths (files or folders under data/, as the flags name them), the autotune cache of
 #       an earlier run, the run directory DIR/run of an earlier run (to resume it), cubecl.toml
 #       (the cache lives in DIR) and run.sh. Refused over 64 MiB: pass fewer data, or a folder of
@@ -12,17 +12,16 @@
 #       Trains FAMILY on the GPU for MINUTES (resuming DIR/run when it holds a run), then writes
 #       the grid, checkpoint and loss curve as at the end of a run. Bring DIR back.
 #   DIR/run.sh bench [BATCHES]                                         there
-#       Images/s of every shipped family's train step (examples/bench_train.rs), the DCGAN's at
-#       each batch size (default 64,256,1024).
+#       Images/s of every shipped family's train step (`train bench`), the DCGAN's at each batch
+#       size (default 64,256,1024).
 #   DIR/run.sh all MINUTES                                             there
 #       The loan in one command: the benchmark (into DIR/bench.txt), then training for what is
 #       left of MINUTES.
 #
 # The pack carries this machine's Vulkan loader (libvulkan.so.1) in DIR/lib: run.sh uses it where
-# the GPU machine has only the driver (GANZOO_PACKED_VULKAN=1 uses it always). The binaries travel
-# gzipped (gzip is on every Debian; ~21 MiB each), so the data may take ~22 MiB: a folder of
-# images at the training resolution rather than data/wildfaces.mat (35 MB), or PACK_BENCH=0 to
-# leave the benchmark out (then ~43 MiB of data fit).
+# the GPU machine has only the driver (GANZOO_PACKED_VULKAN=1 uses it always). The binary travels
+# gzipped (gzip is on every Debian; ~21 MiB), so ~42 MiB of data fit: data/wildfaces.mat (35 MB)
+# does.
 #
 # Back here: `train FAMILY --resume --out DIR/run` continues (on any device), and
 # `train export DIR/run --best --out www/models/NAME` ships the kept model.
@@ -41,18 +40,14 @@ for d in "${data[@]}"; do
   [ -e "$d" ] || { echo "gpu-train.sh: $d does not exist: run scripts/fetch-data.sh" >&2; exit 2; }
 done
 
-echo "== building train and bench_train with the wgpu backend (fusion, autotune)"
-cargo build --release --locked --features wgpu --bin train --example bench_train
+echo "== building train with the wgpu backend (autotune)"
+cargo build --release --locked --features wgpu --bin train
 target=${CARGO_TARGET_DIR:-target}/release
 
 mkdir -p "$dir/data"
-binaries=(train)
-[ "${PACK_BENCH:-1}" = 0 ] || binaries+=(examples/bench_train)
-for binary in "${binaries[@]}"; do
-  cp "$target/$binary" "$dir/"
-  strip "$dir/$(basename "$binary")" 2>/dev/null || true
-  gzip -f -6 "$dir/$(basename "$binary")"
-done
+cp "$target/train" "$dir/"
+strip "$dir/train" 2>/dev/null || true
+gzip -f -6 "$dir/train"
 # the benchmark builds the shipped models' networks from their manifests
 for manifest in www/models/*/manifest.json; do
   mkdir -p "$dir/$(dirname "$manifest")"
@@ -79,15 +74,13 @@ cat > "$dir/run.sh" <<'RUN'
 set -euo pipefail
 cd "$(dirname "$0")"
 export GANZOO_DATA=data
-for binary in train bench_train; do
-  [ -x "$binary" ] || [ ! -f "$binary.gz" ] || { gzip -dc "$binary.gz" > "$binary.new" && chmod +x "$binary.new" && mv "$binary.new" "$binary"; }
-done
-if [ -f lib/libvulkan.so.1 ] && { [ "${GANZOO_PACKED_VULKAN:-}" = 1 ] || ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; }; then
+[ -x train ] || { gzip -dc train.gz > train.new && chmod +x train.new && mv train.new train; }
+if [ -f lib/libvulkan.so.1 ] && { [ "${GANZOO_PACKED_VULKAN:-}" = 1 ] || ! ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1 ' >/dev/null; }; then
   echo "run.sh: the packed Vulkan loader (lib/libvulkan.so.1)"
   export LD_LIBRARY_PATH=$PWD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
 if [ "${1:-}" = bench ]; then
-  BENCH_DEVICE=wgpu BENCH_BATCHES=${2:-64,256,1024} BENCH_STEPS=${BENCH_STEPS:-10} ./bench_train
+  ./train bench --device wgpu --batches "${2:-64,256,1024}" --steps "${BENCH_STEPS:-10}"
   exit
 fi
 if [ "${1:-}" = all ]; then
@@ -107,7 +100,7 @@ chmod +x "$dir/run.sh"
 size=$(du -sm "$dir" | cut -f1)
 echo "== $dir: ${size} MiB ($(du -sh "$dir/train.gz" | cut -f1) train gzipped, $(du -sh "$dir/data" | cut -f1) data)"
 if [ "$size" -gt 64 ]; then
-  echo "gpu-train.sh: $dir is ${size} MiB, over the 64 MiB a run carries: pass fewer data, or PACK_BENCH=0 to leave the benchmark out" >&2
+  echo "gpu-train.sh: $dir is ${size} MiB, over the 64 MiB a run carries: pass fewer data, or a folder of images at the training resolution" >&2
   exit 1
 fi
 echo "then, on the GPU machine: $dir/run.sh MINUTES   (or: $dir/run.sh bench)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, fetches the data, runs every test:
 #   0. vendor/ against the published crates and vendor/patches/
-#   1. native tests (cargo test)                      models, losses, data, bundles, resume, PyTorch parity, the CLI
+#   1. native tests (cargo test --features wgpu)      models, losses, data, bundles, resume, PyTorch parity, the CLI,
+#      every family on wgpu (Mesa's lavapipe: Vulkan on the CPU) against the CPU, the GPU pack end to end,
 #      and every shipped bundle against an independent ONNX graph (ONNX Runtime)
 #   2. browser tests (wasm-pack test, headless Chromium) the wasm build on WebGPU (SwiftShader) and on the CPU
 #   3. end-to-end (node --test + playwright-core)     the site itself, with and without WebGPU
@@ -14,6 +15,9 @@ python3 -c "import ensurepip" 2>/dev/null || need_apt+=(python3-venv) # the ONNX
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
+# the wgpu build's tests: a Vulkan loader and a Vulkan device (lavapipe runs on the CPU; a GPU's driver also does)
+ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null || need_apt+=(libvulkan1)
+compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null || need_apt+=(mesa-vulkan-drivers)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -25,8 +29,11 @@ scripts/fetch-data.sh
 echo "== vendor/: the published crates plus vendor/patches/"
 scripts/vendor-check.sh
 
-echo "== native tests"
-cargo test --release --locked
+echo "== native tests (with the wgpu build: one build serves the CPU and the wgpu tests)"
+cargo test --release --locked --features wgpu
+
+echo "== the GPU pack end to end on wgpu (lavapipe here), resumed on the CPU"
+scripts/gpu-train-check.sh
 
 echo "== building the wasm package"
 scripts/build-web.sh

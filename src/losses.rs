@@ -69,9 +69,20 @@ impl GanLoss {
     }
 }
 
-/// ln(1 + eˣ), stable for large |x|: max(x, 0) + ln(1 + e^−|x|).
+/// ln(1 + eˣ), stable for large |x|: max(x, 0) + ln(1 + e^−|x|), with −|x| = x − 2·max(x, 0)
+/// (see [`abs`]).
 pub fn softplus<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    x.clone().clamp_min(0.0).add(x.abs().neg().exp().log1p())
+    let positive = x.clone().clamp_min(0.0);
+    positive.clone().add((x - positive.mul_scalar(2.0)).exp().log1p())
+}
+
+/// |x| as 2·max(x, 0) − x, the same values and (but at 0) gradients. Not `Tensor::abs`: inside a
+/// training step on burn 0.22's wgpu backend with fusion, `abs` reads wrong values — a DCGAN's
+/// non-saturating G loss came out 0.6921 where the CPU says 0.6924 and its weights NaN a step
+/// later, while the same `abs` on a fresh tensor agrees (`tests/wgpu.rs` runs every family's
+/// steps on both). Every |·| of a loss or a measure goes through here.
+pub fn abs<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    x.clone().clamp_min(0.0).mul_scalar(2.0) - x
 }
 
 /// Mean binary cross-entropy of logits against a constant target `y` ∈ [0, 1]:
@@ -88,7 +99,7 @@ pub fn least_squares(x: Tensor<2>, target: f32) -> Tensor<1> {
 /// Mean |a − b| over every pixel: CycleGAN's cycle-consistency loss ‖F(G(x)) − x‖₁ and its
 /// identity loss ‖G(y) − y‖₁ (Zhu et al. 2017, eq. 2 and §5.2).
 pub fn l1(a: Tensor<4>, b: Tensor<4>) -> Tensor<1> {
-    (a - b).abs().mean()
+    abs(a - b).mean()
 }
 
 /// Mean (a − b)² over every pixel: DiscoGAN's reconstruction loss d(G_BA(G_AB(x_A)), x_A)
@@ -140,7 +151,7 @@ pub fn r1_estimate(real: Tensor<2>, nudged: Tensor<2>, sigma: f32) -> Tensor<1> 
 /// one condition into different images `a`, `b`. Minimising this — the inverse of
 /// mean|a − b| / mean|z_a − z_b| — maximises that ratio (ε keeps it finite when they coincide).
 pub fn mode_seeking(a: Tensor<4>, b: Tensor<4>, z_a: Tensor<2>, z_b: Tensor<2>) -> Tensor<1> {
-    let ratio = (a - b).abs().mean() / (z_a - z_b).abs().mean();
+    let ratio = abs(a - b).mean() / abs(z_a - z_b).mean();
     ratio.add_scalar(1e-5).recip()
 }
 

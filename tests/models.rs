@@ -122,6 +122,12 @@ fn l1_and_mse_match_hand_computation() {
     // differences 1, −2, 0, 0.5: mean |·| = 3.5 / 4, mean (·)² = 5.25 / 4
     assert!((scalar(losses::l1(a.clone(), b.clone())) - 0.875).abs() < 1e-6);
     assert!((scalar(losses::mse(a, b)) - 1.3125).abs() < 1e-6);
+    // |·| (written without `Tensor::abs`, see losses::abs): values and gradients (sign)
+    let x = Tensor::<1>::from_floats([-2.0, 0.5, 3.0, -0.25], &device.autodiff()).require_grad();
+    let y = losses::abs(x.clone());
+    assert_eq!(y.clone().inner().into_data().try_to_vec::<f32>().unwrap(), [2.0, 0.5, 3.0, 0.25]);
+    let grad = x.grad(&y.sum().backward()).unwrap().into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(grad, [-1.0, 1.0, 1.0, -1.0]);
 }
 
 #[test]

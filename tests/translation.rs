@@ -62,6 +62,21 @@ fn nearest_upsampling_keeps_a_flat_picture_flat_where_the_transposed_conv_prints
     // measured: nearest ~1e-7 (rounding), transposed ~0.1 (N(0, 0.02) weights, 16 inputs)
     assert!(nearest < 1e-5, "nearest: {nearest}");
     assert!(transposed > 1e-2, "transposed: {transposed}");
+    // DiscoGAN's decoder at width 4 and 32 px: its first up layer takes 16 channels at 4×4 too
+    let disco = |u: Option<Upsample>| DiscoGanConfig::new().with_resolution(32).with_width(4).with_upsample(u).init_generator(&device);
+    let disco_spread = |g: ganzoo::models::discogan::Generator| {
+        let v = values(g.up[0].conv.forward(flat.clone())); // [1, 8, 8, 8]
+        v.chunks(64).map(|c| c.iter().cloned().fold(f32::MIN, f32::max) - c.iter().cloned().fold(f32::MAX, f32::min)).fold(0.0f32, f32::max)
+    };
+    let (nearest, transposed) = (disco_spread(disco(Some(Upsample::Nearest))), disco_spread(disco(None)));
+    println!("DiscoGAN: nearest {nearest:e}, transposed {transposed:e}");
+    assert!(nearest < 1e-5, "DiscoGAN nearest: {nearest}");
+    assert!(transposed > 1e-2, "DiscoGAN transposed: {transposed}");
+    let nearest = DiscoGanConfig::new().with_resolution(32).with_width(4).with_upsample(Some(Upsample::Nearest));
+    let weights = ganzoo::bundle::weights_bytes(&ganzoo::models::AnyGenerator::Discogan(nearest.init_translator(&device)), ganzoo::bundle::WeightDtype::F32);
+    assert!(ganzoo::bundle::load_generator_unchecked(&ModelConfig::Discogan(nearest), &weights, &device).is_ok());
+    let err = ganzoo::bundle::load_generator_unchecked(&ModelConfig::Discogan(DiscoGanConfig::new().with_resolution(32).with_width(4)), &weights, &device).err().unwrap().to_string();
+    assert!(err.contains("up.0.conv.weight"), "{err}");
     // the bundle names the weights alike, but a generator of the other kind does not load them
     let weights = ganzoo::bundle::weights_bytes(&ganzoo::models::AnyGenerator::Cyclegan(CycleGanConfig::new().with_width(4).with_blocks(1).with_upsample(Some(Upsample::Nearest)).init_translator(&device)), ganzoo::bundle::WeightDtype::F32);
     let as_nearest = ModelConfig::Cyclegan(CycleGanConfig::new().with_width(4).with_blocks(1).with_upsample(Some(Upsample::Nearest)));

@@ -9,10 +9,12 @@
 //! float reordering explains: the weights start identical (drawn on the CPU, copied), every
 //! random draw comes from our RNG, and the checkpoints read on either device.
 //!
-//! Not yet in `scripts/test.sh`: measured 2026-12-07, DiscoGAN and the PixelRNN agree (~1e-7),
-//! the DCGAN and CycleGAN do not — burn's `Initializer` draws a parameter lazily at its first
-//! use, so the CPU run (forward first) and the copied one (saved first) draw in another order.
-//! The fix is to materialise every parameter in `Family::parts` order right after `init`.
+//! These tests found two wrong results of burn 0.22.1's wgpu backend with fusion on, which is
+//! why the `wgpu` feature leaves fusion off (Cargo.toml): after one Adam step the CycleGAN
+//! PatchGAN head's weights read back as other numbers (192 of its 256), and `Tensor::abs` inside
+//! a DCGAN step read wrong values (its non-saturating G loss 0.6921 against the CPU's 0.6924,
+//! NaN a step later; `losses::abs` avoids it either way). With fusion the CycleGAN test fails
+//! with losses 0.52 apart, text-to-image's 0.57.
 #![cfg(all(feature = "wgpu", not(target_arch = "wasm32")))]
 
 mod common;
@@ -48,6 +50,10 @@ fn losses(run: &Path) -> Vec<Vec<(String, f32)>> {
 /// What [`cpu_wgpu_cpu_wgpu`] measured: the largest loss difference over the four steps and the
 /// largest weight difference (relative to the largest weight) after them.
 struct Agreement {
+    /// The largest loss difference of the first step (both on their own device, from the same
+    /// weights: before Adam's first update, which is sign(g)·lr and so turns rounding in a
+    /// gradient near zero into a whole step).
+    first: f32,
     losses: f32,
     weights: f32,
     /// The run whose last step ran on wgpu.
@@ -72,19 +78,31 @@ fn cpu_wgpu_cpu_wgpu<F: Family>(config: impl Fn(usize, &str) -> F::Config, data:
 
     let (a, b) = (losses(cpu.path()), losses(mixed.path()));
     assert_eq!(a.len(), 4, "{}: four steps logged on the CPU", F::NAME);
-    assert_eq!(b.len(), 4, "{}: four steps logged across the devices, each once", F::NAME);
-    let mut worst = 0.0f32;
+    assert_eq!(b.len(), 4, "{}: four steps logged across the devices, each once (a step whose losses are not numbers is not logged)", F::NAME);
+    let (mut worst, mut first) = (0.0f32, 0.0f32);
     for (step, (x, y)) in a.iter().zip(&b).enumerate() {
         assert_eq!(x.iter().map(|l| &l.0).collect::<Vec<_>>(), y.iter().map(|l| &l.0).collect::<Vec<_>>(), "{}: the same losses", F::NAME);
         for ((name, u), (_, v)) in x.iter().zip(y) {
             assert!(u.is_finite() && v.is_finite(), "{} step {}: {name} {u} / {v}", F::NAME, step + 1);
             worst = worst.max((u - v).abs() / u.abs().max(1.0));
         }
+        if step == 0 {
+            first = worst;
+        }
     }
     let (wa, wb) = (weights(&on_cpu.export().1), weights(&on_wgpu.export().1));
-    let agreement = Agreement { losses: worst, weights: relative(&wa, &wb), mixed };
-    println!("{}: losses within {:.1e}, weights within {:.1e} (relative)", F::NAME, agreement.losses, agreement.weights);
+    let agreement = Agreement { first, losses: worst, weights: relative(&wa, &wb), mixed };
+    println!("{}: first step's losses within {:.1e}, all four {:.1e}, weights within {:.1e} (relative)", F::NAME, first, worst, agreement.weights);
     agreement
+}
+
+impl Agreement {
+    /// Asserts the measured agreement within `losses` (relative, every step) and `weights`
+    /// (relative to the largest weight); the first step within 1e-5 for every family.
+    fn within(&self, losses: f32, weights: f32) {
+        assert!(self.first < 1e-5, "the first step's losses differ by {:.1e}", self.first);
+        assert!(self.losses < losses && self.weights < weights, "losses {:.1e} (allowed {losses:.0e}), weights {:.1e} (allowed {weights:.0e})", self.losses, self.weights);
+    }
 }
 
 /// The bundle exported from a run that last trained on wgpu draws the same images on wgpu as on
@@ -138,10 +156,11 @@ fn dcgan(steps: usize, device: &str) -> ganzoo::train::dcgan::DcganTrainConfig {
 fn dcgan_on_wgpu_agrees_with_the_cpu_and_its_export_draws_alike() {
     let data = images(8);
     let agreed = cpu_wgpu_cpu_wgpu::<ganzoo::train::dcgan::Dcgan>(dcgan, &data, |_| {});
-    assert!(agreed.losses < 1e-4 && agreed.weights < 1e-4, "measured {:.1e} / {:.1e}", agreed.losses, agreed.weights);
+    // measured on lavapipe: losses 8.6e-8, weights 7.4e-9
+    agreed.within(1e-6, 1e-7);
     let drawn = export_draws_alike_on_both::<ganzoo::train::dcgan::Dcgan>(dcgan(4, "wgpu"), agreed.mixed.path(), &data);
     println!("dcgan export: wgpu draws within {drawn:.1e} of the CPU");
-    assert!(drawn < 1e-4, "measured {drawn:.1e}");
+    assert!(drawn < 1e-6, "measured {drawn:.1e} (on lavapipe 1.0e-7)");
 }
 
 fn stylegan(steps: usize, device: &str) -> ganzoo::train::stylegan::StyleGanTrainConfig {
@@ -156,10 +175,11 @@ fn stylegan(steps: usize, device: &str) -> ganzoo::train::stylegan::StyleGanTrai
 fn stylegan_on_wgpu_agrees_with_the_cpu_and_its_export_draws_alike() {
     let data = images(8);
     let agreed = cpu_wgpu_cpu_wgpu::<ganzoo::train::stylegan::StyleGan>(stylegan, &data, |_| {});
-    assert!(agreed.losses < 1e-4 && agreed.weights < 1e-4, "measured {:.1e} / {:.1e}", agreed.losses, agreed.weights);
+    // measured on lavapipe: losses 3.7e-7, weights 3.5e-8
+    agreed.within(4e-6, 4e-7);
     let drawn = export_draws_alike_on_both::<ganzoo::train::stylegan::StyleGan>(stylegan(4, "wgpu"), agreed.mixed.path(), &data);
     println!("stylegan export: wgpu draws within {drawn:.1e} of the CPU");
-    assert!(drawn < 1e-4, "measured {drawn:.1e}");
+    assert!(drawn < 6e-6, "measured {drawn:.1e} (on lavapipe 6.0e-7)");
 }
 
 #[test]
@@ -176,7 +196,8 @@ fn text2image_on_wgpu_agrees_with_the_cpu() {
     let agreed = cpu_wgpu_cpu_wgpu::<ganzoo::train::text2image::Text2Image>(config, &train, |t| {
         t.family.set_held_out(&all).unwrap();
     });
-    assert!(agreed.losses < 1e-4 && agreed.weights < 1e-4, "measured {:.1e} / {:.1e}", agreed.losses, agreed.weights);
+    // measured on lavapipe: losses 4.4e-6, weights 1.1e-7
+    agreed.within(5e-5, 1e-6);
 }
 
 fn two_domains(root: &Path) -> UnpairedSource {
@@ -212,7 +233,9 @@ fn cyclegan_on_wgpu_agrees_with_the_cpu() {
         c
     };
     let agreed = cpu_wgpu_cpu_wgpu::<ganzoo::train::cyclegan::CycleGan>(config, &data, |_| {});
-    assert!(agreed.losses < 1e-4 && agreed.weights < 1e-4, "measured {:.1e} / {:.1e}", agreed.losses, agreed.weights);
+    // measured on lavapipe: losses 1.6e-2, weights 3.2e-4 — after the first step (within 1e-5),
+    // Adam turns rounding in the gradients that instance norm makes zero into whole steps
+    agreed.within(1e-1, 3e-3);
 }
 
 #[test]
@@ -227,7 +250,8 @@ fn discogan_on_wgpu_agrees_with_the_cpu() {
         c
     };
     let agreed = cpu_wgpu_cpu_wgpu::<ganzoo::train::discogan::DiscoGan>(config, &data, |_| {});
-    assert!(agreed.losses < 1e-4 && agreed.weights < 1e-4, "measured {:.1e} / {:.1e}", agreed.losses, agreed.weights);
+    // measured on lavapipe: losses 9.3e-8, weights 1.1e-7
+    agreed.within(1e-6, 1e-6);
 }
 
 #[test]
@@ -241,5 +265,6 @@ fn pixelrnn_on_wgpu_agrees_with_the_cpu() {
         c
     };
     let agreed = cpu_wgpu_cpu_wgpu::<ganzoo::train::pixelrnn::PixelRnnFamily>(config, &data, |_| {});
-    assert!(agreed.losses < 1e-4 && agreed.weights < 1e-4, "measured {:.1e} / {:.1e}", agreed.losses, agreed.weights);
+    // measured on lavapipe: losses 2.1e-7, weights 8.9e-8
+    agreed.within(2e-6, 1e-6);
 }

@@ -1,6 +1,8 @@
 """CycleGAN's ResNet generator A → B (`a_to_b`): source [1, 3, R, R] in [-1, 1] → image
 [1, 3, R, R] (src/models/cyclegan.rs). Instance norm without affine parameters, ε = 1e-5 (burn's
-default); the last 7×7 conv, which Rust sums over groups of input channels, is one Conv here."""
+default); the last 7×7 conv, which Rust sums over groups of input channels, is one Conv here.
+Each way up is a stride-2 transposed 3×3 conv, or with `"upsample": "nearest"` nearest ×2,
+reflection padding by 1 and a 3×3 conv."""
 import numpy as np
 
 from .common import float_input
@@ -38,8 +40,13 @@ def build(g, cfg, direction="a_to_b"):
     k = 0
     while f"{p}up.{k}.conv.weight" in g.w:
         name = f"{p}up.{k}.conv"
-        y = g.op("ConvTranspose", [x, g.const(f"{name}.weight"), g.const(f"{name}.bias")],
-                 kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])
+        if cfg.get("upsample") == "nearest":
+            scales = g.const(np.array([1, 1, 2, 2], dtype=np.float32))
+            y = g.op("Resize", [x, "", scales], mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+            y = conv(reflect(y, 1), f"up.{k}.conv")
+        else:
+            y = g.op("ConvTranspose", [x, g.const(f"{name}.weight"), g.const(f"{name}.bias")],
+                     kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])
         x = g.op("Relu", [norm(y, g.w[f"{name}.bias"].shape[0])])
         k += 1
     g.op("Tanh", [conv(reflect(x, 3), "to_rgb")], out="image")

@@ -80,7 +80,7 @@ impl DcganConfig {
 }
 
 /// DCGAN initialisation: weights from N(0, 0.02), no bias (batch norm follows).
-fn dcgan_init() -> Initializer {
+pub(crate) fn dcgan_init() -> Initializer {
     Initializer::Normal { mean: 0.0, std: 0.02 }
 }
 
@@ -139,7 +139,7 @@ impl GenBlock {
 /// shift β − μ·s per channel: multiplied into the conv before it (its weight's output-channel
 /// axis `out_axis` by s, its bias b to b·s + β − μ·s), the norm costs nothing at inference; the
 /// conv writes what conv + norm wrote, up to rounding.
-fn fold(norm: &BatchNorm, weight: Param<Tensor<4>>, bias: Option<Param<Tensor<1>>>, out_axis: usize) -> (Param<Tensor<4>>, Option<Param<Tensor<1>>>) {
+pub(crate) fn fold(norm: &BatchNorm, weight: Param<Tensor<4>>, bias: Option<Param<Tensor<1>>>, out_axis: usize) -> (Param<Tensor<4>>, Option<Param<Tensor<1>>>) {
     let scale = norm.gamma.val() / (norm.running_var.value() + norm.epsilon).sqrt(); // [C']
     let shift = norm.beta.val() - norm.running_mean.value() * scale.clone(); // [C']
     let mut shape = [1; 4];

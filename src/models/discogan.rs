@@ -7,13 +7,18 @@
 //! Generator (the authors' code at 64 px): 4×4 stride-2 convs down to 4×4 (LeakyReLU(0.2), batch
 //! norm but on the first), then 4×4 stride-2 transposed convs back up (batch norm, ReLU), tanh.
 //! The encoder and the decoder are DCGAN's discriminator and generator blocks, and the
-//! discriminator is DCGAN's (`models/dcgan.rs`), which is what the paper uses.
+//! discriminator is DCGAN's (`models/dcgan.rs`), which is what the paper uses. New runs upsample
+//! instead by nearest-neighbour ×2 and a 3×3 conv (as CycleGAN's new runs do): a stride-2
+//! transposed conv with a 4×4 kernel paints its kernel's overlap pattern, a checkerboard.
 
-use burn::nn::conv::{Conv2d, ConvTranspose2d};
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d};
+use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
-use burn::tensor::activation::{leaky_relu, tanh};
+use burn::tensor::activation::{leaky_relu, relu, tanh};
 
-use super::dcgan::{self, DcganConfig, DiscBlock, GenBlock};
+use super::cyclegan::{Upsample, reflect};
+use super::dcgan::{self, DcganConfig, DiscBlock};
+use super::resample::{self, Filter};
 
 #[derive(Config, Debug, PartialEq)]
 pub struct DiscoGanConfig {
@@ -28,6 +33,9 @@ pub struct DiscoGanConfig {
     pub domain_a: String,
     #[config(default = "String::from(\"B\")")]
     pub domain_b: String,
+    /// How the decoder upsamples; `None` is the paper's transposed convs (bundles from before the
+    /// option). `train discogan` starts new runs with [`Upsample::Nearest`].
+    pub upsample: Option<Upsample>,
 }
 
 impl DiscoGanConfig {
@@ -50,11 +58,12 @@ impl DiscoGanConfig {
         self.check().expect("invalid DiscoGanConfig");
         let c = |n: usize| self.width << n; // channels after n + 1 halvings
         let last = self.halvings() - 1;
+        let up = self.upsample.unwrap_or(Upsample::Transposed);
         Generator {
             from_rgb: dcgan::conv(3, c(0), 2, 1, device),
             down: (1..=last).map(|n| DiscBlock::new(c(n - 1), c(n), true, device)).collect(),
-            up: (1..=last).rev().map(|n| GenBlock::new(c(n), c(n - 1), 2, 1, true, device)).collect(),
-            to_rgb: dcgan::conv_transpose(c(0), 3, 2, 1, device),
+            up: (1..=last).rev().map(|n| UpBlock { conv: UpConv::new(c(n), c(n - 1), up, device), norm: Some(BatchNormConfig::new(c(n - 1)).init(device)) }).collect(),
+            to_rgb: UpConv::new(c(0), 3, up, device),
         }
     }
 
@@ -74,8 +83,8 @@ impl DiscoGanConfig {
 pub struct Generator {
     pub from_rgb: Conv2d,
     pub down: Vec<DiscBlock>,
-    pub up: Vec<GenBlock>,
-    pub to_rgb: ConvTranspose2d,
+    pub up: Vec<UpBlock>,
+    pub to_rgb: UpConv,
 }
 
 impl Generator {
@@ -96,8 +105,73 @@ impl Generator {
         Self {
             from_rgb: self.from_rgb,
             down: self.down.into_iter().map(DiscBlock::fold_batch_norm).collect(),
-            up: self.up.into_iter().map(GenBlock::fold_batch_norm).collect(),
+            up: self.up.into_iter().map(UpBlock::fold_batch_norm).collect(),
             to_rgb: self.to_rgb,
+        }
+    }
+}
+
+/// ×2 upsampling ([`UpConv`]) → batch norm → ReLU: DCGAN's generator block when transposed
+/// (bundles name the weights alike: `up.N.conv.weight`, `up.N.norm.*`).
+#[derive(Module, Debug)]
+pub struct UpBlock {
+    pub conv: UpConv,
+    pub norm: Option<BatchNorm>,
+}
+
+impl UpBlock {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = self.conv.forward(x); // [B, C', 2H, 2W]
+        relu(match &self.norm {
+            Some(norm) => norm.forward(x),
+            None => x,
+        })
+    }
+
+    /// The same block for inference with its batch norm folded into the conv.
+    fn fold_batch_norm(self) -> Self {
+        let Some(norm) = self.norm else { return self };
+        let conv = match self.conv {
+            UpConv::Transposed(mut conv) => {
+                (conv.weight, conv.bias) = dcgan::fold(&norm, conv.weight, conv.bias, 1); // weight [C, C', 4, 4]
+                UpConv::Transposed(conv)
+            }
+            UpConv::Nearest(mut conv) => {
+                (conv.weight, conv.bias) = dcgan::fold(&norm, conv.weight, conv.bias, 0); // weight [C', C, 3, 3]
+                UpConv::Nearest(conv)
+            }
+        };
+        Self { conv, norm: None }
+    }
+}
+
+/// The two ways up ([`Upsample`]); the weights keep one name (`conv`) in bundles, whichever it is.
+#[derive(Module, Debug)]
+pub enum UpConv {
+    /// A 4×4 stride-2 transposed conv (the paper's).
+    Transposed(ConvTranspose2d),
+    /// Nearest-neighbour ×2, reflection padding by 1, a 3×3 conv (CycleGAN's `UpConv::Nearest`).
+    Nearest(Conv2d),
+}
+
+impl UpConv {
+    fn new(c_in: usize, c_out: usize, upsample: Upsample, device: &Device) -> Self {
+        match upsample {
+            Upsample::Transposed => UpConv::Transposed(dcgan::conv_transpose(c_in, c_out, 2, 1, device)),
+            Upsample::Nearest => UpConv::Nearest(
+                Conv2dConfig::new([c_in, c_out], [3, 3])
+                    .with_bias(false)
+                    .with_initializer(dcgan::dcgan_init())
+                    .init(device),
+            ),
+        }
+    }
+
+    /// `[B, C, H, W]` → `[B, C', 2H, 2W]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            UpConv::Transposed(conv) => conv.forward(x),
+            UpConv::Nearest(conv) => conv.forward(reflect(resample::upsample(x, Filter::Nearest), 1)),
         }
     }
 }

@@ -42,7 +42,9 @@ pub fn module_bytes<M: Module>(module: &M) -> Vec<u8> {
 
 pub fn load_module<M: Module>(module: M, bytes: Vec<u8>, what: &str) -> Result<M, String> {
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| format!("{what}: unreadable checkpoint ({e})"))?;
-    module.try_load_record(record).map_err(|e| format!("{what}: checkpoint does not fit the model ({e})"))
+    module.try_load_record(record).map_err(|e| {
+        format!("{what}: checkpoint does not fit the model ({e}); was the run saved by another version of `train`, or its config.json edited? Export it with the version that trained it")
+    })
 }
 
 pub fn optimizer_bytes(optim: &ModuleOptimizer) -> Vec<u8> {

@@ -20,7 +20,7 @@ use crate::data::unpaired::{Holdout, Split, UnpairedDomains, UnpairedSource};
 use crate::image::ImageBatch;
 use crate::latent::Rng;
 use crate::losses::{GanLoss, cycle_consistency, l1, least_squares};
-use crate::models::cyclegan::{CycleGanConfig, Discriminator, Translator, Upsample};
+use crate::models::cyclegan::{CycleGanConfig, Discriminator, Translator};
 use crate::models::{AnyGenerator, ModelConfig};
 
 /// Everything a CycleGAN run needs, saved as `RUN/config.json`.
@@ -279,10 +279,6 @@ pub struct Cli {
     /// The identity loss as a fraction of λ (0 turns it off).
     #[arg(long, default_value_t = 0.5)]
     identity: f32,
-    /// How the generators upsample: nearest (×2 then a 3×3 conv: no checkerboard) or transposed
-    /// (the paper's stride-2 transposed convs).
-    #[arg(long, default_value = "nearest", value_parser = ["nearest", "transposed"])]
-    upsample: String,
     #[command(flatten)]
     run: super::RunArgs,
 }
@@ -290,13 +286,12 @@ pub struct Cli {
 impl Cli {
     pub fn train(&self) -> Result<(), String> {
         let fresh = || -> Result<_, String> {
-            let upsample = if self.upsample == "nearest" { Upsample::Nearest } else { Upsample::Transposed };
             let model = CycleGanConfig::new()
                 .with_resolution(self.common.res)
                 .with_width(self.width)
                 .with_blocks(self.blocks)
                 .with_disc_layers(self.disc_layers)
-                .with_upsample(Some(upsample));
+                .with_upsample(Some(self.common.upsample()));
             let mut config = CycleGanTrainConfig::new(model, self.common.data.source()?);
             (config.cycle, config.identity, config.eval_every) = (self.cycle, self.identity, self.common.eval_every);
             config.held_out_seed = self.common.data.held_out_seed.unwrap_or(0);

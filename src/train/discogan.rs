@@ -176,7 +176,7 @@ pub struct Cli {
 impl Cli {
     pub fn train(&self) -> Result<(), String> {
         let fresh = || -> Result<_, String> {
-            let model = DiscoGanConfig::new().with_resolution(self.common.res).with_width(self.width);
+            let model = DiscoGanConfig::new().with_resolution(self.common.res).with_width(self.width).with_upsample(Some(self.common.upsample()));
             let mut config = DiscoGanTrainConfig::new(model, self.common.data.source()?);
             config.eval_every = self.common.eval_every;
             config.held_out_seed = self.common.data.held_out_seed.unwrap_or(0);

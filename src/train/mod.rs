@@ -479,17 +479,23 @@ impl<F: Family> Trainer<F> {
         }
         let device = device_from_name(&settings.device)?.autodiff();
         let seed = settings.seed;
-        let mut family = if latest.is_none() && !is_flex(&settings.device) {
-            // a seed names the same run on every backend: weights drawn on the CPU, then copied
+        let mut family = if latest.is_none() {
+            // a seed names the same run on every backend: the weights are drawn on the CPU, each
+            // parameter in the order of the family's parts (burn draws a parameter when it is
+            // first used, an order that depends on the device's first steps), then copied
             let cpu = Device::flex().autodiff();
             cpu.seed(seed);
-            let files = saved_parts(&mut F::init(&mut config, &cpu, Some(data), true)?, None)?;
-            let mut family = F::init(&mut config, &device, Some(data), false)?;
-            family.parts(&mut Parts { mode: PartsMode::Load { from: Stored::Files(&files), only: None } })?;
-            family
+            let mut drawn = F::init(&mut config, &cpu, Some(data), true)?;
+            let files = saved_parts(&mut drawn, None)?;
+            if is_flex(&settings.device) {
+                drawn
+            } else {
+                let mut family = F::init(&mut config, &device, Some(data), false)?;
+                family.parts(&mut Parts { mode: PartsMode::Load { from: Stored::Files(&files), only: None } })?;
+                family
+            }
         } else {
-            device.seed(seed);
-            F::init(&mut config, &device, Some(data), latest.is_none())?
+            F::init(&mut config, &device, Some(data), false)?
         };
         let mut state = TrainState { step: 0, rng_state: Rng::new(seed ^ name_hash(F::NAME)).state };
         if let Some((saved, checkpoint)) = latest {

@@ -18,6 +18,7 @@ use crate::bundle::Provenance;
 use crate::data::ImageDataset;
 use crate::data::unpaired::{self, Holdout, Split, UnpairedDomains, UnpairedSource};
 use crate::image::ImageBatch;
+use crate::models::cyclegan::Upsample;
 use crate::models::{AnyGenerator, Direction};
 
 /// One network per domain: the discriminators of A and of B (trained by one optimizer).
@@ -85,10 +86,20 @@ pub struct TrainArgs {
     /// Evaluate on held-out pairs and keep the best generator every K steps (0: never).
     #[arg(long, default_value_t = 500)]
     pub eval_every: usize,
+    /// How the generators upsample: nearest (×2 then a 3×3 conv: no checkerboard) or transposed
+    /// (the papers' stride-2 transposed convs).
+    #[arg(long, default_value = "nearest", value_parser = ["nearest", "transposed"])]
+    pub upsample: String,
     /// What the discriminators' every image goes through (translation and cutout under ADA by
     /// default; no colour: the colours are what a translation must get right).
     #[command(flatten)]
     pub augment: super::augment::AugmentArgs,
+}
+
+impl TrainArgs {
+    pub fn upsample(&self) -> Upsample {
+        if self.upsample == "nearest" { Upsample::Nearest } else { Upsample::Transposed }
+    }
 }
 
 impl DataArgs {
@@ -270,7 +281,7 @@ impl Scores {
 fn distances(x: Tensor<4>, y: Tensor<4>) -> Vec<(f64, f64)> {
     let [n, ..] = x.dims();
     let d = (x - y) / 2.0; // 0..1 scale
-    let l1 = d.clone().abs().reshape([n as i64, -1]).mean_dim(1).into_data().convert::<f32>().try_to_vec::<f32>().expect("f32");
+    let l1 = crate::losses::abs(d.clone()).reshape([n as i64, -1]).mean_dim(1).into_data().convert::<f32>().try_to_vec::<f32>().expect("f32");
     let mse = d.powi_scalar(2).reshape([n as i64, -1]).mean_dim(1).into_data().convert::<f32>().try_to_vec::<f32>().expect("f32");
     l1.iter().zip(&mse).map(|(&l, &m)| (l as f64, -10.0 * (m as f64).max(1e-10).log10())).collect()
 }

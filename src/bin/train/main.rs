@@ -11,9 +11,11 @@
 //!
 //! This file is the table of commands; each command's flags sit beside its body: the families'
 //! in `ganzoo::train::<family>::Cli`, the rest in `eval` (measures), `draw` (sample,
-//! interpolate, mix, prompt, translate, complete) and `bundles` (export, import-pytorch,
-//! sprites, preview-data), with what they share in `common`.
+//! interpolate, mix, prompt, translate, complete), `bundles` (export, import-pytorch,
+//! sprites, preview-data) and `bench` (the training benchmark), with what they share in `common`.
 
+#[cfg(not(target_arch = "wasm32"))]
+mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 mod bundles;
 #[cfg(not(target_arch = "wasm32"))]
@@ -96,6 +98,9 @@ enum Command {
     PreviewData(bundles::PreviewData),
     /// Convert a PyTorch DCGAN generator checkpoint (the PyTorch DCGAN tutorial layout) into a bundle.
     ImportPytorch(bundles::ImportPytorch),
+    /// Time one train step of every shipped family: seconds per step and images/s per row
+    /// (run from the repository root: the rows build the shipped bundles' networks).
+    Bench(bench::Bench),
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -118,5 +123,6 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Mix(args) => args.run(),
         Command::PreviewData(args) => args.run(),
         Command::ImportPytorch(args) => args.run(),
+        Command::Bench(args) => args.run(),
     }
 }
