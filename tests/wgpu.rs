@@ -108,6 +108,7 @@ impl Agreement {
 /// The bundle exported from a run that last trained on wgpu draws the same images on wgpu as on
 /// the CPU (seeds 0–3); the largest difference.
 fn export_draws_alike_on_both<F: Family>(config: F::Config, run: &Path, data: &F::Data) -> f32 {
+    let _one = one_at_a_time(); // building a model draws from the CPU's shared RNG (StyleGAN's at once)
     let t = Trainer::<F>::open(config, run, true, data).unwrap();
     let (config, generator) = t.export();
     let dir = tempfile::tempdir().unwrap();
