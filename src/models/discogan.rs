@@ -62,7 +62,7 @@ impl DiscoGanConfig {
         Generator {
             from_rgb: dcgan::conv(3, c(0), 2, 1, device),
             down: (1..=last).map(|n| DiscBlock::new(c(n - 1), c(n), true, device)).collect(),
-            up: (1..=last).rev().map(|n| UpBlock { conv: UpConv::new(c(n), c(n - 1), up, device), norm: Some(BatchNormConfig::new(c(n - 1)).init(device)) }).collect(),
+            up: (1..=last).rev().map(|n| UpBlock::new(c(n), c(n - 1), up, device)).collect(),
             to_rgb: UpConv::new(c(0), 3, up, device),
         }
     }
@@ -120,6 +120,10 @@ pub struct UpBlock {
 }
 
 impl UpBlock {
+    fn new(c_in: usize, c_out: usize, upsample: Upsample, device: &Device) -> Self {
+        Self { conv: UpConv::new(c_in, c_out, upsample, device), norm: Some(BatchNormConfig::new(c_out).init(device)) }
+    }
+
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = self.conv.forward(x); // [B, C', 2H, 2W]
         relu(match &self.norm {
