@@ -13,7 +13,7 @@
 # is wrong (a step above 100% of the peak says it is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --features wgpu --bin train --quiet # the build the test command makes: its CPU path is the default build's
+cargo build --release --locked --features wgpu --bin train --quiet # thin LTO, the build people run (test.sh builds without LTO: a full rebuild after it)
 if [ "${1:-}" = "--with-pytorch" ] && [ -n "${TORCH_VENV:-}" ]; then
   venv=$TORCH_VENV # a venv with torch from an earlier run
 elif [ "${1:-}" = "--with-pytorch" ]; then

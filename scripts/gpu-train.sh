@@ -3,9 +3,9 @@
 #
 #   scripts/gpu-train.sh pack DIR DATA... -- FAMILY [train flags]     here
 #       Builds `train` with the wgpu backend (Vulkan/Metal/DX12 loaded at run time; burn's
-#       autotune on, its fusion off: Cargo.toml says why), and copies into DIR: the binary (gzipped; it also benchmarks), the
-#       DATA paths (files or folders under data/, as the flags name them), the autotune cache of
-#       an earlier run, the run directory DIR/run of an earlier run (to resume it), cubecl.toml
+#       autotune on, its fusion off: Cargo.toml says why), and copies into DIR: the binary
+#       (gzipped; it also benchmarks), the DATA paths (files or folders under data/, as the flags
+#       name them), the autotune cache of an earlier run, the run directory DIR/run of an earlier run (to resume it), cubecl.toml
 #       (the cache lives in DIR) and run.sh. Refused over 64 MiB: pass fewer data, or a folder of
 #       images at the training resolution (`--data PATH` takes any folder).
 #   DIR/run.sh MINUTES                                                 there
@@ -20,7 +20,7 @@
 #
 # The pack carries this machine's Vulkan loader (libvulkan.so.1) in DIR/lib: run.sh uses it where
 # the GPU machine has only the driver (GANZOO_PACKED_VULKAN=1 uses it always). The binary travels
-# gzipped (gzip is on every Debian; ~21 MiB), so ~42 MiB of data fit: data/wildfaces.mat (35 MB)
+# gzipped (gzip is on every Debian; ~20 MiB), so ~42 MiB of data fit: data/wildfaces.mat (35 MB)
 # does.
 #
 # Back here: `train FAMILY --resume --out DIR/run` continues (on any device), and
@@ -65,7 +65,7 @@ if [ -n "$loader" ]; then
 else
   echo "gpu-train.sh: no Vulkan loader here (apt-get install libvulkan1): the pack relies on the GPU machine's" >&2
 fi
-# cubecl keeps its autotune results and compiled kernels beside the binaries, so they travel back
+# cubecl keeps its autotune results and compiled kernels beside the binary, so they travel back
 printf '[environment]\npath = "local"\n' > "$dir/cubecl.toml"
 printf '%q ' "$@" > "$dir/args"
 cat > "$dir/run.sh" <<'RUN'

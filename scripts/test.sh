@@ -18,7 +18,7 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
 # the wgpu build's tests: a Vulkan loader and a Vulkan device (lavapipe runs on the CPU; a GPU's driver also does)
-ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null || need_apt+=(libvulkan1)
+compgen -G '/usr/lib/*-linux-gnu/libvulkan.so.1' >/dev/null || need_apt+=(libvulkan1) # not chromium's private copy
 compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null || need_apt+=(mesa-vulkan-drivers)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]}"

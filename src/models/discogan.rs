@@ -6,9 +6,10 @@
 //!
 //! Generator (the authors' code at 64 px): 4×4 stride-2 convs down to 4×4 (LeakyReLU(0.2), batch
 //! norm but on the first), then 4×4 stride-2 transposed convs back up (batch norm, ReLU), tanh.
-//! The encoder and the decoder are DCGAN's discriminator and generator blocks, and the
-//! discriminator is DCGAN's (`models/dcgan.rs`), which is what the paper uses. New runs upsample
-//! instead by nearest-neighbour ×2 and a 3×3 conv (as CycleGAN's new runs do): a stride-2
+//! The encoder is DCGAN's discriminator blocks, the decoder its generator blocks (`UpBlock`, when
+//! transposed), and the discriminator is DCGAN's (`models/dcgan.rs`), which is what the paper
+//! uses. New runs upsample instead by nearest-neighbour ×2, reflection padding by 1 and a 3×3
+//! conv (as CycleGAN's new runs do): a stride-2
 //! transposed conv with a 4×4 kernel paints its kernel's overlap pattern, a checkerboard.
 
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d};

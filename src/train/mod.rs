@@ -482,7 +482,8 @@ impl<F: Family> Trainer<F> {
         let mut family = if latest.is_none() {
             // a seed names the same run on every backend: the weights are drawn on the CPU, each
             // parameter in the order of the family's parts (burn draws a parameter when it is
-            // first used, an order that depends on the device's first steps), then copied
+            // first used, an order that depends on the device's first steps), then copied.
+            // Saving the parts is what draws them, so a CPU run saves too and keeps `drawn`.
             let cpu = Device::flex().autodiff();
             cpu.seed(seed);
             let mut drawn = F::init(&mut config, &cpu, Some(data), true)?;
