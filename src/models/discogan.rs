@@ -12,14 +12,13 @@
 //! conv (as CycleGAN's new runs do): a stride-2
 //! transposed conv with a 4×4 kernel paints its kernel's overlap pattern, a checkerboard.
 
-use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, tanh};
 
-use super::cyclegan::{Upsample, reflect};
+use super::cyclegan::{UpConv, Upsample};
 use super::dcgan::{self, DcganConfig, DiscBlock};
-use super::resample::{self, Filter};
 
 #[derive(Config, Debug, PartialEq)]
 pub struct DiscoGanConfig {
@@ -64,7 +63,7 @@ impl DiscoGanConfig {
             from_rgb: dcgan::conv(3, c(0), 2, 1, device),
             down: (1..=last).map(|n| DiscBlock::new(c(n - 1), c(n), true, device)).collect(),
             up: (1..=last).rev().map(|n| UpBlock::new(c(n), c(n - 1), up, device)).collect(),
-            to_rgb: UpConv::new(c(0), 3, up, device),
+            to_rgb: up_conv(c(0), 3, up, device),
         }
     }
 
@@ -122,7 +121,7 @@ pub struct UpBlock {
 
 impl UpBlock {
     fn new(c_in: usize, c_out: usize, upsample: Upsample, device: &Device) -> Self {
-        Self { conv: UpConv::new(c_in, c_out, upsample, device), norm: Some(BatchNormConfig::new(c_out).init(device)) }
+        Self { conv: up_conv(c_in, c_out, upsample, device), norm: Some(BatchNormConfig::new(c_out).init(device)) }
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
@@ -150,34 +149,12 @@ impl UpBlock {
     }
 }
 
-/// The two ways up ([`Upsample`]); the weights keep one name (`conv`) in bundles, whichever it is.
-#[derive(Module, Debug)]
-pub enum UpConv {
-    /// A 4×4 stride-2 transposed conv (the paper's).
-    Transposed(ConvTranspose2d),
-    /// Nearest-neighbour ×2, reflection padding by 1, a 3×3 conv (CycleGAN's `UpConv::Nearest`).
-    Nearest(Conv2d),
-}
-
-impl UpConv {
-    fn new(c_in: usize, c_out: usize, upsample: Upsample, device: &Device) -> Self {
-        match upsample {
-            Upsample::Transposed => UpConv::Transposed(dcgan::conv_transpose(c_in, c_out, 2, 1, device)),
-            Upsample::Nearest => UpConv::Nearest(
-                Conv2dConfig::new([c_in, c_out], [3, 3])
-                    .with_bias(false)
-                    .with_initializer(dcgan::dcgan_init())
-                    .init(device),
-            ),
-        }
-    }
-
-    /// `[B, C, H, W]` → `[B, C', 2H, 2W]`.
-    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        match self {
-            UpConv::Transposed(conv) => conv.forward(x),
-            UpConv::Nearest(conv) => conv.forward(reflect(resample::upsample(x, Filter::Nearest), 1)),
-        }
+/// DiscoGAN's way up as CycleGAN's [`UpConv`] (the same two layers, one forward): the paper's
+/// 4×4 stride-2 transposed conv, or nearest ×2, reflection padding by 1 and a 3×3 conv.
+fn up_conv(c_in: usize, c_out: usize, upsample: Upsample, device: &Device) -> UpConv {
+    match upsample {
+        Upsample::Transposed => UpConv::Transposed(dcgan::conv_transpose(c_in, c_out, 2, 1, device)),
+        Upsample::Nearest => UpConv::Nearest(Conv2dConfig::new([c_in, c_out], [3, 3]).with_bias(false).with_initializer(dcgan::dcgan_init()).init(device)),
     }
 }
 
