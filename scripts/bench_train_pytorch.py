@@ -139,6 +139,13 @@ def bce(logits, y):
     return (F.softplus(logits) - y * logits).mean()
 
 
+def r1_penalty(judge, real, real_logits, sigma, gamma, every):
+    """Our lazy R1 (`losses::r1_estimate`): a finite difference of D along a random nudge of the
+    reals, weighted γ/2 and by the interval; `judge` is D on images (with its condition)."""
+    nudged = judge(real + torch.randn_like(real) * sigma)
+    return (nudged - real_logits).pow(2).mean() / (sigma * sigma) * (gamma / 2 * every)
+
+
 def images(res):
     return torch.randn(POOL, 3, res, res).tanh()
 
@@ -193,9 +200,7 @@ def make_stylegan(b=32, gamma=0.01, every=4, sigma=0.01, mixing=0.9):
         real_logits = D(real)
         d_total = bce(real_logits, 1.0) + bce(D(fake.detach()), 0.0)
         if i % every == 0:  # lazy R1, our finite-difference estimate
-            nudged = D(real + torch.randn_like(real) * sigma)
-            r1 = (nudged - real_logits).pow(2).mean() / (sigma * sigma)
-            d_total = d_total + r1 * (gamma / 2 * every)
+            d_total = d_total + r1_penalty(D, real, real_logits, sigma, gamma, every)
         od.zero_grad(set_to_none=True)
         d_total.backward()
         od.step()
@@ -239,9 +244,7 @@ def make_text2image(b=64, gamma=1.0, every=4, sigma=0.01, diversity=0.05, int_we
         fake_right = D(fake.detach(), text)
         d_total = bce(real_right, 1.0) + (bce(real_wrong, 0.0) + bce(fake_right, 0.0)) * 0.5
         if i % every == 0:
-            nudged = D(real + torch.randn_like(real) * sigma, text)
-            r1 = (nudged - real_right).pow(2).mean() / (sigma * sigma)
-            d_total = d_total + r1 * (gamma / 2 * every)
+            d_total = d_total + r1_penalty(lambda x: D(x, text), real, real_right, sigma, gamma, every)
         od.zero_grad(set_to_none=True)
         d_total.backward()
         od.step()
