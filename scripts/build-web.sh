@@ -24,6 +24,11 @@ wasm-bindgen --target web --typescript --remove-name-section --remove-producers-
 if [ "${WASM_OPT:-0}" = 1 ] && command -v wasm-opt >/dev/null; then
   wasm-opt -Os -all pkg/ganzoo_bg.wasm -o pkg/ganzoo_bg.opt.wasm && mv pkg/ganzoo_bg.opt.wasm pkg/ganzoo_bg.wasm
 fi
+# the training wasm (feature web-train: autodiff and Adam), fetched only by the training page's
+# worker: the site's main download stays the package above
+cargo build --lib --target wasm32-unknown-unknown --profile web --locked --features web-train
+rm -rf www/pkg-train
+wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir www/pkg-train "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/web/ganzoo.wasm"
 version=$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)
 cp www/ganzoo.js pkg/index.js
 # wasm-bindgen's ganzoo.d.ts knows only the Rust side; index.d.ts (hand-written) types index.js
@@ -46,6 +51,8 @@ JSON
 rm -rf www/pkg && cp -r pkg www/pkg
 # pre-compressed copies for the server: a static host (or serve.sh's http-server --gzip) sends
 # ganzoo_bg.wasm.gz with Content-Encoding: gzip to a browser that accepts it
-gzip -9 -k -f www/pkg/ganzoo_bg.wasm www/pkg/ganzoo.js www/pkg/index.js
-ls -l pkg/ganzoo_bg.wasm | awk '{printf "pkg/ganzoo_bg.wasm: %.2f MB, ", $5/1e6}'
-wc -c < www/pkg/ganzoo_bg.wasm.gz | awk '{printf "%.2f MB gzipped\n", $1/1e6}'
+gzip -9 -k -f www/pkg/ganzoo_bg.wasm www/pkg/ganzoo.js www/pkg/index.js www/pkg-train/ganzoo_bg.wasm www/pkg-train/ganzoo.js
+for wasm in pkg/ganzoo_bg.wasm www/pkg-train/ganzoo_bg.wasm; do
+  ls -l "$wasm" | awk '{printf "%s: %.2f MB, ", $9, $5/1e6}'
+  wc -c < "www/${wasm#www/}.gz" | awk '{printf "%.2f MB gzipped\n", $1/1e6}'
+done

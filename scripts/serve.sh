@@ -4,7 +4,7 @@
 # copies build-web.sh writes (ganzoo_bg.wasm.gz: ~3 MB instead of ~14) to browsers that accept gzip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f www/pkg/ganzoo_bg.wasm.gz ] || [ -n "$(find src Cargo.toml Cargo.lock www/ganzoo.js -newer www/pkg/ganzoo_bg.wasm 2>/dev/null | head -n 1)" ]; then
+if [ ! -f www/pkg/ganzoo_bg.wasm.gz ] || [ ! -f www/pkg-train/ganzoo_bg.wasm.gz ] || [ -n "$(find src Cargo.toml Cargo.lock www/ganzoo.js -newer www/pkg/ganzoo_bg.wasm 2>/dev/null | head -n 1)" ]; then
   scripts/build-web.sh
 fi
 command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }

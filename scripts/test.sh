@@ -4,7 +4,8 @@
 #   1. native tests (cargo test --features wgpu)      models, losses, data, bundles, resume, PyTorch parity, the CLI,
 #      every family on wgpu (Mesa's lavapipe: Vulkan on the CPU) against the CPU, the GPU pack end to end,
 #      and every shipped bundle against an independent ONNX graph (ONNX Runtime)
-#   2. browser tests (wasm-pack test, headless Chromium) the wasm build on WebGPU (SwiftShader) and on the CPU
+#   2. browser tests (wasm-pack test, headless Chromium) the wasm build on WebGPU (SwiftShader) and on the CPU;
+#      the training build (web-train) against `train dcgan` of the same seed
 #   3. end-to-end (node --test + playwright-core)     the site itself, with and without WebGPU
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,12 +57,20 @@ done
 "${CARGO_TARGET_DIR:-target}/release/train" prompt www/models/text2flower64 "this flower has five large pink petals and a yellow center" \
   --n 4 --out test-results/native-text2image.png --raw test-results/native-text2image.f32
 
+# the training page's run, natively: the browser's CPU run of the same seed must match it (tests/web_train.rs)
+rm -rf test-results/native-train-dcgan
+"${CARGO_TARGET_DIR:-target}/release/train" dcgan --data www/held-out/held-out.png --res 32 --width 16 --batch 16 --steps 4 --seed 0 \
+  --sample-every 0 --checkpoint-every 0 --out test-results/native-train-dcgan >/dev/null
+"${CARGO_TARGET_DIR:-target}/release/train" export test-results/native-train-dcgan --dtype f32 --out test-results/native-train-dcgan/bundle
+
 echo "== the shipped bundles against their independent ONNX graphs (ONNX Runtime, CPU)"
 scripts/onnx-check.sh
 
 echo "== browser tests (wasm-pack test, headless Chromium; flags in webdriver.json)"
 # the whole browser run gets 5 minutes (the runner defaults to 20 s; WebGPU through SwiftShader is slow)
 WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --test web
+echo "== browser tests of the training build (feature web-train): the page's run against train's"
+WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --features web-train --test web_train -- --nocapture
 
 echo "== end-to-end tests of the site"
 [ -x node_modules/.bin/http-server ] && [ -d node_modules/playwright-core ] && [ -d node_modules/@axe-core/playwright ] || npm ci --silent --no-audit --no-fund

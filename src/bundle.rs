@@ -171,6 +171,27 @@ fn convert_floats(bytes: &[u8], to: StDtype) -> Result<Vec<u8>, String> {
     safetensors::serialize(views, None::<HashMap<String, String>>).map_err(|e| e.to_string())
 }
 
+/// A bundle named `name` as bytes: its manifest (serialise it as `manifest.json`) and the
+/// weights file it names. What `train export` writes and the browser's trainer downloads.
+pub fn in_memory(generator: &AnyGenerator, config: &ModelConfig, provenance: Provenance, dtype: WeightDtype, name: &str) -> (Manifest, Vec<u8>) {
+    let weights = weights_bytes(generator, dtype);
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        name: name.into(),
+        kind: config.kind().name().into(),
+        config: config.clone(),
+        inputs: config.kind().inputs().to_vec(),
+        abilities: config.kind().abilities().to_vec(),
+        resolution: config.resolution(),
+        latent: config.latent(),
+        parameters: generator.num_params(),
+        weights: WeightsInfo { file: WEIGHTS_FILE.into(), dtype, sha256: sha256_hex(&weights), bytes: weights.len() },
+        provenance,
+        card: None,
+    };
+    (manifest, weights)
+}
+
 impl Manifest {
     pub fn parse(bytes: &[u8]) -> Result<Self, BundleError> {
         let mut manifest: Manifest = serde_json::from_slice(bytes)
@@ -277,22 +298,8 @@ mod files {
     ) -> Result<Manifest, BundleError> {
         let io = |e: std::io::Error| BundleError::Io(format!("cannot write bundle into {}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(io)?;
-        let weights = weights_bytes(generator, dtype);
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
-        let manifest = Manifest {
-            format: FORMAT.into(),
-            name,
-            kind: config.kind().name().into(),
-            config: config.clone(),
-            inputs: config.kind().inputs().to_vec(),
-            abilities: config.kind().abilities().to_vec(),
-            resolution: config.resolution(),
-            latent: config.latent(),
-            parameters: generator.num_params(),
-            weights: WeightsInfo { file: WEIGHTS_FILE.into(), dtype, sha256: sha256_hex(&weights), bytes: weights.len() },
-            provenance,
-            card: None,
-        };
+        let (manifest, weights) = in_memory(generator, config, provenance, dtype, &name);
         crate::files::write_atomic(&dir.join(WEIGHTS_FILE), &weights).map_err(io)?;
         let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
         crate::files::write_atomic(&dir.join(MANIFEST_FILE), &json).map_err(io)?;

@@ -114,6 +114,28 @@ pub fn decode_to_chw(bytes: &[u8], res: usize) -> Result<Vec<f32>, String> {
     Ok(rgb_to_chw(&rgb, res))
 }
 
+/// The square tiles of a sheet of pictures (as `www/held-out/*.png` are laid out: `tile`-px
+/// squares in rows, left to right, top to bottom), each converted as [`decode_to_chw`] converts a
+/// file. All-white tiles (the unfilled end of a sheet) are left out.
+pub fn sheet_to_chw(bytes: &[u8], tile: usize, res: usize) -> Result<Vec<Vec<f32>>, String> {
+    let img = image::load_from_memory(bytes).map_err(|e| format!("not a readable PNG/JPEG sheet: {e}"))?;
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if tile == 0 || w < tile || h < tile {
+        return Err(format!("a sheet of {w}×{h} px holds no tile of {tile} px"));
+    }
+    let rgb = on_white(&img.to_rgba8());
+    let mut tiles = Vec::new();
+    for y in (0..=h - tile).step_by(tile) {
+        for x in (0..=w - tile).step_by(tile) {
+            let cut = image::imageops::crop_imm(&rgb, x as u32, y as u32, tile as u32, tile as u32).to_image();
+            if cut.pixels().any(|p| p.0 != [255, 255, 255]) {
+                tiles.push(rgb_to_chw(&cut, res));
+            }
+        }
+    }
+    Ok(tiles)
+}
+
 /// Frames (RGBA, all the same size) as a looping animated GIF, each frame enlarged `scale`×
 /// (Catmull–Rom) and shown for `delay_ms`. Colours are quantised per frame with NeuQuant.
 pub fn animated_gif(frames: &[RgbaImage], delay_ms: u32, scale: u32) -> Result<Vec<u8>, String> {

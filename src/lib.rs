@@ -11,9 +11,9 @@ pub mod losses;
 pub mod models;
 pub mod text;
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "web-train"))]
 pub mod data;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "web-train"))]
 pub mod train;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod import;
@@ -21,3 +21,5 @@ pub mod import;
 pub mod sample;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+#[cfg(all(target_arch = "wasm32", feature = "web-train"))]
+pub mod web_train;

@@ -98,7 +98,7 @@ pub async fn webgpu_device() -> Result<Device, String> {
 }
 
 /// The device for a backend request: `auto` (WebGPU, else CPU with a notice), `webgpu`, `cpu`.
-async fn pick_device(backend: &str) -> Result<(Device, &'static str, Option<String>), String> {
+pub(crate) async fn pick_device(backend: &str) -> Result<(Device, &'static str, Option<String>), String> {
     match backend {
         "cpu" => Ok((Device::flex(), "cpu", None)),
         "webgpu" => webgpu_device().await.map(|d| (d, "webgpu", None)),
@@ -135,7 +135,7 @@ fn seed_from_js(seed: f64) -> Result<u64, String> {
     }
 }
 
-fn seeds_from_js(seeds: &[f64]) -> Result<Vec<u64>, String> {
+pub(crate) fn seeds_from_js(seeds: &[f64]) -> Result<Vec<u64>, String> {
     let seeds = seeds.iter().map(|&s| seed_from_js(s)).collect::<Result<Vec<_>, _>>()?;
     if seeds.is_empty() || seeds.len() > 256 {
         return Err("give between 1 and 256 seeds".into());
@@ -156,20 +156,30 @@ fn psi_from_js(psi: Option<f32>) -> Result<f32, String> {
 /// bundle code compiles anyway; a second serializer straight to JS values was 8 kB of the
 /// gzipped wasm).
 fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
-    let json = serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))?;
-    js_sys::JSON::parse(&json).map_err(|_| JsError::new("the value serialized to invalid JSON"))
+    json_value(value).map_err(|e| JsError::new(&e))
+}
+
+/// [`to_js`] with the error as text (for a promise's rejection).
+pub(crate) fn json_value(value: &impl Serialize) -> Result<JsValue, String> {
+    let json = serde_json::to_string(value).map_err(|e| e.to_string())?;
+    js_sys::JSON::parse(&json).map_err(|_| "the value serialized to invalid JSON".to_string())
 }
 
 /// Concatenated RGBA bytes of every image of a batch.
-fn rgba_all(images: &ImageBatch) -> Uint8ClampedArray {
+pub(crate) fn rgba_all(images: &ImageBatch) -> Uint8ClampedArray {
     let bytes: Vec<u8> = (0..images.n).flat_map(|i| images.rgba(i)).collect();
     Uint8ClampedArray::from(bytes.as_slice())
 }
 
+/// Images `[N, 3, R, R]` read back without blocking (a WebGPU page cannot wait for the GPU).
+pub(crate) async fn read_images(images: Tensor<4>) -> Result<ImageBatch, String> {
+    let data = images.into_data_async().await.map_err(|e| format!("reading the image back failed: {e:?}"))?;
+    ImageBatch::from_data(data)
+}
+
 impl Inner {
     async fn read(&self, images: Tensor<4>) -> Result<ImageBatch, String> {
-        let data = images.into_data_async().await.map_err(|e| format!("reading the image back failed: {e:?}"))?;
-        ImageBatch::from_data(data)
+        read_images(images).await
     }
 
     /// `Ok` when the model declares `ability`; else a message naming the bundle, the ability
@@ -199,7 +209,7 @@ impl Inner {
     }
 }
 
-fn promise<T: Into<JsValue>>(future: impl std::future::Future<Output = Result<T, String>> + 'static) -> Promise {
+pub(crate) fn promise<T: Into<JsValue>>(future: impl std::future::Future<Output = Result<T, String>> + 'static) -> Promise {
     future_to_promise(async move { future.await.map(Into::into).map_err(|e| JsError::new(&e).into()) })
 }
 

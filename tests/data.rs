@@ -360,3 +360,33 @@ fn the_emoji_held_out_by_base_have_no_sibling_in_training() {
     assert!((379..=405).contains(&held.len()), "whole bases until a tenth: {}", held.len());
     assert!(leaks > 50, "{leaks}");
 }
+
+#[test]
+fn a_sheet_is_cut_into_its_tiles_in_reading_order_and_blank_ones_are_left_out() {
+    // a 3×2 sheet of 4-px tiles: tile k is grey level 40·k, the last one left white (blank)
+    let mut sheet = image::RgbImage::from_pixel(12, 8, image::Rgb([255, 255, 255]));
+    for k in 0..5u32 {
+        for (x, y) in (0..4).flat_map(|x| (0..4).map(move |y| (x, y))) {
+            sheet.put_pixel((k % 3) * 4 + x, (k / 3) * 4 + y, image::Rgb([40 * k as u8; 3]));
+        }
+    }
+    let png = ganzoo::image::png_bytes(&image::DynamicImage::ImageRgb8(sheet).to_rgba8());
+    let tiles = ganzoo::image::sheet_to_chw(&png, 4, 4).unwrap();
+    let levels: Vec<f32> = tiles.iter().map(|t| t[0]).collect();
+    let want: Vec<f32> = (0..5).map(|k| ganzoo::image::from_u8(40 * k as u8)).collect();
+    assert_eq!(levels, want, "five tiles, in reading order, the white sixth left out");
+    assert!(tiles.iter().all(|t| t.len() == 3 * 16 && t.iter().all(|&v| v == t[0])), "each tile is one grey");
+    assert!(ganzoo::image::sheet_to_chw(&png, 16, 4).unwrap_err().contains("holds no tile of 16 px"));
+    assert!(ganzoo::image::sheet_to_chw(b"not a png", 4, 4).unwrap_err().contains("not a readable"));
+
+    // the site's sheets, as `train dcgan --data SHEET.png` opens them (the JSON beside gives the tile)
+    let emoji = ganzoo::data::open("www/held-out/held-out.png", 32).unwrap();
+    assert_eq!((emoji.len, emoji.resolution), (64, 32));
+    let digits = ganzoo::data::open("www/held-out/mnist.png", 28).unwrap();
+    assert_eq!(digits.len, 32);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.png"), &png).unwrap();
+    std::fs::write(dir.path().join("s.json"), b"{\"columns\": 3}").unwrap();
+    let err = ganzoo::data::open(dir.path().join("s.png").to_str().unwrap(), 4).err().unwrap();
+    assert!(err.contains("gives no \"tile\""), "{err}");
+}

@@ -67,6 +67,15 @@ page.on.mixed = ({ rgba, width, height, crossover }) => {
 };
 
 page.on.ready = (ready) => {
+  // a bundle opened from files is listed (once) while it is loaded; a shipped one replaces it
+  for (const o of [...$("model").options]) if (o.dataset.opened) o.remove();
+  if (!models.some((m) => m.name === ready.info.name)) {
+    const option = new Option(`${ready.info.name} (opened from files)`, ready.info.name);
+    option.dataset.opened = "1";
+    $("model").add(option);
+    $("model").value = ready.info.name;
+    $("model-info").removeAttribute("href"); // its manifest is a local file
+  }
   canvas.dataset.cached = ready.cached ? "1" : "0";
   numStyles = ready.numStyles;
   $("mixing").hidden = numStyles === null;
@@ -106,8 +115,14 @@ function load(model) {
 }
 
 $("new-face").onclick = () => generate(randomSeed());
+$("open-bundle").onchange = () => page.open($("open-bundle"), ["seed"]);
 page.seedBox(generate);
-$("model").onchange = () => { setHash(); load(models.find((m) => m.name === $("model").value)); };
+$("model").onchange = () => {
+  const model = models.find((m) => m.name === $("model").value);
+  if (!model) return; // the bundle opened from files: loaded already
+  setHash();
+  load(model);
+};
 $("psi-value").textContent = psi().toFixed(2);
 $("psi").oninput = () => {
   $("psi-value").textContent = psi().toFixed(2);

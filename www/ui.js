@@ -227,7 +227,7 @@ function showCard(info, slot) {
 }
 
 /** Offers `blob` as a download named `name`. */
-function save(blob, name) {
+export function save(blob, name) {
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
   a.download = name;
@@ -297,7 +297,11 @@ export class Page {
     badge.textContent = backend === "webgpu" ? "WebGPU" : "CPU";
     badge.className = `badge ${backend}`;
     badge.dataset.backend = backend;
-    if (slot === "main") $("model-info").textContent = describe(info);
+    if (slot === "main") {
+      this.loop.stop(); // the walk of the model before
+      $("model-info").textContent = describe(info);
+      $("model-info").dataset.model = info.name;
+    }
     showCard(info, slot);
     if (notice && !this.#waiting.includes(notice)) this.#waiting.push(notice);
   }
@@ -351,6 +355,25 @@ export class Page {
       $("model-info").href = `models/${model.manifest}`; // its configuration and provenance
     }
     this.worker.postMessage({ load: { manifestUrl: new URL(`models/${model.manifest}`, location.href).href, backend: this.backend, slot } });
+  }
+
+  /**
+   * Opens a bundle from the files chosen in `input` (`manifest.json` and its weights, chosen
+   * together: what `train export` writes and the training page downloads) in the worker, for a
+   * page whose models take exactly `inputs`. Says what is missing or wrong instead, and the
+   * model loaded stays.
+   */
+  async open(input, inputs) {
+    show("error", null);
+    const list = [...(input.files ?? [])];
+    input.value = ""; // choosing the same files again is a change again
+    const manifest = list.find((f) => f.name.endsWith(".json"));
+    const weights = list.find((f) => f.name.endsWith(".safetensors"));
+    if (!manifest || !weights || list.length !== 2) {
+      return show("error", `choose a bundle's two files together: its manifest.json and its .safetensors weights (got ${list.map((f) => f.name).join(", ") || "none"})`);
+    }
+    const [m, w] = await Promise.all([manifest.arrayBuffer(), weights.arrayBuffer()]);
+    this.worker.postMessage({ open: { manifest: m, weights: w, backend: this.backend, slot: "main", inputs } }, [m, w]);
   }
 
   /** #seed: a seed typed there goes to `use`; anything else gets a notice. */

@@ -1,4 +1,6 @@
 // Runs the models off the main thread. Messages in: {load: {manifestUrl, backend, slot}},
+// {open: {manifest, weights, backend, slot, inputs}} (a bundle's two files as bytes; refused unless
+// the model takes exactly `inputs`),
 // {generate: {id, seed, psi}}, {mix: {id, coarse, fine, crossover, psi}},
 // {interpolate: {id, a, b, frames, psi}}, {gif: {id, rgba, width, height, count, delay, scale}},
 // for text-to-image models {draw: {id, prompt, seeds}}, {walk: {id, a, b, frames, seed}}, and
@@ -10,7 +12,7 @@
 // A page that shows several models side by side loads each into its own `slot` (one model,
 // "main", otherwise). Messages out: {status}, {ready}, {output}, {mixed}, {frames}, {gif},
 // {drawn}, {walked}, {translated}, {completing}, {completed}, {cancelled}, {error}.
-import { loadGenerator, encodeGif } from "./ganzoo.js";
+import { Generator, encodeGif, initGanzoo, loadGenerator } from "./ganzoo.js";
 
 const generators = new Map(); // slot → generator
 let queue = Promise.resolve();
@@ -30,18 +32,20 @@ const handlers = {
       backend: backend ?? "auto",
       onProgress: (p) => postMessage({ status: { phase: "loading", text: `downloading ${p.label}`, ...p } }),
     });
-    generators.set(slot, generator);
-    postMessage({
-      ready: {
-        slot,
-        backend: generator.backend(),
-        notice: generator.notice() ?? null,
-        info: generator.info(),
-        numStyles: generator.numStyles() ?? null,
-        cached: generator.cached,
-        ms: performance.now() - t0,
-      },
-    });
+    install(slot, generator, t0);
+  },
+  async open({ manifest, weights, backend, slot = "main", inputs }) {
+    const t0 = performance.now();
+    await initGanzoo();
+    const generator = await Generator.fromBytes(new Uint8Array(manifest), new Uint8Array(weights), backend ?? "auto");
+    const info = generator.info();
+    if (inputs && !(info.inputs.length === inputs.length && inputs.every((i) => info.inputs.includes(i)))) {
+      generator.free();
+      throw new Error(`${info.name} is a ${info.kind} model that takes ${info.inputs.join(" and ")}; this page draws from ${inputs.join(" and ")}: open it on the page for its kind`);
+    }
+    generators.get(slot)?.free?.();
+    generator.cached = false;
+    install(slot, generator, t0);
   },
   async generate({ id, seed, psi }) {
     const t0 = performance.now();
@@ -117,6 +121,22 @@ const handlers = {
     postMessage({ gif: { id, bytes } }, [bytes.buffer]);
   },
 };
+
+/** Makes `generator` the model of `slot` and says so. */
+function install(slot, generator, t0) {
+  generators.set(slot, generator);
+  postMessage({
+    ready: {
+      slot,
+      backend: generator.backend(),
+      notice: generator.notice() ?? null,
+      info: generator.info(),
+      numStyles: generator.numStyles() ?? null,
+      cached: generator.cached,
+      ms: performance.now() - t0,
+    },
+  });
+}
 
 function model(slot = "main") {
   const generator = generators.get(slot);

@@ -5,15 +5,24 @@
 //! - two unpaired domains: [`unpaired::UnpairedDomains`];
 //! - images for likelihood, binary or 8-bit: [`likelihood::LikelihoodImages`].
 
+#[cfg(not(target_arch = "wasm32"))]
 pub mod captioned;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod flowers;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod image_folder;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod likelihood;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod matfile;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod unpaired;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod wildfaces;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+#[cfg(not(target_arch = "wasm32"))]
+use std::path::Path;
 
 use burn::prelude::*;
 
@@ -62,20 +71,44 @@ impl ImageDataset {
     }
 }
 
+/// The tiles of a sheet of pictures (`image::sheet_to_chw`) as a dataset: the browser's
+/// training page and `train dcgan --data SHEET.png` read the same sheet alike.
+pub fn sheet(bytes: &[u8], tile: usize, resolution: usize, source: String) -> Result<ImageDataset, String> {
+    let tiles = crate::image::sheet_to_chw(bytes, tile, resolution)?;
+    if tiles.is_empty() {
+        return Err(format!("{source}: the sheet's tiles are all blank"));
+    }
+    Ok(ImageDataset::from_images(tiles, resolution, source))
+}
+
 /// Where fetched datasets live: `$GANZOO_DATA`, else `data/` in the working directory.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn data_dir() -> PathBuf {
     std::env::var_os("GANZOO_DATA").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data"))
 }
 
 /// Opens a dataset by name (`wildfaces`, `flowers`: the first 2,000 procedural flowers without
-/// their captions) or as an image folder path.
+/// their captions), as a sheet of tiles (`SHEET.png` beside a `SHEET.json` giving its "tile" in
+/// pixels, as `www/held-out/` keeps them) or as an image folder path.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn open(spec: &str, resolution: usize) -> Result<ImageDataset, String> {
     match spec {
         "wildfaces" => wildfaces::load(&data_dir().join(wildfaces::FILE), resolution),
         "flowers" => captioned::procedural_flowers(2000, resolution).map(|d| d.images),
         path if Path::new(path).is_dir() => image_folder::load(Path::new(path), resolution),
+        path if path.ends_with(".png") && Path::new(path).with_extension("json").is_file() => open_sheet(Path::new(path), resolution),
         other => Err(format!(
-            "no dataset `{other}`: give `wildfaces` (fetched by scripts/fetch-data.sh), `flowers` (drawn) or a folder of PNG/JPEG images"
+            "no dataset `{other}`: give `wildfaces` (fetched by scripts/fetch-data.sh), `flowers` (drawn), a sheet (SHEET.png beside SHEET.json) or a folder of PNG/JPEG images"
         )),
     }
+}
+
+/// A sheet of tiles and the JSON beside it that gives the tile's side (`"tile": 64`).
+#[cfg(not(target_arch = "wasm32"))]
+fn open_sheet(png: &Path, resolution: usize) -> Result<ImageDataset, String> {
+    let json = png.with_extension("json");
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+    let layout: serde_json::Value = serde_json::from_slice(&read(&json)?).map_err(|e| format!("{} is not valid JSON ({e})", json.display()))?;
+    let tile = layout.get("tile").and_then(|t| t.as_u64()).ok_or_else(|| format!("{} gives no \"tile\" (the side of a tile in pixels)", json.display()))?;
+    sheet(&read(png)?, tile as usize, resolution, png.display().to_string())
 }

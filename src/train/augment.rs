@@ -158,14 +158,22 @@ impl Augment {
     /// real images (read back only when p adapts), then `r_t` when p moved and `augment p`
     /// in the step's losses. Nothing when the run does not augment.
     pub fn record(&mut self, config: &AugmentConfig, real_outputs: &[Tensor<2>], boundary: f32, images: usize, losses: &mut super::Losses) {
+        let values: Vec<f32> = if config.any() && config.ada_target.is_some() {
+            real_outputs.iter().flat_map(|o| o.clone().into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 outputs")).collect()
+        } else {
+            Vec::new()
+        };
+        self.record_values(config, &values, boundary, images, losses);
+    }
+
+    /// [`Augment::record`] from D's outputs already read back (as the browser's WebGPU reads
+    /// them, asynchronously).
+    pub fn record_values(&mut self, config: &AugmentConfig, real_outputs: &[f32], boundary: f32, images: usize, losses: &mut super::Losses) {
         if !config.any() {
             return;
         }
-        if config.ada_target.is_some() {
-            let values: Vec<f32> = real_outputs.iter().flat_map(|o| o.clone().into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 outputs")).collect();
-            if let Some(r_t) = self.observe(config, &values, boundary, images) {
-                losses.push(("r_t", r_t));
-            }
+        if let Some(r_t) = self.observe(config, real_outputs, boundary, images) {
+            losses.push(("r_t", r_t));
         }
         losses.push(("augment p", self.p));
     }
@@ -273,6 +281,7 @@ pub fn augment(images: Tensor<4>, config: &AugmentConfig, p: f32, rng: &mut Rng)
 
 /// The augmentation flags every image GAN's command takes; unset ones keep the family's
 /// defaults. A resume keeps the run's saved augmentation (as it keeps its model and loss).
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct AugmentArgs {
     /// Largest shift each way as a fraction of the side (0 turns translation off) [0.125].
@@ -299,6 +308,7 @@ pub struct AugmentArgs {
     pub no_augment: bool,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl AugmentArgs {
     /// Sets what was given on the command line over `config`, and checks the result.
     pub fn apply(&self, config: &mut AugmentConfig) -> Result<(), String> {

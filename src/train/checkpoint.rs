@@ -4,25 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::module::Module;
-use burn::optim::ModuleOptimizer;
-use burn::store::ModuleRecord;
-use burn::tensor::Bytes;
-use serde::{Deserialize, Serialize};
 
+use super::TrainState;
 use crate::files::write_atomic;
 
 /// Where a run keeps its checkpoints: `RUN/checkpoints/step-NNNNNNN/` and `RUN/checkpoints/latest`.
 pub struct CheckpointDir {
     root: PathBuf,
-}
-
-/// Training progress stored beside the weights.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct TrainState {
-    pub step: usize,
-    /// The training RNG (`latent::Rng`) state after `step` steps.
-    pub rng_state: u64,
 }
 
 /// The `state.json` of a checkpoint directory.
@@ -34,25 +22,6 @@ pub fn read_state(dir: &Path) -> Result<TrainState, String> {
 /// One file of a checkpoint directory, with an error naming it.
 pub fn read_file(dir: &Path, file: &str) -> Result<Vec<u8>, String> {
     std::fs::read(dir.join(file)).map_err(|e| format!("cannot read checkpoint file {file}: {e}"))
-}
-
-pub fn module_bytes<M: Module>(module: &M) -> Vec<u8> {
-    module.clone().into_record().into_bytes().expect("module record serialises").to_vec()
-}
-
-pub fn load_module<M: Module>(module: M, bytes: Vec<u8>, what: &str) -> Result<M, String> {
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| format!("{what}: unreadable checkpoint ({e})"))?;
-    module.try_load_record(record).map_err(|e| {
-        format!("{what}: checkpoint does not fit the model ({e}); was the run saved by another version of `train`, or its config.json edited? Export it with the version that trained it")
-    })
-}
-
-pub fn optimizer_bytes(optim: &ModuleOptimizer) -> Vec<u8> {
-    optim.into_bytes().expect("optimizer record serialises").to_vec()
-}
-
-pub fn load_optimizer(optim: ModuleOptimizer, bytes: Vec<u8>, what: &str) -> Result<ModuleOptimizer, String> {
-    optim.from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| format!("{what}: unreadable optimizer state ({e})"))
 }
 
 impl CheckpointDir {

@@ -8,7 +8,9 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::augment::{Augment, AugmentArgs, AugmentConfig};
+use super::augment::{Augment, AugmentConfig};
+#[cfg(not(target_arch = "wasm32"))]
+use super::augment::AugmentArgs;
 use super::{Family, Losses, Parts, RunSettings, RunState};
 use crate::bundle::Provenance;
 use crate::data::ImageDataset;
@@ -50,6 +52,57 @@ pub struct Dcgan {
     pub augment: Augment,
 }
 
+/// What a step leaves to read back: its losses and D's outputs on the real images (ADA's count),
+/// on the training device. [`Family::step`] reads them at once; the browser's WebGPU, which
+/// cannot wait for the GPU, reads them asynchronously (`web_train.rs`), then calls [`Dcgan::finish`].
+pub struct Pending {
+    pub d_loss: Tensor<1>,
+    pub g_loss: Tensor<1>,
+    /// D's outputs on the step's real images `[B, 1]`.
+    pub real_out: Tensor<2>,
+    pub images: usize,
+}
+
+impl Dcgan {
+    /// One D step then one G step (the optimizers have stepped), up to the values to read.
+    pub fn step_pending(&mut self, run: &mut RunState, c: &DcganTrainConfig, data: &ImageDataset) -> Pending {
+        let idx = run.batch(&c.run, data.len);
+        let b = idx.len();
+        let real = data.batch(&idx, &run.device); // [B, 3, R, R]
+        let mut rng = run.rng();
+        let z = Tensor::<2>::from_data(TensorData::new(rng.normals(b * c.model.latent), [b, c.model.latent]), &run.device); // [B, Z]
+
+        // D sees every image augmented alike; G's gradients flow back through the augmentation
+        let fake = self.generator.forward(z); // [B, 3, R, R]
+        let (real, fake) = (self.augment.apply(&c.augment, real, &mut rng), self.augment.apply(&c.augment, fake, &mut rng));
+        run.keep_rng(rng);
+        let real_out = self.discriminator.forward(real); // [B, 1]
+        let d_loss = c.loss.discriminator(real_out.clone(), self.discriminator.forward(fake.clone().detach()));
+        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
+        self.discriminator = self.optim_d.step(c.run.lr, self.discriminator.clone(), grads);
+
+        // D as a fixed function here: its weight gradients would be computed and thrown away.
+        // (D has run above, so its parameters exist: `no_grad` on a clone of a parameter not yet
+        // initialised would reach the original's pending initialisation.)
+        let g_loss = c.loss.generator(self.discriminator.clone().no_grad().forward(fake));
+        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
+        self.generator = self.optim_g.step(c.run.lr, self.generator.clone(), grads);
+        Pending { d_loss: d_loss.inner(), g_loss: g_loss.inner(), real_out: real_out.inner(), images: b }
+    }
+
+    /// The step's losses by name from the values read back (`real_out` only where ADA adapts p).
+    pub fn finish(&mut self, c: &DcganTrainConfig, d_loss: f32, g_loss: f32, real_out: &[f32], images: usize) -> Losses {
+        let mut losses = vec![("D", d_loss), ("G", g_loss)];
+        self.augment.record_values(&c.augment, real_out, c.loss.decision_boundary(), images, &mut losses);
+        losses
+    }
+
+    /// The generator's images `[N, 3, R, R]` for `seeds` on `device` (no autodiff), in inference mode.
+    pub fn sample_tensor(&self, c: &DcganTrainConfig, seeds: &[u64], device: &Device) -> Tensor<4> {
+        self.generator.valid().forward(latents_tensor(seeds, c.model.latent, device))
+    }
+}
+
 impl Family for Dcgan {
     const NAME: &'static str = "dcgan";
     const EXPORTED: &'static [&'static str] = &["generator"];
@@ -82,37 +135,15 @@ impl Family for Dcgan {
 
     /// One D step then one G step.
     fn step(&mut self, run: &mut RunState, c: &Self::Config, data: &ImageDataset) -> Losses {
-        let idx = run.batch(&c.run, data.len);
-        let b = idx.len();
-        let real = data.batch(&idx, &run.device); // [B, 3, R, R]
-        let mut rng = run.rng();
-        let z = Tensor::<2>::from_data(TensorData::new(rng.normals(b * c.model.latent), [b, c.model.latent]), &run.device); // [B, Z]
-
-        // D sees every image augmented alike; G's gradients flow back through the augmentation
-        let fake = self.generator.forward(z); // [B, 3, R, R]
-        let (real, fake) = (self.augment.apply(&c.augment, real, &mut rng), self.augment.apply(&c.augment, fake, &mut rng));
-        run.keep_rng(rng);
-        let real_out = self.discriminator.forward(real); // [B, 1]
-        let d_loss = c.loss.discriminator(real_out.clone(), self.discriminator.forward(fake.clone().detach()));
-        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
-        self.discriminator = self.optim_d.step(c.run.lr, self.discriminator.clone(), grads);
-
-        // D as a fixed function here: its weight gradients would be computed and thrown away.
-        // (D has run above, so its parameters exist: `no_grad` on a clone of a parameter not yet
-        // initialised would reach the original's pending initialisation.)
-        let g_loss = c.loss.generator(self.discriminator.clone().no_grad().forward(fake));
-        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
-        self.generator = self.optim_g.step(c.run.lr, self.generator.clone(), grads);
-        let mut losses = vec![("D", d_loss.into_scalar::<f32>()), ("G", g_loss.into_scalar::<f32>())];
-        self.augment.record(&c.augment, &[real_out], c.loss.decision_boundary(), b, &mut losses);
-        losses
+        let step = self.step_pending(run, c, data);
+        let values = |t: Tensor<1>| t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 values");
+        let real_out = if c.augment.any() && c.augment.ada_target.is_some() { values(step.real_out.flatten(0, 1)) } else { Vec::new() };
+        self.finish(c, values(step.d_loss)[0], values(step.g_loss)[0], &real_out, step.images)
     }
 
     /// The generator's images for `seeds`, in inference mode (batch norm running statistics).
     fn sample(&self, c: &Self::Config, seeds: &[u64], device: &Device) -> ImageBatch {
-        let g = self.generator.valid();
-        let z = latents_tensor(seeds, c.model.latent, device);
-        ImageBatch::from_data(g.forward(z).into_data()).expect("generator outputs [B, 3, R, R]")
+        ImageBatch::from_data(self.sample_tensor(c, seeds, device).into_data()).expect("generator outputs [B, 3, R, R]")
     }
 
     fn export(&self, c: &Self::Config) -> (ModelConfig, AnyGenerator) {
@@ -130,9 +161,11 @@ impl Family for Dcgan {
 }
 
 /// `train dcgan`: the model and loss flags; the run flags are the core's.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(clap::Args)]
 pub struct Cli {
-    /// `wildfaces` (run scripts/fetch-data.sh first) or a folder of PNG/JPEG images.
+    /// `wildfaces` (run scripts/fetch-data.sh first), a folder of PNG/JPEG images, or a sheet of
+    /// tiles (SHEET.png beside SHEET.json giving "tile", as www/held-out/ keeps them).
     #[arg(long)]
     data: String,
     /// vanilla (non-saturating G), minimax (literal minimax G), lsgan (a=0,b=1,c=1), lsgan-chi2 (a=-1,b=1,c=0).
@@ -156,6 +189,7 @@ pub struct Cli {
     run: super::RunArgs,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Cli {
     pub fn train(&self) -> Result<(), String> {
         let fresh = || -> Result<_, String> {
@@ -169,4 +203,5 @@ impl Cli {
 }
 
 /// A DCGAN run (see [`super::Trainer`]).
+#[cfg(not(target_arch = "wasm32"))]
 pub type Trainer = super::Trainer<Dcgan>;

@@ -13,7 +13,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, batch_indices, checkpoint, ema_beta, ema_beta_steady, ema_update, reported, watched};
+use super::{Evaluation, Family, Losses, Parts, RunSettings, RunState, batch_indices, ema_beta, ema_beta_steady, ema_update, reported, watched};
 use crate::bundle::{self, Provenance};
 use crate::data::likelihood::{Depth, LikelihoodImages};
 use crate::image::ImageBatch;
@@ -170,7 +170,7 @@ impl Family for PixelRnnFamily {
             if from != config.model {
                 return Err(format!("--init-from {dir} is a {from:?}, not the run's {:?}: start the run with the bundle's model", config.model));
             }
-            model = checkpoint::load_module(model, checkpoint::module_bytes(&weights), dir)?;
+            model = super::parts::load_module(model, super::parts::module_bytes(&weights), dir)?;
         }
         let ema = model.valid();
         Ok(PixelRnnFamily { model, ema, optim: AdamConfig::new().init(), held })

@@ -31,6 +31,8 @@ const MODEL_PAGES = {
     does: "a held-out emoji (Enter, Space) and the direction (arrow keys) work from the keyboard" },
   "complete.html": { hash: "zoom=2", ready: "#completions[data-ready='1']", keys: completeKeys,
     does: "a held-out image (Enter), Other seeds (Space) and the cut (arrow keys) work from the keyboard" },
+  "train.html": { hash: "zoom=2", ready: "#preview[data-count='64']", keys: trainKeys,
+    does: "the pictures (arrow keys), Start (Enter) and Pause (Space) work from the keyboard" },
 };
 
 /** Serious and critical axe violations, one line each with the elements they are on. */
@@ -50,13 +52,14 @@ async function tabTo(page, selector, max = 200) {
   assert.fail(`Tab never reaches ${selector}`);
 }
 
-/** The page's visible, enabled controls that Tab does not reach (each as tag#id or its label). */
+/** The page's visible, enabled controls that Tab does not reach (each as tag#id or its label; a radio group as one). */
 async function unreachable(page) {
   const count = await page.evaluate(() => {
     // every control, tabindex="-1" or not, and whatever else a tabindex puts in the order
     const controls = [...document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]:not([tabindex^='-'])")]
       .filter((el) => !el.disabled && el.checkVisibility({ visibilityProperty: true }));
-    controls.forEach((el, k) => { el.dataset.a11yControl = String(k); });
+    // a radio group is one stop of the Tab order (its arrow keys move within it)
+    controls.forEach((el, k) => { el.dataset.a11yControl = el.type === "radio" ? `radio ${el.name}` : String(k); });
     document.activeElement?.blur();
     return controls.length;
   });
@@ -132,6 +135,18 @@ async function after1(page, selector, act, what) {
   await page.$eval(selector, (el) => { el.dataset.ready = "waiting"; });
   await act();
   await happens(page.waitForSelector(`${selector}[data-ready='1']`, { timeout: 60_000 }), what);
+}
+
+async function trainKeys(page) {
+  await tabTo(page, "input[name=source][value=emoji]");
+  await page.keyboard.press("ArrowRight");
+  await happens(page.waitForSelector("#preview[data-count='32']", { timeout: 60_000 }), "ArrowRight on the pictures chooses the digits");
+  await tabTo(page, "#start");
+  await page.keyboard.press("Enter");
+  await happens(page.waitForSelector("#grid[data-drawn]", { timeout: 60_000 }), "Enter on Start starts a run");
+  await tabTo(page, "#pause");
+  await page.keyboard.press(" ");
+  await happens(page.waitForFunction(() => document.getElementById("pause").textContent === "Resume", null, { timeout: 60_000 }), "Space on Pause pauses the run");
 }
 
 async function faceKeys(page) {

@@ -79,6 +79,23 @@ export async function openPage(page, path, hash, ready, timeout) {
   return pageProblems.get(page);
 }
 
+/** The largest difference of any RGBA value between two PNG files (bytes), decoded by the browser; 255 when their sizes differ. */
+export async function pngDifference(page, a, b) {
+  return page.evaluate(async ([a, b]) => {
+    const pixels = async (b64) => {
+      const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: "image/png" }));
+      const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = c.getContext("2d");
+      ctx.drawImage(bitmap, 0, 0);
+      return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    };
+    const [p, q] = [await pixels(a), await pixels(b)];
+    let m = p.length === q.length ? 0 : 255;
+    for (let i = 0; i < Math.min(p.length, q.length); i++) m = Math.max(m, Math.abs(p[i] - q[i]));
+    return m;
+  }, [Buffer.from(a).toString("base64"), Buffer.from(b).toString("base64")]);
+}
+
 /**
  * A GIF as the browser decodes it (WebCodecs' ImageDecoder): its size, its number of frames and
  * `diff[i][j]`, the largest difference of any RGBA value between frames i and j.

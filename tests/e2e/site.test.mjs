@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { assertWalkGif, browser, openPage, readF32, serveSite } from "./harness.mjs";
+import { assertWalkGif, browser, openPage, pngDifference, readF32, serveSite } from "./harness.mjs";
 
 const MODEL = process.env.E2E_MODEL ?? "wildfaces-lsgan32";
 const NATIVE_DIR = process.env.NATIVE_DIR ?? "test-results/native";
@@ -82,19 +82,7 @@ test("WebGPU: a face on load for the URL's seed, new face, download, parity with
     const png = readFileSync(path);
     assert.equal(png.subarray(1, 4).toString(), "PNG");
     assert.equal(png.readUInt32BE(16), JSON.parse(readFileSync(`www/models/${MODEL}/manifest.json`)).resolution);
-    const worst = await page.evaluate(async ([a, b]) => {
-      const pixels = async (b64) => {
-        const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: "image/png" }));
-        const c = new OffscreenCanvas(bitmap.width, bitmap.height);
-        const ctx = c.getContext("2d");
-        ctx.drawImage(bitmap, 0, 0);
-        return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-      };
-      const [p, q] = [await pixels(a), await pixels(b)];
-      let m = p.length === q.length ? 0 : 255;
-      for (let i = 0; i < Math.min(p.length, q.length); i++) m = Math.max(m, Math.abs(p[i] - q[i]));
-      return m;
-    }, [png.toString("base64"), readFileSync(`${NATIVE_DIR}/seed-3.png`).toString("base64")]);
+    const worst = await pngDifference(page, png, readFileSync(`${NATIVE_DIR}/seed-3.png`));
     assert.ok(worst <= 1, `downloaded face differs from train sample's seed 3 by ${worst}/255 (the floats agree to ~1e-6: rounding moves a pixel one level at most)`);
 
     await page.click("#new-face");

@@ -1,0 +1,157 @@
+// End-to-end: the training page (train.html) in headless Chromium, without WebGPU (the CPU
+// fallback) and with it (SwiftShader). A DCGAN learns
+// the emoji sheet in the page's worker; its grid changes as it learns, pause stops it and resume
+// goes on; the downloaded bundle opens natively (`train sample`, the binary scripts/test.sh built)
+// and on the faces page, which draw the same face for one seed. Pictures that are not pictures,
+// one picture, and a bundle of another page's model each get their message.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { browser, openPage, pngDifference, serveSite } from "./harness.mjs";
+
+const TRAIN = `${process.env.CARGO_TARGET_DIR ?? "target"}/release/train`;
+serveSite("train.html");
+
+const openTrain = (page) => openPage(page, "train.html", "", "#preview[data-count]", 120_000);
+
+/** The grid canvas' pixels. */
+const gridPixels = (page) => page.evaluate(() => Array.from(document.getElementById("grid").getContext("2d").getImageData(0, 0, 384, 384).data));
+
+/** Clicks Download bundle and saves its two files into `dir` (emptied first); returns their names. */
+async function downloadBundle(page, dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const files = [];
+  page.on("download", (d) => files.push(d));
+  await page.click("#download-bundle");
+  while (files.length < 2) await new Promise((r) => setTimeout(r, 100));
+  for (const d of files) await d.saveAs(`${dir}/${d.suggestedFilename()}`);
+  return files.map((d) => d.suggestedFilename()).sort();
+}
+
+/** Waits until the page has drawn the grid after at least `step` steps; returns the step shown. */
+async function drawnAfter(page, step, timeout = 180_000) {
+  await page.waitForFunction((s) => Number(document.getElementById("grid").dataset.drawn ?? -1) >= s, step, { timeout });
+  return Number(await page.$eval("#grid", (c) => c.dataset.drawn));
+}
+
+test("CPU: the emoji sheet learnt in the page; pause, resume, and a bundle that train sample and the faces page draw alike", async () => {
+  const b = await browser(false);
+  try {
+    const page = await b.newPage();
+    await openTrain(page);
+    assert.equal(await page.$eval("#preview", (c) => c.dataset.count), "64", "the emoji sheet's 64 tiles");
+    await page.selectOption("#width", "16");
+    await page.click("#start");
+    await drawnAfter(page, 0);
+    const first = await gridPixels(page);
+    assert.equal(await page.textContent("#backend"), "CPU");
+    const step = await drawnAfter(page, 50);
+    const later = await gridPixels(page);
+    const moved = first.reduce((m, v, i) => m + Math.abs(v - later[i]), 0) / first.length;
+    console.log(`the grid after ${step} steps moved by ${moved.toFixed(1)}/255 on average`);
+    // measured 7.9/255 at step 50 (2026-12-07); a generator that does not learn moves by 0
+    assert.ok(moved > 2, `the grid after ${step} steps is nearly the grid of step 0 (mean change ${moved.toFixed(2)}/255)`);
+    assert.match(await page.textContent("#timing"), /step \d+ · \d+ images\/s · D [\d.]+ · G [\d.]+/);
+
+    await page.click("#pause");
+    await page.waitForFunction(() => document.getElementById("pause").textContent === "Resume");
+    const paused = Number(await page.$eval("#grid", (c) => c.dataset.step));
+    await page.waitForTimeout(1500);
+    assert.equal(Number(await page.$eval("#grid", (c) => c.dataset.step)), paused, "no step while paused");
+    await page.click("#pause"); // resume
+    await page.waitForFunction((s) => Number(document.getElementById("grid").dataset.step) > s + 2, paused, { timeout: 60_000 });
+    await page.click("#pause");
+    await page.waitForFunction(() => document.getElementById("pause").textContent === "Resume");
+
+    // the bundle: two downloads, which `train sample` opens
+    const dir = "test-results/trained-in-browser";
+    assert.deepEqual(await downloadBundle(page, dir), ["generator.safetensors", "manifest.json"]);
+    const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, "utf8"));
+    assert.equal(manifest.kind, "dcgan");
+    assert.ok(manifest.provenance.steps > paused, `the bundle records ${manifest.provenance.steps} steps`);
+    execFileSync(TRAIN, ["sample", dir, "--seeds", "7", "--out", `${dir}/native`], { stdio: "inherit" });
+
+    // the faces page opens the two files and draws seed 7 as train sample did (ψ 1: the model as trained)
+    const faces = await b.newPage();
+    await openPage(faces, "index.html", "seed=1&psi=1", "#face[data-ready='1']", 120_000);
+    await faces.setInputFiles("#open-bundle", [`${dir}/manifest.json`, `${dir}/generator.safetensors`]);
+    await faces.waitForFunction((name) => document.getElementById("model").value === name, manifest.name, { timeout: 60_000 });
+    await faces.fill("#seed", "7");
+    await faces.dispatchEvent("#seed", "change");
+    await faces.waitForSelector("#face[data-ready='1'][data-seed='7']", { timeout: 60_000 });
+    const [download] = await Promise.all([faces.waitForEvent("download"), faces.click("#download")]);
+    await download.saveAs(`${dir}/page-seed-7.png`);
+    const worst = await pngDifference(faces, readFileSync(`${dir}/page-seed-7.png`), readFileSync(`${dir}/native/seed-7.png`));
+    assert.ok(worst <= 1, `the faces page's seed 7 differs from train sample's by ${worst}/255`);
+  } finally {
+    await b.close();
+  }
+});
+
+test("WebGPU: the run in the page is on WebGPU, and its bundle opens natively", async () => {
+  const b = await browser(true);
+  try {
+    const page = await b.newPage();
+    await openTrain(page);
+    await page.selectOption("#width", "16");
+    await page.click("#start");
+    await drawnAfter(page, 5);
+    assert.equal(await page.textContent("#backend"), "WebGPU");
+    await page.click("#pause");
+    await page.waitForFunction(() => document.getElementById("pause").textContent === "Resume");
+    const dir = "test-results/trained-in-browser-webgpu";
+    await downloadBundle(page, dir);
+    execFileSync(TRAIN, ["sample", dir, "--seeds", "0-3", "--out", `${dir}/native`], { stdio: "inherit" });
+  } finally {
+    await b.close();
+  }
+});
+
+test("CPU: files that are not pictures are left out with a message; one picture trains, with a warning", async () => {
+  const b = await browser(false);
+  try {
+    const page = await b.newPage();
+    await openTrain(page);
+    mkdirSync("test-results/upload", { recursive: true });
+    writeFileSync("test-results/upload/notes.png", "this is text, not a picture");
+    await page.setInputFiles("#files", ["test-results/upload/notes.png", "www/favicon.svg", "www/held-out/mnist.png"]);
+    await page.waitForFunction(() => document.getElementById("preview").dataset.count === "1");
+    const notice = await page.textContent("#notice");
+    assert.match(notice, /2 files were left out: notes\.png: not a readable PNG\/JPEG image/);
+    assert.match(await page.textContent("#data-info"), /1 picture .*With one picture the GAN can only learn to draw that one/);
+    await page.selectOption("#width", "16");
+    await page.click("#start");
+    await drawnAfter(page, 5);
+    await page.click("#pause");
+  } finally {
+    await b.close();
+  }
+});
+
+test("CPU: the faces page refuses a bundle of another page's model, and half a bundle, saying why, and keeps its face", async () => {
+  const b = await browser(false);
+  try {
+    const page = await b.newPage();
+    await openPage(page, "index.html", "seed=3", "#face[data-ready='1']", 120_000);
+    const model = await page.inputValue("#model");
+    await page.setInputFiles("#open-bundle", ["www/models/text2flower64/manifest.json", "www/models/text2flower64/generator.safetensors"]);
+    await page.waitForSelector("#error:not([hidden])", { timeout: 60_000 });
+    assert.match(await page.textContent("#error"), /text2image model that takes text and seed; this page draws from seed/);
+    const kept = async () => {
+      assert.equal(await page.inputValue("#model"), model, "the model picked stays");
+      assert.equal(await page.$eval("#model-info", (a) => a.dataset.model), model, "the model line still names it");
+      assert.ok(await page.$("#face[data-ready='1'][data-seed='3']"), "the face stays drawn");
+    };
+    await kept();
+    await page.setInputFiles("#open-bundle", ["www/models/text2flower64/manifest.json"]);
+    assert.match(await page.textContent("#error"), /choose a bundle's two files together/);
+    await kept();
+    await page.fill("#seed", "4");
+    await page.dispatchEvent("#seed", "change");
+    await page.waitForSelector("#face[data-ready='1'][data-seed='4']", { timeout: 60_000 });
+  } finally {
+    await b.close();
+  }
+});
