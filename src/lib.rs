@@ -14,6 +14,8 @@ pub mod text;
 #[cfg(any(not(target_arch = "wasm32"), feature = "web-train"))]
 pub mod data;
 #[cfg(any(not(target_arch = "wasm32"), feature = "web-train"))]
+pub mod project;
+#[cfg(any(not(target_arch = "wasm32"), feature = "web-train"))]
 pub mod train;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod import;

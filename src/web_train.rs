@@ -16,6 +16,15 @@
 //! await t.bundle("my-emoji");                  // {manifest, weights}: what `train sample` opens
 //! ```
 //!
+//! And projection (`project.rs`): a photo's closest face of a StyleGAN bundle, by Adam on the
+//! styles, shown as it converges:
+//!
+//! ```js
+//! const p = await Projector.start(manifestBytes, weightsBytes, photoBytes, 200, "auto");
+//! await p.steps(10);                           // {step: 10, distance: …, finished: false}
+//! await p.image();                             // the face now, RGBA
+//! ```
+//!
 //! Settings are `train dcgan`'s, named as in its `config.json` (`width`, `latent`, `batch_norm`,
 //! `loss`, `batch`, `seed`, `lr`, `augment`), each with the same default.
 
@@ -35,6 +44,8 @@ use crate::image::ImageBatch;
 use crate::losses::GanLoss;
 use crate::models::AnyGenerator;
 use crate::models::dcgan::DcganConfig;
+use crate::models::stylegan::Generator as StyleGenerator;
+use crate::project::{ProjectConfig, Projection};
 use crate::train::augment::AugmentConfig;
 use crate::train::dcgan::{Dcgan, DcganTrainConfig};
 use crate::train::{Family, RunState, fresh, first_state};
@@ -359,5 +370,109 @@ impl Training {
                 .map_err(|_| "cannot build the bundle object".to_string())?;
             Ok(JsValue::from(out))
         })
+    }
+}
+
+/// A photo being projected onto a StyleGAN bundle's faces in the page (`project.rs`).
+pub struct Projecting {
+    generator: StyleGenerator,
+    projection: Projection,
+    backend: &'static str,
+    notice: Option<String>,
+}
+
+impl Projecting {
+    /// Starts projecting `photo` (PNG or JPEG bytes, cropped to its centre square and resized
+    /// to the model's side) onto the faces of the StyleGAN bundle (`manifest`, `weights`), in
+    /// `steps` steps, on `backend` ("auto", "webgpu" or "cpu").
+    pub async fn start(manifest: &[u8], weights: &[u8], photo: &[u8], steps: usize, backend: &str) -> Result<Projecting, String> {
+        let manifest = bundle::Manifest::parse(manifest).map_err(|e| e.to_string())?;
+        if !matches!(manifest.config, crate::models::ModelConfig::Stylegan(_)) {
+            return Err(format!("{} is a {} model: projection finds a StyleGAN's styles, which only a StyleGAN has", manifest.name, manifest.kind));
+        }
+        let res = manifest.resolution;
+        let photo = crate::image::decode_to_chw(photo, res).map_err(|e| format!("the photo: {e}"))?;
+        let (device, backend, notice) = crate::web::pick_device(backend).await?;
+        let device = device.autodiff();
+        let AnyGenerator::Stylegan(generator) = bundle::load_as_trained(&manifest, weights, &device).map_err(|e| e.to_string())? else {
+            unreachable!("a StyleGAN config loads a StyleGAN")
+        };
+        let generator = generator.no_grad();
+        let photo = Tensor::<4>::from_data(TensorData::new(photo, [1, 3, res, res]), &device);
+        let config = ProjectConfig { steps, w_steps: steps / 2, ..ProjectConfig::default() };
+        let projection = Projection::new(&generator, photo, config)?;
+        Ok(Projecting { generator, projection, backend, notice })
+    }
+
+    /// Up to `n` more steps; the distance (L1 at full and half resolution) before the last one.
+    pub async fn steps(&mut self, n: usize) -> Result<f32, String> {
+        let mut last = None;
+        for _ in 0..n {
+            if self.projection.finished() {
+                break;
+            }
+            last = Some(self.projection.step(&self.generator));
+        }
+        match last {
+            Some(loss) => Ok(read(loss).await?[0]),
+            None => Err("the projection has taken all its steps".into()),
+        }
+    }
+
+    /// The face the styles draw now.
+    pub async fn image(&self) -> Result<ImageBatch, String> {
+        crate::web::read_images(self.projection.image(&self.generator)).await
+    }
+}
+
+/// A projection in the page (JS handle of a [`Projecting`]): one call at a time.
+#[wasm_bindgen]
+pub struct Projector {
+    inner: Rc<RefCell<Projecting>>,
+}
+
+#[wasm_bindgen]
+impl Projector {
+    /// A Promise of a `Projector` of `photo` (file bytes) onto the StyleGAN bundle's faces.
+    pub fn start(manifest: Vec<u8>, weights: Vec<u8>, photo: Vec<u8>, steps: usize, backend: String) -> Promise {
+        promise(async move {
+            let p = Projecting::start(&manifest, &weights, &photo, steps, &backend).await?;
+            Ok(Projector { inner: Rc::new(RefCell::new(p)) })
+        })
+    }
+
+    /// A Promise of `{step, distance, finished}` after up to `n` more steps.
+    pub fn steps(&self, n: usize) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let mut p = inner.try_borrow_mut().map_err(|_| BUSY.to_string())?;
+            let distance = p.steps(n).await?;
+            #[derive(Serialize)]
+            struct Progress {
+                step: usize,
+                distance: f32,
+                finished: bool,
+            }
+            json_value(&Progress { step: p.projection.steps_done(), distance, finished: p.projection.finished() })
+        })
+    }
+
+    /// A Promise of the face the styles draw now, as RGBA.
+    pub fn image(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let p = inner.try_borrow().map_err(|_| BUSY.to_string())?;
+            Ok(crate::web::rgba_all(&p.image().await?))
+        })
+    }
+
+    /// `"webgpu"` or `"cpu"`.
+    pub fn backend(&self) -> Result<String, JsError> {
+        self.inner.try_borrow().map(|p| p.backend.to_string()).map_err(|_| JsError::new(BUSY))
+    }
+
+    /// Why `auto` fell back to the CPU, if it did.
+    pub fn notice(&self) -> Result<Option<String>, JsError> {
+        self.inner.try_borrow().map(|p| p.notice.clone()).map_err(|_| JsError::new(BUSY))
     }
 }

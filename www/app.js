@@ -1,4 +1,5 @@
-// The face page: its own controls only (seed, ψ, model picker, style mixing, interpolation); the
+// The face page: its own controls only (seed, ψ, model picker, style mixing, interpolation,
+// projection of a photo, opening a bundle from files); the
 // shell in ui.js does the worker, URL, badge, notices, progress and downloads. The model runs
 // in worker.js. URL: #seed=…&model=…&psi=… (a notice for each value not used); ?backend=auto|webgpu|cpu.
 import { $, Latest, Page, SEED, blit, drives, parseSeed, randomSeed, seedsFrom } from "./ui.js";
@@ -66,6 +67,56 @@ page.on.mixed = ({ rgba, width, height, crossover }) => {
   grid.dataset.ready = "1";
 };
 
+// Projection: a photo's closest face of the StyleGAN loaded, in its own worker (the training wasm)
+let projector = null; // the worker, made on the first projection
+let photo = null; // the chosen photo's bytes
+$("photo").onchange = async () => {
+  const file = $("photo").files?.[0];
+  if (!file) return;
+  try {
+    const bitmap = await createImageBitmap(file);
+    const side = Math.min(bitmap.width, bitmap.height);
+    const view = $("photo-view");
+    view.getContext("2d").drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, view.width, view.height);
+    photo = await file.arrayBuffer();
+    $("project").disabled = false;
+    $("projection-status").textContent = "";
+  } catch {
+    photo = null;
+    $("project").disabled = true;
+    $("projection-status").textContent = `${file.name} is not a picture this browser can read: choose a PNG or JPEG photo`;
+  }
+};
+$("project").onclick = () => {
+  const model = models.find((m) => m.name === $("model").value);
+  if (!photo || !model) return;
+  if (!projector) {
+    projector = new Worker(new URL("project-worker.js", import.meta.url), { type: "module" });
+    projector.onmessage = ({ data }) => {
+      const [[kind, body]] = Object.entries(data);
+      if (kind === "status") $("projection-status").textContent = body.text;
+      if (kind === "error") {
+        $("projection-status").textContent = body;
+        $("project").disabled = false;
+      }
+      if (kind === "projecting") {
+        blit($("projected"), body.rgba, body.width, body.height);
+        const done = body.finished ? "done" : `step ${body.step} of ${body.steps}`;
+        $("projection-status").textContent = `${done} · L1 ${body.distance.toFixed(3)} · ${(body.ms / 1000).toFixed(1)} s on ${body.backend === "webgpu" ? "WebGPU" : "the CPU"}`;
+        $("projected").dataset.step = String(body.step);
+        if (body.finished) {
+          $("projected").dataset.done = "1";
+          $("project").disabled = false;
+        }
+      }
+    };
+  }
+  $("project").disabled = true;
+  $("projected").dataset.done = "";
+  const bytes = photo.slice(0);
+  projector.postMessage({ project: { manifestUrl: new URL(`models/${model.manifest}`, location.href).href, photo: bytes, steps: 200, every: 10, backend: page.backend } }, [bytes]);
+};
+
 page.on.ready = (ready) => {
   // a bundle opened from files is listed (once) while it is loaded; a shipped one replaces it
   for (const o of [...$("model").options]) if (o.dataset.opened) o.remove();
@@ -79,6 +130,8 @@ page.on.ready = (ready) => {
   canvas.dataset.cached = ready.cached ? "1" : "0";
   numStyles = ready.numStyles;
   $("mixing").hidden = numStyles === null;
+  // a shipped StyleGAN can be projected onto (the projection worker fetches it by its URL)
+  $("projection").hidden = numStyles === null || !models.some((m) => m.name === ready.info.name);
   if (numStyles !== null) {
     $("crossover").max = String(numStyles);
     if (Number($("crossover").value) > numStyles) $("crossover").value = String(numStyles / 2);

@@ -12,6 +12,8 @@ pub mod flowers;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod image_folder;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod lfw;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod likelihood;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod matfile;

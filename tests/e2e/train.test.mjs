@@ -1,5 +1,5 @@
-// End-to-end: the training page (train.html) in headless Chromium, without WebGPU (the CPU
-// fallback) and with it (SwiftShader). A DCGAN learns
+// End-to-end: the training page (train.html) and the faces page's projection in headless
+// Chromium, without WebGPU (the CPU fallback) and with it (SwiftShader). A DCGAN learns
 // the emoji sheet in the page's worker; its grid changes as it learns, pause stops it and resume
 // goes on; the downloaded bundle opens natively (`train sample`, the binary scripts/test.sh built)
 // and on the faces page, which draw the same face for one seed. Pictures that are not pictures,
@@ -11,6 +11,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { browser, openPage, pngDifference, serveSite } from "./harness.mjs";
 
 const TRAIN = `${process.env.CARGO_TARGET_DIR ?? "target"}/release/train`;
+// the photo projected: one of the StyleGAN's own faces (ψ 0.7), and `train project`'s result (scripts/test.sh)
+const PHOTO = "test-results/native-stylegan/seed-1.png";
+const NATIVE_PROJECT = "test-results/native-project";
+// measured (2026-12-07): 4/255 on the CPU, 3/255 on WebGPU (200 Adam steps in another order of sums)
+const PROJECTION_PIXELS = 24;
 serveSite("train.html");
 
 const openTrain = (page) => openPage(page, "train.html", "", "#preview[data-count]", 120_000);
@@ -155,3 +160,56 @@ test("CPU: the faces page refuses a bundle of another page's model, and half a b
     await b.close();
   }
 });
+
+/** The page's projection of `photo` (PNG bytes) onto the StyleGAN bundle, straight from the training wasm: RGBA. */
+async function projectInPage(page, photo, backend) {
+  return page.evaluate(async ([b64, backend]) => {
+    const { default: init, Projector } = await import("./pkg-train/ganzoo.js");
+    await init();
+    const get = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const photo = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const p = await Projector.start(await get("models/stylegan-faces32/manifest.json"), await get("models/stylegan-faces32/generator.safetensors"), photo, 200, backend);
+    let last;
+    do last = await p.steps(50); while (!last.finished);
+    return { rgba: Array.from(await p.image()), distance: last.distance, backend: p.backend() };
+  }, [Buffer.from(photo).toString("base64"), backend]);
+}
+
+/** RGBA of a PNG file as the browser decodes it. */
+async function pngPixels(page, png) {
+  return page.evaluate(async (b64) => {
+    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: "image/png" }));
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+    c.getContext("2d").drawImage(bitmap, 0, 0);
+    return Array.from(c.getContext("2d").getImageData(0, 0, bitmap.width, bitmap.height).data);
+  }, Buffer.from(png).toString("base64"));
+}
+
+for (const webgpu of [false, true]) {
+  test(`${webgpu ? "WebGPU" : "CPU"}: the faces page projects a photo; the projection is train project's`, async () => {
+    const b = await browser(webgpu);
+    try {
+      const page = await b.newPage();
+      await openPage(page, "index.html", "seed=1&psi=1", "#face[data-ready='1']", 120_000);
+      assert.ok(await page.isVisible("#projection"), "the StyleGAN's page offers projection");
+      await page.setInputFiles("#photo", PHOTO);
+      await page.click("#project");
+      await page.waitForSelector("#projected[data-done='1']", { timeout: 240_000 });
+      const status = await page.textContent("#projection-status");
+      console.log(`the panel: ${status}`);
+      assert.match(status, /^done · L1 0\.\d+ · [\d.]+ s on (the CPU|WebGPU)$/);
+      // the same projection straight from the wasm, against `train project` (scripts/test.sh)
+      const mine = await projectInPage(page, readFileSync(PHOTO), webgpu ? "webgpu" : "cpu");
+      const native = await pngPixels(page, readFileSync(`${NATIVE_PROJECT}/projected.png`));
+      const worst = mine.rgba.reduce((m, v, i) => Math.max(m, Math.abs(v - native[i])), 0);
+      console.log(`projection on ${mine.backend}: L1 ${mine.distance.toFixed(4)}, largest difference from train project ${worst}/255`);
+      assert.ok(worst <= PROJECTION_PIXELS, `the page's projection differs from train project's by ${worst}/255`);
+      // a file that is not a picture: a message, and Project stays off
+      await page.setInputFiles("#photo", "Cargo.toml");
+      await page.waitForFunction(() => /not a picture/.test(document.getElementById("projection-status").textContent));
+      assert.ok(await page.isDisabled("#project"));
+    } finally {
+      await b.close();
+    }
+  });
+}

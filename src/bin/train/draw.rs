@@ -293,3 +293,45 @@ impl Complete {
         Ok(())
     }
 }
+
+#[derive(Args)]
+pub struct Project {
+    /// A StyleGAN bundle.
+    bundle: PathBuf,
+    /// A photo (PNG/JPEG: center-cropped and resized to the model's side).
+    photo: PathBuf,
+    /// Adam steps (the first half on one w for every layer, the rest on w+).
+    #[arg(long, default_value_t = 200)]
+    steps: usize,
+    /// Output directory: projected.png, and the photo as the model saw it, photo.png.
+    #[arg(long)]
+    out: PathBuf,
+    /// Also write projected.f32: the raw face [3, R, R] as little-endian f32 in [-1, 1].
+    #[arg(long)]
+    raw: bool,
+}
+
+impl Project {
+    pub fn run(self) -> Result<(), String> {
+        use ganzoo::project::{self, ProjectConfig};
+        let Project { bundle, photo, steps, out, raw } = self;
+        let (manifest, generator) = project::open_bundle(&bundle)?;
+        let r = manifest.resolution;
+        let bytes = std::fs::read(&photo).map_err(|e| format!("cannot read {}: {e}", photo.display()))?;
+        let chw = ganzoo::image::decode_to_chw(&bytes, r).map_err(|e| format!("{}: {e}", photo.display()))?;
+        let target = ImageBatch { data: chw.clone(), n: 1, h: r, w: r };
+        let device = Device::flex().autodiff();
+        let t0 = std::time::Instant::now();
+        let face = project::project(&generator, Tensor::from_data(TensorData::new(chw, [1, 3, r, r]), &device), ProjectConfig { steps, w_steps: steps / 2, ..ProjectConfig::default() })?;
+        let face = ImageBatch::from_data(face.into_data())?;
+        let l1 = face.data.iter().zip(&target.data).map(|(a, b)| (a - b).abs()).sum::<f32>() / face.data.len() as f32;
+        create_dir(&out)?;
+        save_png(&out.join("projected.png"), &face.image(0))?;
+        save_png(&out.join("photo.png"), &target.image(0))?;
+        if raw {
+            write(&out.join("projected.f32"), &f32_bytes(&face.data))?;
+        }
+        println!("projected {} onto {} in {steps} steps ({:.0} ms): L1 {l1:.4}; wrote {}", photo.display(), bundle.display(), t0.elapsed().as_secs_f64() * 1000.0, out.display());
+        Ok(())
+    }
+}

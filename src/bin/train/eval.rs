@@ -1,6 +1,7 @@
 //! `train eval …`: measure a model. Faces (precision and recall against the training images),
 //! text2image (attribute accuracies on held-out captions), pixelrnn (the held-out likelihood),
-//! translate (L1 and PSNR against the true held-out pairs).
+//! translate (L1 and PSNR against the true held-out pairs), project (real faces projected onto a
+//! StyleGAN, against the best of random samples).
 
 use std::path::PathBuf;
 
@@ -30,6 +31,10 @@ pub enum Eval {
     /// decision has seen, beside copying the input; the cycle errors. Several models: a
     /// table each, and with --grid one picture of them side by side.
     Translate(Translate),
+    /// Projection of real faces no model trained on (scikit-image's LFW subset, fetched by
+    /// scripts/fetch-data.sh) onto a StyleGAN bundle's faces: each face's L1 to the photo beside
+    /// the best of N random samples, and the time of a projection.
+    Project(Project),
 }
 
 impl Eval {
@@ -39,6 +44,7 @@ impl Eval {
             Eval::Text2image(args) => args.run(),
             Eval::Pixelrnn(args) => args.run(),
             Eval::Translate(args) => args.run(),
+            Eval::Project(args) => args.run(),
         }
     }
 }
@@ -216,6 +222,88 @@ impl Translate {
             let picture = translation::side_by_side(&models, &held, rows, &device)?.grid(columns, 2);
             save_png(&path, &picture)?;
             println!("{} held-out pairs side by side in {}", picture.height() as usize / (resolution + 2), path.display());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Args)]
+pub struct Project {
+    /// A StyleGAN bundle.
+    bundle: PathBuf,
+    /// How many of the LFW faces (the first ones, up to 100).
+    #[arg(long, default_value_t = 32)]
+    faces: usize,
+    /// Adam steps per face (the first half on one w, the rest on w+).
+    #[arg(long, default_value_t = 200)]
+    steps: usize,
+    /// Random samples (seeds 0 to N − 1, ψ = 1) to find each face's best one among.
+    #[arg(long, default_value_t = 1000)]
+    samples: usize,
+    /// Also write a grid here: per face, the photo, the best random sample and the projection.
+    #[arg(long)]
+    grid: Option<PathBuf>,
+}
+
+impl Project {
+    fn run(self) -> Result<(), String> {
+        use ganzoo::burn::prelude::*;
+        use ganzoo::project::{self, ProjectConfig};
+        let Project { bundle, faces, steps, samples, grid } = self;
+        let (manifest, generator) = project::open_bundle(&bundle)?;
+        let device = Device::flex().autodiff();
+        let res = manifest.resolution;
+        let photos = data::lfw::load(&data::data_dir().join(data::lfw::FILE), faces, res)?;
+        let inner = device.clone().inner();
+        let size = 3 * res * res;
+        let l1 = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32;
+        // the best of the random samples for each face
+        let config = manifest.config.clone();
+        let (_, on_cpu) = ganzoo::bundle::load_dir(&bundle, &inner).map_err(|e| e.to_string())?; // folded, for sampling
+        let mut best = vec![(f32::INFINITY, 0usize); faces];
+        let seeds: Vec<u64> = (0..samples as u64).collect();
+        let mut best_images = vec![Vec::new(); faces];
+        for chunk in seeds.chunks(100) {
+            let images = sample::seed_images(&on_cpu, &config, chunk, 1.0, &inner)?;
+            for (k, &seed) in chunk.iter().enumerate() {
+                let image = &images.data[k * size..(k + 1) * size];
+                for (f, b) in best.iter_mut().enumerate() {
+                    let d = l1(image, &photos.images[f * size..(f + 1) * size]);
+                    if d < b.0 {
+                        *b = (d, seed as usize);
+                        best_images[f] = image.to_vec();
+                    }
+                }
+            }
+        }
+        println!("{faces} LFW faces projected onto {} ({steps} steps: {} on w, then w+), against the best of {samples} random samples (ψ = 1)", bundle.display(), steps / 2);
+        println!("face  best random L1 (seed)  projection L1  below the best random  ms");
+        let mut gains = Vec::new();
+        let mut times = Vec::new();
+        let mut rows = Vec::new();
+        for f in 0..faces {
+            let photo = Tensor::<4>::from_data(TensorData::new(photos.images[f * size..(f + 1) * size].to_vec(), [1, 3, res, res]), &device);
+            let t0 = std::time::Instant::now();
+            let config = ProjectConfig { steps, w_steps: steps / 2, ..ProjectConfig::default() };
+            let image: Vec<f32> = project::project(&generator, photo, config)?.into_data().convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+            let ms = t0.elapsed().as_secs_f64() * 1000.0;
+            let d = l1(&image, &photos.images[f * size..(f + 1) * size]);
+            let gain = 1.0 - d / best[f].0;
+            println!("{f:>4}  {:>14.4} ({:>4})  {d:>13.4}  {:>20.1}%  {ms:>5.0}", best[f].0, best[f].1, 100.0 * gain);
+            gains.push(gain);
+            times.push(ms);
+            rows.extend_from_slice(&photos.images[f * size..(f + 1) * size]);
+            rows.extend_from_slice(&best_images[f]);
+            rows.extend_from_slice(&image);
+        }
+        let worst = gains.iter().cloned().fold(f32::INFINITY, f32::min);
+        let mean = gains.iter().sum::<f32>() / faces as f32;
+        times.sort_by(f64::total_cmp);
+        println!("below the best random sample: every face by ≥ {:.1}%, {:.1}% on average; a projection takes {:.0} ms (median)", 100.0 * worst, 100.0 * mean, times[faces / 2]);
+        if let Some(path) = grid {
+            let batch = ganzoo::image::ImageBatch { data: rows, n: 3 * faces, h: res, w: res };
+            save_png(&path, &batch.grid(6, 2))?;
+            println!("wrote {} (per face: the photo, the best random sample, the projection)", path.display());
         }
         Ok(())
     }

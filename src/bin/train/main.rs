@@ -69,7 +69,8 @@ enum Command {
     /// Measure a model: `eval faces BUNDLE` (precision and recall against the training
     /// images), `eval text2image BUNDLE` (attribute accuracies on held-out captions),
     /// `eval translate BUNDLE…` (L1 and PSNR against the true held-out pairs),
-    /// `eval pixelrnn BUNDLE` (the held-out negative log-likelihood).
+    /// `eval pixelrnn BUNDLE` (the held-out negative log-likelihood), `eval project BUNDLE`
+    /// (real faces projected, against the best of random samples).
     #[command(subcommand)]
     Eval(eval::Eval),
     /// A page's picker. Translation: held-out pairs no run decision has seen, as
@@ -85,6 +86,9 @@ enum Command {
     Complete(draw::Complete),
     /// Draw flowers for prompts from a text-to-image bundle or run (one row per prompt).
     Prompt(draw::Prompt),
+    /// Find a StyleGAN bundle's face closest to a photo (Adam on its styles: w, then w+), as the
+    /// faces page does.
+    Project(draw::Project),
     /// Export a run's generator as a bundle (manifest.json + safetensors) for the browser.
     Export(bundles::Export),
     /// Generate images by seed from a run or a bundle (the same seed gives the same image everywhere).
@@ -117,6 +121,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Translate(args) => args.run(),
         Command::Complete(args) => args.run(),
         Command::Prompt(args) => args.run(),
+        Command::Project(args) => args.run(),
         Command::Export(args) => args.run(),
         Command::Sample(args) => args.run(),
         Command::Interpolate(args) => args.run(),

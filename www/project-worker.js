@@ -1,0 +1,43 @@
+// Projects a photo onto a StyleGAN's faces off the main thread, with the training wasm
+// (pkg-train/: it needs gradients), fetched only when a visitor starts a projection. Messages in:
+//   {project: {manifestUrl, photo, steps, every, backend}}  photo: file bytes; the face is drawn
+//                                                           back every `every` steps
+// Messages out: {status}, {projecting: {step, steps, distance, rgba, width, height, ms, backend,
+//   notice}} every `every` steps and at the end (then with finished: true), {error}.
+import init, { Projector } from "./pkg-train/ganzoo.js";
+
+const ready = init();
+let current = 0; // the projection under way; a new request ends the one before
+
+async function bytesOf(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function project({ manifestUrl, photo, steps, every, backend }) {
+  const id = ++current;
+  postMessage({ status: { phase: "loading", text: "loading the projection module…", loaded: 0, total: 0 } });
+  await ready;
+  const manifestBytes = await bytesOf(manifestUrl);
+  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+  const weights = await bytesOf(new URL(manifest.weights.file, manifestUrl).href);
+  const t0 = performance.now();
+  const p = await Projector.start(manifestBytes, weights, new Uint8Array(photo), steps, backend ?? "auto");
+  try {
+    for (;;) {
+      if (id !== current) return;
+      const { step, distance, finished } = await p.steps(every);
+      const rgba = await p.image();
+      const side = manifest.resolution;
+      postMessage({ projecting: { step, steps, distance, finished, rgba, width: side, height: side, ms: performance.now() - t0, backend: p.backend(), notice: p.notice() ?? null } }, [rgba.buffer]);
+      if (finished) return;
+    }
+  } finally {
+    p.free();
+  }
+}
+
+onmessage = ({ data }) => {
+  project(data.project).catch((e) => postMessage({ error: e instanceof Error ? e.message : String(e), request: "project" }));
+};
