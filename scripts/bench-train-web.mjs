@@ -3,24 +3,17 @@
 // on one thread; with GRIDS=1 also runs www/train.html on the emoji
 // sheet for 5 minutes and saves its grid at 1, 2 and 5 minutes to docs/train-page-{1,2,5}min.png;
 // with PROFILE=1 a sampling profile of the CPU steps, by function (bench/pkg-train-named/).
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import os from "node:os";
-import { chromium } from "playwright-core";
+import { benchBrowser } from "../bench/browser.mjs";
 
 const steps = Number(process.env.BENCH_STEPS ?? 20);
 const [width, batch] = [32, 16];
-const port = 8900 + Math.floor(Math.random() * 90);
-const server = spawn("node_modules/.bin/http-server", [".", "-a", "127.0.0.1", "-p", String(port), "-c-1", "--silent"], { stdio: "inherit" });
-await new Promise((r) => setTimeout(r, 800));
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium", headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader"],
-});
+const { base, browser, close } = await benchBrowser();
 try {
   const page = await browser.newPage();
   page.on("console", (m) => { if (m.type() === "error") console.error("page:", m.text()); });
-  await page.goto(`http://127.0.0.1:${port}/bench/train-web.html`);
+  await page.goto(`${base}/bench/train-web.html`);
   await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
   const web = await page.evaluate((s) => window.runBench(s), { width, batch, steps, backend: "cpu" });
   const gpu = await page.evaluate((s) => window.runBench(s), { width, batch, steps: Math.min(steps, 5), backend: "webgpu" });
@@ -37,7 +30,7 @@ try {
   if (process.env.PROFILE === "1") {
     // Chromium's sampling profiler over the CPU steps of the named build: self time by function
     const named = await browser.newPage();
-    await named.goto(`http://127.0.0.1:${port}/bench/train-web.html?named`);
+    await named.goto(`${base}/bench/train-web.html?named`);
     await named.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
     const cdp = await named.context().newCDPSession(named);
     await cdp.send("Profiler.enable");
@@ -61,7 +54,7 @@ try {
 
   if (process.env.GRIDS === "1") {
     const train = await browser.newPage();
-    await train.goto(`http://127.0.0.1:${port}/www/train.html?backend=cpu`);
+    await train.goto(`${base}/www/train.html?backend=cpu`);
     await train.waitForSelector("#preview[data-count='64']", { timeout: 60_000 });
     await train.click("#start");
     const t0 = Date.now();
@@ -73,6 +66,5 @@ try {
     }
   }
 } finally {
-  await browser.close();
-  server.kill();
+  await close();
 }

@@ -1,24 +1,16 @@
 // Drives bench/web.html in headless Chromium (WebGPU through SwiftShader) and prints the table.
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import os from "node:os";
-import { chromium } from "playwright-core";
+import { benchBrowser } from "../bench/browser.mjs";
 
 const runs = Number(process.env.BENCH_RUNS ?? 10);
 const only = process.env.BENCH_MODELS?.split(","); // some of the models by name (default: all)
-const port = 8900 + Math.floor(Math.random() * 90);
-const server = spawn("node_modules/.bin/http-server", [".", "-a", "127.0.0.1", "-p", String(port), "-c-1", "--silent"], { stdio: "inherit" });
-await new Promise((r) => setTimeout(r, 800));
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium", headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader"],
-});
+const { base, browser, close } = await benchBrowser();
 try {
   const page = await browser.newPage();
   page.on("console", (m) => { if (m.type() === "error") console.error("page:", m.text()); });
-  await page.goto(`http://127.0.0.1:${port}/bench/web.html`);
+  await page.goto(`${base}/bench/web.html`);
   await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
   const index = JSON.parse(readFileSync("www/models/index.json"));
   const models = index.models.filter((m) => !only || only.includes(m.name)).map((m) => ({ name: m.name, kind: m.kind, latent: JSON.parse(readFileSync(`www/models/${m.manifest}`)).latent, onnx: existsSync(`bench/models/${m.name}.onnx`) }));
@@ -42,6 +34,5 @@ try {
     console.log(`bundle ${m.name.padEnd(34)} ${(bytes / 1e6).toFixed(2)} MB (${m.parameters.toLocaleString()} parameters)`);
   }
 } finally {
-  await browser.close();
-  server.kill();
+  await close();
 }

@@ -5,7 +5,7 @@
 // notices, progress and download. URL: #model=NAME&pick=K&cut=ROWS&seed=S&count=N (a notice for
 // each value not used; without a #model, the digit model); ?backend=auto|webgpu|cpu. The tagline
 // names what the loaded model draws.
-import { $, Page, SEED, drives, parseSeed, seedsFrom } from "./ui.js";
+import { $, Page, SEED, drawingPad, drives, parseSeed, seedsFrom } from "./ui.js";
 
 const page = new Page();
 const wholeIn = (lo, hi) => (v) => (/^\d{1,3}$/.test(v) && Number(v) >= lo && Number(v) <= hi ? Number(v) : null);
@@ -249,28 +249,18 @@ function padValues() {
   g.drawImage(ink, 0, 0, s, s);
   return valuesOf(g.getImageData(0, 0, s, s));
 }
-const at = (e) => { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
-pad.onpointerdown = (e) => {
-  pad.setPointerCapture(e.pointerId);
-  Object.assign(pen, { strokeStyle: "#fff", lineWidth: (2.2 * pad.width) / (info ? side() : 28), lineCap: "round", lineJoin: "round" });
-  pen.beginPath();
-  pen.moveTo(...at(e));
-  pen.lineTo(...at(e));
-  pen.stroke();
-  showPad();
-};
-pad.onpointermove = (e) => {
-  if (!pad.hasPointerCapture(e.pointerId)) return;
-  pen.lineTo(...at(e));
-  pen.stroke();
-  showPad();
-};
-pad.onpointerup = () => {
-  if (!info) return;
-  source = { values: padValues(), from: "drawing" };
-  press(null);
-  run();
-};
+drawingPad(pad, {
+  ink: pen,
+  background: "#000",
+  style: () => ({ strokeStyle: "#fff", lineWidth: (2.2 * pad.width) / (info ? side() : 28) }),
+  moved: showPad,
+  ended: () => {
+    if (!info) return;
+    source = { values: padValues(), from: "drawing" };
+    press(null);
+    run();
+  },
+});
 $("clear").onclick = () => drawPad(null);
 drawPad(null);
 

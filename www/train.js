@@ -5,7 +5,7 @@
 // The page's defaults (train.html: width 32, batch 16, vanilla loss, lr 5e-4) drew the most
 // emoji-like grid after 2,000 steps of the emoji sheet among LSGAN or vanilla, lr 2e-4 or 5e-4,
 // with or without augmentation (`train dcgan --data www/held-out/held-out.png`, 2026-12-07).
-import { $, blit, save, show } from "./ui.js";
+import { $, blit, drawingPad, save, show } from "./ui.js";
 
 const RESOLUTION = 32;
 const SHEETS = {
@@ -19,6 +19,7 @@ const losses = { D: [], G: [] }; // per step
 let state = "idle"; // idle → ready (pictures in) → running ⇄ paused
 let recent = []; // the last steps' ms, for images/s
 let runBatch = 16; // the batch of the run under way
+const drawings = []; // PNG bytes of the pictures drawn on the pad, part of "your pictures"
 
 const BACKENDS = ["auto", "webgpu", "cpu"];
 const asked = new URLSearchParams(location.search).get("backend");
@@ -57,11 +58,14 @@ async function choosePictures() {
   const source = document.querySelector("input[name=source]:checked").value;
   if (source === "files") {
     const chosen = [...($("files").files ?? [])];
-    if (!chosen.length) {
-      $("data-info").textContent = "choose pictures with the file button (PNG or JPEG; each is cropped to its centre square)";
+    if (!chosen.length && !drawings.length) {
+      $("data-info").textContent = "choose pictures with the file button (PNG or JPEG; each is cropped to its centre square) or draw some on the pad";
       return setState(before); // a run under way goes on with its pictures
     }
-    const files = await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+    const files = [
+      ...(await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })))),
+      ...drawings.map((bytes, i) => ({ name: `drawing ${i + 1}`, bytes: bytes.slice(0) })),
+    ];
     worker.postMessage({ data: { files, resolution: RESOLUTION } }, files.map((f) => f.bytes));
   } else {
     worker.postMessage({ data: { sheet: SHEETS[source], resolution: RESOLUTION } });
@@ -183,6 +187,16 @@ worker.onmessage = ({ data }) => {
 };
 
 for (const radio of document.querySelectorAll("input[name=source]")) radio.onchange = choosePictures;
+// the pad: each drawing added joins "your pictures"
+const clearPad = drawingPad($("pad"), { style: () => ({ strokeStyle: $("pen").value, lineWidth: 10 }) });
+$("clear").onclick = clearPad;
+$("add-drawing").onclick = async () => {
+  const blob = await new Promise((resolve) => $("pad").toBlob(resolve, "image/png"));
+  drawings.push(await blob.arrayBuffer());
+  clearPad();
+  document.querySelector("input[name=source][value=files]").checked = true;
+  choosePictures();
+};
 $("files").onchange = () => {
   document.querySelector("input[name=source][value=files]").checked = true;
   choosePictures();

@@ -4,7 +4,7 @@
 // format this browser decodes works. The shell in ui.js does the worker, URL, badge, notices,
 // progress and download. URL: #pick=NAME&direction=a-to-b|b-to-a&model=NAME (that model alone;
 // every model without it) (a notice for each value not used); ?backend=auto|webgpu|cpu.
-import { $, Latest, Page, blit, describe, drives, show } from "./ui.js";
+import { $, Latest, Page, blit, describe, drawingPad, drives, show } from "./ui.js";
 
 const DIRECTIONS = ["a-to-b", "b-to-a"];
 const page = new Page();
@@ -176,28 +176,14 @@ $("file").onchange = async () => {
 
 // the drawing pad: strokes in the pen's colour on white; each finished stroke is translated
 const pad = $("pad");
-const ink = pad.getContext("2d");
-const clearPad = () => { ink.fillStyle = "#fff"; ink.fillRect(0, 0, pad.width, pad.height); };
-clearPad();
-const at = (e) => { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
-pad.onpointerdown = (e) => {
-  pad.setPointerCapture(e.pointerId);
-  Object.assign(ink, { strokeStyle: $("pen").value, lineWidth: 12, lineCap: "round", lineJoin: "round" });
-  ink.beginPath();
-  ink.moveTo(...at(e));
-  ink.lineTo(...at(e));
-  ink.stroke();
-};
-pad.onpointermove = (e) => {
-  if (!pad.hasPointerCapture(e.pointerId)) return;
-  ink.lineTo(...at(e));
-  ink.stroke();
-};
-pad.onpointerup = async () => {
-  picture = { ...(await square(pad)), from: "drawing" };
-  press(null);
-  translate();
-};
+const clearPad = drawingPad(pad, {
+  style: () => ({ strokeStyle: $("pen").value, lineWidth: 12 }),
+  ended: async () => {
+    picture = { ...(await square(pad)), from: "drawing" };
+    press(null);
+    translate();
+  },
+});
 $("clear").onclick = clearPad;
 
 // the download: per model, its translation and the way back, after the input

@@ -55,6 +55,35 @@ export function blit(target, rgba, width, height, x = 0, y = 0, w = target.width
   return image;
 }
 
+/**
+ * A drawing pad on `canvas`: strokes of `style()` (the pen's {strokeStyle, lineWidth}) drawn into
+ * `ink` (the canvas' own context, or an offscreen one the page shows its way: `moved()` after
+ * each piece of a stroke); `ended()` after each stroke. Returns the function that clears it to
+ * `background`.
+ */
+export function drawingPad(canvas, { ink = canvas.getContext("2d"), background = "#fff", style, moved, ended }) {
+  const clear = () => { ink.fillStyle = background; ink.fillRect(0, 0, ink.canvas.width, ink.canvas.height); };
+  clear();
+  const at = (e) => { const r = canvas.getBoundingClientRect(); return [(e.clientX - r.left) * ink.canvas.width / r.width, (e.clientY - r.top) * ink.canvas.height / r.height]; };
+  canvas.onpointerdown = (e) => {
+    canvas.setPointerCapture(e.pointerId);
+    Object.assign(ink, { lineCap: "round", lineJoin: "round" }, style());
+    ink.beginPath();
+    ink.moveTo(...at(e));
+    ink.lineTo(...at(e));
+    ink.stroke();
+    moved?.();
+  };
+  canvas.onpointermove = (e) => {
+    if (!canvas.hasPointerCapture(e.pointerId)) return;
+    ink.lineTo(...at(e));
+    ink.stroke();
+    moved?.();
+  };
+  canvas.onpointerup = () => ended?.();
+  return clear;
+}
+
 /** Frame order forwards then backwards, so the loop has no jump. */
 function bounce(count) {
   const order = [...Array(count).keys()];

@@ -114,7 +114,7 @@ test("WebGPU: the run in the page is on WebGPU, and its bundle opens natively", 
   }
 });
 
-test("CPU: files that are not pictures are left out with a message; one picture trains, with a warning", async () => {
+test("CPU: files that are not pictures are left out with a message; one picture, then two drawings, train", async () => {
   const b = await browser(false);
   try {
     const page = await b.newPage();
@@ -126,6 +126,16 @@ test("CPU: files that are not pictures are left out with a message; one picture 
     const notice = await page.textContent("#notice");
     assert.match(notice, /2 files were left out: notes\.png: not a readable PNG\/JPEG image/);
     assert.match(await page.textContent("#data-info"), /1 picture .*With one picture the GAN can only learn to draw that one/);
+    // two drawings on the pad join the picture: three in all
+    const box = await page.$eval("#pad", (c) => { const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width }; });
+    for (const [from, to] of [[[0.2, 0.2], [0.8, 0.8]], [[0.8, 0.2], [0.2, 0.8]]]) {
+      await page.mouse.move(box.x + from[0] * box.w, box.y + from[1] * box.w);
+      await page.mouse.down();
+      await page.mouse.move(box.x + to[0] * box.w, box.y + to[1] * box.w, { steps: 8 });
+      await page.mouse.up();
+      await page.click("#add-drawing");
+    }
+    await page.waitForFunction(() => document.getElementById("preview").dataset.count === "3");
     await page.selectOption("#width", "16");
     await page.click("#start");
     await drawnAfter(page, 5);
