@@ -12,6 +12,6 @@ export async function benchBrowser() {
     executablePath: "/usr/bin/chromium", headless: true,
     args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
       "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader"],
-  });
+  }).catch((e) => { server.kill(); throw e; });
   return { base: `http://127.0.0.1:${port}`, browser, close: async () => { await browser.close(); server.kill(); } };
 }

@@ -93,9 +93,15 @@ impl Projection {
     /// One Adam step on the styles; the distance before it (a scalar tensor, read when wanted).
     pub fn step(&mut self, generator: &Generator) -> Tensor<1> {
         if self.step == self.config.w_steps && self.styles.dims()[1] == 1 {
-            // from one w to w+: each layer starts from that w, with its moments
-            let expand = |t: Tensor<3>| t.clone().expand([1, generator.num_ws(), t.dims()[2]]);
-            (self.styles, self.m, self.v) = (expand(self.styles.clone()), expand(self.m.clone()), expand(self.v.clone()));
+            // from one w to w+: each layer starts from that w. The moments of the one w follow the
+            // gradient summed over the L layers; each layer's own is about 1/L of it, so the
+            // moments are scaled to one layer's (m / L, v / L²), which leaves Adam's next step
+            // m̂ / √v̂ where it was: no jolt at the switch, and no steps L times too small after it.
+            let (l, d) = (generator.num_ws(), generator.w_dim);
+            let expand = |t: Tensor<3>| t.expand([1, l, d]);
+            self.styles = expand(self.styles.clone());
+            self.m = expand(self.m.clone()) / l as f32;
+            self.v = expand(self.v.clone()) / (l * l) as f32;
         }
         let device = generator.w_avg.val().device();
         let leaf = Tensor::<3>::from_inner(self.styles.clone()).to_device(&device).require_grad();
@@ -115,8 +121,8 @@ impl Projection {
         loss.inner()
     }
 
-    /// The learning rate of step `step` (from 0): ramped up over the first 5%, down (cosine) over
-    /// the last 25%.
+    /// The learning rate of step `step` (from 0): ramped up over the first 5% (from lr/10 at step
+    /// 0, where `projector.py` starts from 0: a step of nothing), down (cosine) over the last 25%.
     fn lr_at(&self, step: usize) -> f32 {
         let t = step as f32 / self.config.steps as f32;
         let ramp_down = ((1.0 - t) / 0.25).min(1.0);

@@ -36,12 +36,18 @@ fn a_face_the_model_drew_is_found_again() {
     let mut distances = Vec::new();
     while !p.finished() {
         distances.push(p.step(&g).into_scalar::<f32>());
+        if p.steps_done() == 100 {
+            // the w phase: one w for every layer
+            let styles = values(p.styles(&g));
+            let first = &styles[..g.w_dim];
+            assert!(styles.chunks(g.w_dim).all(|layer| layer == first), "every layer's style is the one w until w+");
+        }
     }
     let end = l1(p.image(&g), photo.clone());
     println!("seed 7 projected: L1 {start:.4} at the average face, {end:.4} after 200 steps (distance {:.4} → {:.4})", distances[0], distances[199]);
     assert_eq!(distances.len(), 200);
     assert_eq!(p.styles(&g).dims(), [1, g.num_ws(), g.w_dim], "w+ after the first half");
-    // measured (2026-12-07): 0.4638 at the average face, 0.0072 after
+    // measured (2026-12-07): 0.4638 at the average face, 0.0265 after
     assert!(end < 0.07, "the projection ends {end} away from the face the model drew");
     assert!(end < start / 5.0, "the projection ends {end} away, the average face was {start}");
 }
@@ -69,6 +75,9 @@ fn train_project_writes_the_face_and_says_how_far_it_is() {
     assert!(ok, "{out}");
     assert!(out.contains("L1 0.0"), "a face the model drew (at ψ 1, as a PNG) is found within 0.1: {out}");
     assert_eq!(std::fs::read(result.join("projected.f32")).unwrap().len(), 4 * 3 * 32 * 32);
+    for png in ["projected.png", "photo.png"] {
+        assert_eq!(image::open(result.join(png)).unwrap().width(), 32, "{png}");
+    }
     let (ok, out) = train_cmd(&["project", BUNDLE, "Cargo.toml", "--out", result.to_str().unwrap()]);
     assert!(!ok && out.contains("not a readable PNG/JPEG image"), "{out}");
 }

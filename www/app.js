@@ -68,8 +68,9 @@ page.on.mixed = ({ rgba, width, height, crossover }) => {
 };
 
 // Projection: a photo's closest face of the StyleGAN loaded, in its own worker (the training wasm)
-let projector = null; // the worker, made on the first projection
-let photo = null; // the chosen photo's bytes
+let projector = null; // the worker, made on the first projection, ended when the model changes
+let projection = 0; // the id of the projection whose answers are shown
+let photo = null; // the chosen photo as the page shows it: a square PNG (EXIF orientation applied)
 $("photo").onchange = async () => {
   const file = $("photo").files?.[0];
   if (!file) return;
@@ -78,8 +79,8 @@ $("photo").onchange = async () => {
     const side = Math.min(bitmap.width, bitmap.height);
     const view = $("photo-view");
     view.getContext("2d").drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, view.width, view.height);
-    photo = await file.arrayBuffer();
-    $("project").disabled = false;
+    photo = await (await new Promise((resolve) => view.toBlob(resolve, "image/png"))).arrayBuffer();
+    $("project").disabled = $("projected").dataset.done === "";
     $("projection-status").textContent = "";
   } catch {
     photo = null;
@@ -87,22 +88,31 @@ $("photo").onchange = async () => {
     $("projection-status").textContent = `${file.name} is not a picture this browser can read: choose a PNG or JPEG photo`;
   }
 };
+function endProjection() {
+  projector?.terminate();
+  projector = null;
+  projection++;
+  $("projected").dataset.done = "0";
+  $("project").disabled = photo === null;
+}
 $("project").onclick = () => {
   const model = models.find((m) => m.name === $("model").value);
   if (!photo || !model) return;
   if (!projector) {
     projector = new Worker(new URL("project-worker.js", import.meta.url), { type: "module" });
     projector.onmessage = ({ data }) => {
-      const [[kind, body]] = Object.entries(data);
+      const [kind, body] = Object.entries(data).find(([key]) => key !== "id");
+      if (data.id !== projection) return; // an answer about a projection since ended
       if (kind === "status") $("projection-status").textContent = body.text;
       if (kind === "error") {
         $("projection-status").textContent = body;
+        $("projected").dataset.done = "0";
         $("project").disabled = false;
       }
       if (kind === "projecting") {
         blit($("projected"), body.rgba, body.width, body.height);
         const done = body.finished ? "done" : `step ${body.step} of ${body.steps}`;
-        $("projection-status").textContent = `${done} · L1 ${body.distance.toFixed(3)} · ${(body.ms / 1000).toFixed(1)} s on ${body.backend === "webgpu" ? "WebGPU" : "the CPU"}`;
+        $("projection-status").textContent = `${done} · distance ${body.distance.toFixed(3)} · ${(body.ms / 1000).toFixed(1)} s on ${body.backend === "webgpu" ? "WebGPU" : "the CPU"}`;
         $("projected").dataset.step = String(body.step);
         if (body.finished) {
           $("projected").dataset.done = "1";
@@ -114,7 +124,7 @@ $("project").onclick = () => {
   $("project").disabled = true;
   $("projected").dataset.done = "";
   const bytes = photo.slice(0);
-  projector.postMessage({ project: { manifestUrl: new URL(`models/${model.manifest}`, location.href).href, photo: bytes, steps: 200, every: 10, backend: page.backend } }, [bytes]);
+  projector.postMessage({ project: { id: ++projection, manifestUrl: new URL(`models/${model.manifest}`, location.href).href, photo: bytes, steps: 200, every: 10, backend: page.backend } }, [bytes]);
 };
 
 page.on.ready = (ready) => {
@@ -130,6 +140,7 @@ page.on.ready = (ready) => {
   canvas.dataset.cached = ready.cached ? "1" : "0";
   numStyles = ready.numStyles;
   $("mixing").hidden = numStyles === null;
+  endProjection(); // a projection belongs to the model it started on
   // a shipped StyleGAN can be projected onto (the projection worker fetches it by its URL)
   $("projection").hidden = numStyles === null || !models.some((m) => m.name === ready.info.name);
   if (numStyles !== null) {

@@ -1,13 +1,14 @@
 // Projects a photo onto a StyleGAN's faces off the main thread, with the training wasm
 // (pkg-train/: it needs gradients), fetched only when a visitor starts a projection. Messages in:
-//   {project: {manifestUrl, photo, steps, every, backend}}  photo: file bytes; the face is drawn
-//                                                           back every `every` steps
-// Messages out: {status}, {projecting: {step, steps, distance, rgba, width, height, ms, backend,
-//   notice}} every `every` steps and at the end (then with finished: true), {error}.
+//   {project: {id, manifestUrl, photo, steps, every, backend}}  photo: file bytes; the face is
+//                                                           drawn back every `every` steps
+// Messages out, each with the request's `id`: {status}, {projecting: {step, steps, distance,
+//   finished, rgba, width, height, ms, backend, notice}} every `every` steps and at the end,
+//   {error}. `distance` is what Adam lowers (L1 at full plus half resolution) before the last step.
 import init, { Projector } from "./pkg-train/ganzoo.js";
 
 const ready = init();
-let current = 0; // the projection under way; a new request ends the one before
+let current = 0; // the id of the projection under way; a new request ends the one before
 
 async function bytesOf(url) {
   const response = await fetch(url);
@@ -15,9 +16,9 @@ async function bytesOf(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function project({ manifestUrl, photo, steps, every, backend }) {
-  const id = ++current;
-  postMessage({ status: { phase: "loading", text: "loading the projection module…", loaded: 0, total: 0 } });
+async function project({ id, manifestUrl, photo, steps, every, backend }) {
+  current = id;
+  postMessage({ id, status: { phase: "loading", text: "loading the projection module…", loaded: 0, total: 0 } });
   await ready;
   const manifestBytes = await bytesOf(manifestUrl);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
@@ -30,7 +31,7 @@ async function project({ manifestUrl, photo, steps, every, backend }) {
       const { step, distance, finished } = await p.steps(every);
       const rgba = await p.image();
       const side = manifest.resolution;
-      postMessage({ projecting: { step, steps, distance, finished, rgba, width: side, height: side, ms: performance.now() - t0, backend: p.backend(), notice: p.notice() ?? null } }, [rgba.buffer]);
+      postMessage({ id, projecting: { step, steps, distance, finished, rgba, width: side, height: side, ms: performance.now() - t0, backend: p.backend(), notice: p.notice() ?? null } }, [rgba.buffer]);
       if (finished) return;
     }
   } finally {
@@ -39,5 +40,6 @@ async function project({ manifestUrl, photo, steps, every, backend }) {
 }
 
 onmessage = ({ data }) => {
-  project(data.project).catch((e) => postMessage({ error: e instanceof Error ? e.message : String(e), request: "project" }));
+  const { id } = data.project;
+  project(data.project).catch((e) => postMessage({ id, error: e instanceof Error ? e.message : String(e), request: "project" }));
 };

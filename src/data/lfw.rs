@@ -39,6 +39,7 @@ fn read_npy_f64(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f64>), String> {
     let (header_len, start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
         2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        2 | 3 => return Err("truncated .npy header".into()),
         v => return Err(format!(".npy version {v} is not read here")),
     };
     let header = std::str::from_utf8(bytes.get(start..start + header_len).ok_or("truncated .npy header")?).map_err(|_| "the .npy header is not text")?;
@@ -55,7 +56,10 @@ fn read_npy_f64(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f64>), String> {
         .map(|s| s.trim().parse::<usize>().map_err(|_| format!("bad dimension `{s}` in the .npy shape")))
         .collect::<Result<_, _>>()?;
     let data = &bytes[start + header_len..];
-    let n: usize = shape.iter().product();
+    let n = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).filter(|n| n.checked_mul(8).is_some()).ok_or(format!("the .npy shape {shape:?} is too large"))?;
+    if shape.contains(&0) {
+        return Err(format!("the .npy shape {shape:?} holds no values"));
+    }
     if data.len() != 8 * n {
         return Err(format!("the .npy data holds {} bytes, its shape {shape:?} needs {}", data.len(), 8 * n));
     }

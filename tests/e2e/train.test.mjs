@@ -14,8 +14,9 @@ const TRAIN = `${process.env.CARGO_TARGET_DIR ?? "target"}/release/train`;
 // the photo projected: one of the StyleGAN's own faces (ψ 0.7), and `train project`'s result (scripts/test.sh)
 const PHOTO = "test-results/native-stylegan/seed-1.png";
 const NATIVE_PROJECT = "test-results/native-project";
-// measured (2026-12-07): 4/255 on the CPU, 3/255 on WebGPU (200 Adam steps in another order of sums)
-const PROJECTION_PIXELS = 24;
+// measured (2026-12-07): 11/255 on the CPU, 8/255 on WebGPU (200 Adam steps, in sums of another
+// order, carry an ulp into the pixels); another photo's projection is ~100/255 away
+const PROJECTION_PIXELS = 40;
 serveSite("train.html");
 
 const openTrain = (page) => openPage(page, "train.html", "", "#preview[data-count]", 120_000);
@@ -207,7 +208,7 @@ for (const webgpu of [false, true]) {
       await page.waitForSelector("#projected[data-done='1']", { timeout: 240_000 });
       const status = await page.textContent("#projection-status");
       console.log(`the panel: ${status}`);
-      assert.match(status, /^done · L1 0\.\d+ · [\d.]+ s on (the CPU|WebGPU)$/);
+      assert.match(status, new RegExp(`^done · distance 0\\.\\d+ · [\\d.]+ s on ${webgpu ? "WebGPU" : "the CPU"}$`));
       // the same projection straight from the wasm, against `train project` (scripts/test.sh)
       const mine = await projectInPage(page, readFileSync(PHOTO), webgpu ? "webgpu" : "cpu");
       const native = await pngPixels(page, readFileSync(`${NATIVE_PROJECT}/projected.png`));

@@ -250,6 +250,9 @@ impl Project {
         use ganzoo::burn::prelude::*;
         use ganzoo::project::{self, ProjectConfig};
         let Project { bundle, faces, steps, samples, grid } = self;
+        if faces == 0 || samples == 0 {
+            return Err("--faces and --samples must be at least 1".into());
+        }
         let (manifest, generator) = project::open_bundle(&bundle)?;
         let device = Device::flex().autodiff();
         let res = manifest.resolution;
