@@ -1,10 +1,11 @@
 //! Training in the browser (wasm32 with the `web-train` feature: the second wasm build,
-//! `www/pkg-train/`, which only the training page's worker fetches; the site's other pages never
-//! download it). The DCGAN family
-//! of `train dcgan` steps here on the run core as it does natively (`train/dcgan.rs`): the same
-//! seed, data and settings give the same weights and losses (tests/web_train.rs). Thin: pictures
-//! are decoded by `image.rs`, the weights drawn by `train::fresh`, the step is the family's, the
-//! bundle `bundle.rs`'s.
+//! `www/pkg-train/`, which only the training page's worker and the faces page's projection
+//! worker fetch; the site's main download does not include it). The DCGAN family of `train
+//! dcgan` steps here on the run core as it does natively (`train/dcgan.rs`), on WebGPU or the
+//! CPU: the same seed, data and settings give the same weights and losses (tests/web_train.rs).
+//! Thin: pictures are decoded by `image.rs`, the weights drawn by `train::fresh`, the step is
+//! the family's, the bundle `bundle.rs`'s, the projection `project.rs`'s; values are read back
+//! without blocking, since a WebGPU page cannot wait for the GPU.
 //!
 //! ```js
 //! const data = new Images(32);                 // pictures at the model's resolution

@@ -390,3 +390,26 @@ fn a_sheet_is_cut_into_its_tiles_in_reading_order_and_blank_ones_are_left_out() 
     let err = ganzoo::data::open(dir.path().join("s.png").to_str().unwrap(), 4).err().unwrap();
     assert!(err.contains("gives no \"tile\""), "{err}");
 }
+
+#[test]
+fn the_lfw_faces_are_read_grey_at_the_model_size_and_a_bad_npy_is_refused() {
+    let faces = ganzoo::data::lfw::load(&ganzoo::data::data_dir().join(ganzoo::data::lfw::FILE), 32, 32).unwrap();
+    assert_eq!((faces.len, faces.resolution), (32, 32));
+    let plane = 32 * 32;
+    let first = &faces.images[..3 * plane];
+    assert!((0..plane).all(|p| first[p] == first[plane + p] && first[p] == first[2 * plane + p]), "grey in every channel");
+    let (lo, hi) = first.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    assert!(lo >= -1.0 && hi <= 1.0 && hi - lo > 0.5, "a face, not a flat picture: values {lo}..{hi}");
+    let err = |path: &Path, n| ganzoo::data::lfw::load(path, n, 32).err().expect("refused");
+    assert!(err(&ganzoo::data::data_dir().join(ganzoo::data::lfw::FILE), 101).contains("holds 100 faces"));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.npy");
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999, 99999999999, 99999999999), }";
+    npy.extend((header.len() as u16).to_le_bytes());
+    npy.extend(header.as_bytes());
+    std::fs::write(&bad, &npy).unwrap();
+    assert!(err(&bad, 1).contains("too large"), "{}", err(&bad, 1));
+    std::fs::write(&bad, b"not numpy").unwrap();
+    assert!(err(&bad, 1).contains("not a .npy file"));
+}
