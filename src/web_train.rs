@@ -33,7 +33,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, Param};
 use burn::prelude::*;
 use js_sys::Promise;
 use serde::{Deserialize, Serialize};
@@ -208,14 +208,6 @@ async fn read<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
 /// `module` with every float tensor (parameters and running statistics) read back into `device`,
 /// one tensor at a time, without blocking.
 async fn read_module<M: Module>(module: M, device: &Device) -> Result<M, String> {
-    struct Gather(Vec<Tensor<1>>);
-    impl ModuleVisitor for Gather {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let t = param.val();
-            let n = t.shape().num_elements();
-            self.0.push(t.reshape([n]));
-        }
-    }
     struct Place<'a>(std::vec::IntoIter<Vec<f32>>, &'a Device);
     impl ModuleMapper for Place<'_> {
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
@@ -223,10 +215,9 @@ async fn read_module<M: Module>(module: M, device: &Device) -> Result<M, String>
             param.map(|p| Tensor::from_data(TensorData::new(values, p.shape()), self.1))
         }
     }
-    let mut gather = Gather(Vec::new());
-    module.visit(&mut gather);
-    let mut values = Vec::with_capacity(gather.0.len());
-    for t in gather.0 {
+    let tensors = crate::train::flat_floats(&module);
+    let mut values = Vec::with_capacity(tensors.len());
+    for t in tensors {
         values.push(read(t).await?);
     }
     Ok(module.map(&mut Place(values.into_iter(), device)))
@@ -269,8 +260,8 @@ impl Run {
 
     /// The bundle `train export --dtype f32` would write of this run: manifest and weights.
     pub async fn bundle_bytes(&self, name: &str) -> Result<(bundle::Manifest, Vec<u8>), String> {
-        let (config, _) = self.family.export(&self.config);
-        let generator = read_module(self.family.generator.valid(), &Device::flex()).await?;
+        let (config, AnyGenerator::Dcgan(generator)) = self.family.export(&self.config) else { unreachable!("a DCGAN exports a DCGAN") };
+        let generator = read_module(generator, &Device::flex()).await?;
         let mut provenance = Dcgan::provenance(&self.config, Path::new(""), false);
         provenance.steps = self.run.state.step;
         provenance.tool = format!("ganzoo in the browser {}", crate::train::VERSION);

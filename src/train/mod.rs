@@ -113,15 +113,21 @@ pub fn with_settings<C: Serialize + DeserializeOwned>(config: C, settings: &RunS
 /// A step's losses by name ("D", "G", "R1", …).
 pub type Losses = Vec<(&'static str, f32)>;
 
-/// The float parameters of a module, flattened, in visiting order.
-struct Collect(Vec<Tensor<1>>);
-
-impl ModuleVisitor for Collect {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let t = param.val().inner();
-        let n = t.shape().num_elements();
-        self.0.push(t.reshape([n]));
+/// Every float tensor of a module (parameters and running statistics), flattened, in visiting
+/// order, without autodiff: what the weight average blends towards, and what the browser reads
+/// back one tensor at a time.
+pub fn flat_floats<M: Module>(module: &M) -> Vec<Tensor<1>> {
+    struct Collect(Vec<Tensor<1>>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val().inner();
+            let n = t.shape().num_elements();
+            self.0.push(t.reshape([n]));
+        }
     }
+    let mut collect = Collect(Vec::new());
+    module.visit(&mut collect);
+    collect.0
 }
 
 /// Moves every float parameter towards the collected ones: p ← β p + (1 − β) q.
@@ -144,9 +150,7 @@ impl ModuleMapper for Blend {
 /// The weight average of a generator (no autodiff; what GANs sample, evaluate and ship):
 /// ema ← β ema + (1 − β) g, parameter by parameter (both are the same architecture).
 pub fn ema_update<M: Module>(ema: M, g: &M, beta: f32) -> M {
-    let mut collect = Collect(Vec::new());
-    g.visit(&mut collect);
-    ema.map(&mut Blend { targets: collect.0.into_iter(), beta })
+    ema.map(&mut Blend { targets: flat_floats(g).into_iter(), beta })
 }
 
 /// The EMA's β after `step` steps of `batch` images for a half-life of `kimg` thousand images,

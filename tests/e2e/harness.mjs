@@ -79,21 +79,22 @@ export async function openPage(page, path, hash, ready, timeout) {
   return pageProblems.get(page);
 }
 
+/** RGBA of a PNG file (bytes) as the browser decodes it. */
+export async function pngPixels(page, png) {
+  return page.evaluate(async (b64) => {
+    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: "image/png" }));
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+    c.getContext("2d").drawImage(bitmap, 0, 0);
+    return Array.from(c.getContext("2d").getImageData(0, 0, bitmap.width, bitmap.height).data);
+  }, Buffer.from(png).toString("base64"));
+}
+
 /** The largest difference of any RGBA value between two PNG files (bytes), decoded by the browser; 255 when their sizes differ. */
 export async function pngDifference(page, a, b) {
-  return page.evaluate(async ([a, b]) => {
-    const pixels = async (b64) => {
-      const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: "image/png" }));
-      const c = new OffscreenCanvas(bitmap.width, bitmap.height);
-      const ctx = c.getContext("2d");
-      ctx.drawImage(bitmap, 0, 0);
-      return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-    };
-    const [p, q] = [await pixels(a), await pixels(b)];
-    let m = p.length === q.length ? 0 : 255;
-    for (let i = 0; i < Math.min(p.length, q.length); i++) m = Math.max(m, Math.abs(p[i] - q[i]));
-    return m;
-  }, [Buffer.from(a).toString("base64"), Buffer.from(b).toString("base64")]);
+  const [p, q] = [await pngPixels(page, a), await pngPixels(page, b)];
+  let m = p.length === q.length ? 0 : 255;
+  for (let i = 0; i < Math.min(p.length, q.length); i++) m = Math.max(m, Math.abs(p[i] - q[i]));
+  return m;
 }
 
 /**

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { browser, openPage, pngDifference, serveSite } from "./harness.mjs";
+import { browser, openPage, pngDifference, pngPixels, serveSite } from "./harness.mjs";
 
 const TRAIN = `${process.env.CARGO_TARGET_DIR ?? "target"}/release/train`;
 // the photo projected: one of the StyleGAN's own faces (ψ 0.7), and `train project`'s result (scripts/test.sh)
@@ -184,16 +184,6 @@ async function projectInPage(page, photo, backend) {
     do last = await p.steps(50); while (!last.finished);
     return { rgba: Array.from(await p.image()), distance: last.distance, backend: p.backend() };
   }, [Buffer.from(photo).toString("base64"), backend]);
-}
-
-/** RGBA of a PNG file as the browser decodes it. */
-async function pngPixels(page, png) {
-  return page.evaluate(async (b64) => {
-    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: "image/png" }));
-    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
-    c.getContext("2d").drawImage(bitmap, 0, 0);
-    return Array.from(c.getContext("2d").getImageData(0, 0, bitmap.width, bitmap.height).data);
-  }, Buffer.from(png).toString("base64"));
 }
 
 for (const webgpu of [false, true]) {
