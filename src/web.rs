@@ -9,6 +9,8 @@
 //! g.numStyles();                     // StyleGAN: style inputs (8 at 32 px); DCGAN: undefined
 //! await g.mix([1, 2], [3, 4], 4);    // styles 0..4 from seeds 1, 2, the rest from 3, 4
 //! await g.interpolate(1, 2, 24);     // 24 frames from seed 1 to seed 2
+//! const s = await g.styles([7]);       // a face as its styles (Float32Array), as a projection gives
+//! await g.drawStyles(s, 0.7); await g.mixStyles(s, await g.styles([3]), 4); await g.interpolateStyles(s, s2, 24);
 //! encodeGif(frames, 32, 32, 24, 80, 4); // → the bytes of a looping GIF
 //!
 //! // a text-to-image bundle:
@@ -169,6 +171,13 @@ pub(crate) fn json_value(value: &impl Serialize) -> Result<JsValue, String> {
 pub(crate) fn rgba_all(images: &ImageBatch) -> Uint8ClampedArray {
     let bytes: Vec<u8> = (0..images.n).flat_map(|i| images.rgba(i)).collect();
     Uint8ClampedArray::from(bytes.as_slice())
+}
+
+/// A tensor's values read back without blocking (a WebGPU page cannot wait for the GPU); `what`
+/// names them in the error.
+pub(crate) async fn read_floats<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>, String> {
+    let data = t.into_data_async().await.map_err(|e| format!("reading {what} back failed: {e:?}"))?;
+    data.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("{what}: {e:?}"))
 }
 
 /// Images `[N, 3, R, R]` read back without blocking (a WebGPU page cannot wait for the GPU).
@@ -362,6 +371,97 @@ impl Generator {
     }
 }
 
+/// Faces as styles (StyleGAN): a face found by projecting a photo has no seed, so ψ, mixing and
+/// the walk take styles too. What `styles`, `drawStyles`, `mixStyles` and `interpolateStyles` wrap.
+impl Generator {
+    /// Styles from JavaScript: `n × L × W` finite numbers (1 ≤ n ≤ 256), as `[n, L, W]`.
+    fn styles_tensor(&self, values: &[f32]) -> Result<Tensor<3>, String> {
+        self.inner.require(Ability::Mixing)?;
+        let [l, d] = self.inner.model.style_shape()?;
+        let n = values.len() / (l * d);
+        if values.len() % (l * d) != 0 || !(1..=256).contains(&n) {
+            return Err(format!("styles are {l} × {d} numbers per face, for 1 to 256 faces; got {} numbers", values.len()));
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(format!("styles must be finite numbers; number {i} is {}", values[i]));
+        }
+        Ok(Tensor::from_data(TensorData::new(values.to_vec(), [n, l, d]), &self.inner.device))
+    }
+
+    /// The styles of the seeds' faces, `n × L × W` numbers (untruncated).
+    pub async fn seed_styles(&self, seeds: &[f64]) -> Result<Vec<f32>, String> {
+        self.inner.require(Ability::Mixing)?;
+        let latents = latents_tensor(&seeds_from_js(seeds)?, self.inner.latent(), &self.inner.device);
+        read_floats(self.inner.model.styles(latents)?, "the styles").await
+    }
+
+    /// The faces of `styles` (`n × L × W` numbers) with truncation ψ.
+    pub async fn style_images(&self, styles: &[f32], psi: Option<f32>) -> Result<ImageBatch, String> {
+        let psi = psi_from_js(psi)?;
+        self.inner.read(self.inner.model.from_styles(self.styles_tensor(styles)?, psi)?).await
+    }
+
+    /// [`Self::mixed`] of styles: as many coarse faces as fine ones.
+    pub async fn mixed_styles(&self, coarse: &[f32], fine: &[f32], crossover: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
+        let (coarse, fine) = (self.styles_tensor(coarse)?, self.styles_tensor(fine)?);
+        if coarse.dims()[0] != fine.dims()[0] {
+            return Err(format!("give as many coarse faces as fine ones ({} vs {})", coarse.dims()[0], fine.dims()[0]));
+        }
+        self.inner.read(self.inner.model.mix_styles(coarse, fine, crossover, psi_from_js(psi)?)?).await
+    }
+
+    /// [`Self::interpolation`] from the face of styles `a` to that of `b` (one face each).
+    pub async fn style_interpolation(&self, a: &[f32], b: &[f32], frames: usize, psi: Option<f32>) -> Result<ImageBatch, String> {
+        if !(2..=120).contains(&frames) {
+            return Err(format!("an interpolation has 2 to 120 frames, got {frames}"));
+        }
+        let psi = psi_from_js(psi)?;
+        let (a, b) = (self.styles_tensor(a)?, self.styles_tensor(b)?);
+        if a.dims()[0] != 1 || b.dims()[0] != 1 {
+            return Err("an interpolation goes from one face's styles to one other's".into());
+        }
+        let ts: Vec<f32> = (0..frames).map(|i| i as f32 / (frames - 1) as f32).collect();
+        let mut all = Vec::new();
+        for chunk in ts.chunks(16) {
+            let images = self.inner.read(self.inner.model.interpolate_styles(a.clone(), b.clone(), chunk, psi)?).await?;
+            all.extend(images.data);
+        }
+        let r = self.inner.manifest.resolution;
+        Ok(ImageBatch { data: all, n: frames, h: r, w: r })
+    }
+}
+
+/// Faces as styles (StyleGAN), e.g. a projection's (`Projector.styles()`).
+#[wasm_bindgen]
+impl Generator {
+    /// The styles of the seeds' faces: a Float32Array of `n × numStyles() × W` numbers.
+    pub fn styles(&self, seeds: Vec<f64>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(js_sys::Float32Array::from(this.seed_styles(&seeds).await?.as_slice())) })
+    }
+
+    /// The faces of `styles` (`n × numStyles() × W` numbers) with truncation ψ, concatenated RGBA.
+    #[wasm_bindgen(js_name = drawStyles)]
+    pub fn draw_styles(&self, styles: Vec<f32>, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.style_images(&styles, psi).await?)) })
+    }
+
+    /// `mix` of faces given as styles (as many coarse faces as fine ones).
+    #[wasm_bindgen(js_name = mixStyles)]
+    pub fn mix_styles(&self, coarse: Vec<f32>, fine: Vec<f32>, crossover: usize, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.mixed_styles(&coarse, &fine, crossover, psi).await?)) })
+    }
+
+    /// `interpolate` from the face of styles `a` to that of `b`, concatenated RGBA.
+    #[wasm_bindgen(js_name = interpolateStyles)]
+    pub fn interpolate_styles(&self, a: Vec<f32>, b: Vec<f32>, frames: usize, psi: Option<f32>) -> Promise {
+        let this = self.share();
+        promise(async move { Ok(rgba_all(&this.style_interpolation(&a, &b, frames, psi).await?)) })
+    }
+}
+
 /// Text to image: what `drawText`, `drawTextRaw` and `interpolateText` wrap.
 impl Generator {
     /// The text-to-image model and its vocabulary, or why this bundle has none.
@@ -530,7 +630,7 @@ impl Generator {
     pub async fn nll(&self, pixels: &[u8]) -> Result<Vec<f32>, String> {
         let x = self.pixel_tensor(pixels)?;
         let nats = crate::losses::pixel_nll(self.inner.model.pixels()?.forward(x.clone()), x);
-        nats.into_data_async().await.map_err(|e| format!("reading the likelihood back failed: {e:?}"))?.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))
+        read_floats(nats, "the likelihood").await
     }
 
     /// The distribution of every pixel given those before it, `[N, C, L, H, W]` (L = 1: the
@@ -538,7 +638,7 @@ impl Generator {
     pub async fn probabilities(&self, pixels: &[u8]) -> Result<Vec<f32>, String> {
         let logits = self.inner.model.pixels()?.forward(self.pixel_tensor(pixels)?);
         let p = if logits.dims()[2] == 1 { burn::tensor::activation::sigmoid(logits) } else { burn::tensor::activation::softmax(logits, 2) };
-        p.into_data_async().await.map_err(|e| format!("reading the probabilities back failed: {e:?}"))?.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))
+        read_floats(p, "the probabilities").await
     }
 
     fn pixel_tensor(&self, pixels: &[u8]) -> Result<Tensor<4>, String> {

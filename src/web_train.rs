@@ -24,6 +24,7 @@
 //! const p = await Projector.start(manifestBytes, weightsBytes, photoBytes, 200, "auto");
 //! await p.steps(10);                           // {step: 10, distance: …, finished: false}
 //! await p.image();                             // the face now, RGBA
+//! await p.styles();                            // its styles, for Generator.drawStyles and the rest
 //! ```
 //!
 //! Settings are `train dcgan`'s, named as in its `config.json` (`width`, `latent`, `batch_norm`,
@@ -50,7 +51,7 @@ use crate::project::{ProjectConfig, Projection};
 use crate::train::augment::AugmentConfig;
 use crate::train::dcgan::{Dcgan, DcganTrainConfig};
 use crate::train::{Family, RunState, fresh, first_state};
-use crate::web::{json_value, promise};
+use crate::web::{json_value, promise, read_floats as read};
 
 /// The most pictures a page trains on. A DCGAN at 32 px learns the look of a few hundred
 /// pictures in the minutes a visitor watches; more only costs memory (12 kB each at 32 px):
@@ -199,12 +200,6 @@ pub struct Run {
     notice: Option<String>,
 }
 
-/// A tensor's values, read back without blocking (a WebGPU page cannot wait for the GPU).
-async fn read<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
-    let data = t.into_data_async().await.map_err(|e| format!("reading a tensor back failed: {e:?}"))?;
-    data.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("{e:?}"))
-}
-
 /// `module` with every float tensor (parameters and running statistics) read back into `device`,
 /// one tensor at a time, without blocking.
 async fn read_module<M: Module>(module: M, device: &Device) -> Result<M, String> {
@@ -218,7 +213,7 @@ async fn read_module<M: Module>(module: M, device: &Device) -> Result<M, String>
     let tensors = crate::train::flat_floats(&module);
     let mut values = Vec::with_capacity(tensors.len());
     for t in tensors {
-        values.push(read(t).await?);
+        values.push(read(t, "a tensor").await?);
     }
     Ok(module.map(&mut Place(values.into_iter(), device)))
 }
@@ -245,7 +240,7 @@ impl Run {
     pub async fn step(&mut self) -> Result<crate::train::Losses, String> {
         let step = self.family.step_pending(&mut self.run, &self.config, &self.data);
         self.run.state.step += 1; // the optimizers have stepped, whatever the reads below do
-        let (d, g, real) = (read(step.d_loss).await?, read(step.g_loss).await?, read(step.real_out).await?);
+        let (d, g, real) = (read(step.d_loss, "D's loss").await?, read(step.g_loss, "G's loss").await?, read(step.real_out, "D's outputs").await?);
         Ok(self.family.finish(&self.config, d[0], g[0], &real, step.images))
     }
 
@@ -406,7 +401,7 @@ impl Projecting {
             last = Some(self.projection.step(&self.generator));
         }
         match last {
-            Some(loss) => Ok(read(loss).await?[0]),
+            Some(loss) => Ok(read(loss, "the distance").await?[0]),
             None => Err("the projection has taken all its steps".into()),
         }
     }
@@ -455,6 +450,16 @@ impl Projector {
         promise(async move {
             let p = inner.try_borrow().map_err(|_| BUSY.to_string())?;
             Ok(crate::web::rgba_all(&p.image().await?))
+        })
+    }
+
+    /// A Promise of the styles now, a Float32Array of `numStyles × W` numbers: the face, for the
+    /// faces page's `Generator.drawStyles`, `mixStyles` and `interpolateStyles`.
+    pub fn styles(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let p = inner.try_borrow().map_err(|_| BUSY.to_string())?;
+            Ok(js_sys::Float32Array::from(read(p.projection.styles(&p.generator), "the styles").await?.as_slice()))
         })
     }
 

@@ -50,6 +50,19 @@ fn a_face_the_model_drew_is_found_again() {
     // measured (2026-12-07): 0.4638 at the average face, 0.0265 after
     assert!(end < 0.07, "the projection ends {end} away from the face the model drew");
     assert!(end < start / 5.0, "the projection ends {end} away, the average face was {start}");
+
+    // handed on: the bundle as the site loads it (gains folded) draws the projection's face from
+    // its styles, and ψ = 0 pulls it to the average face, as it does every seed's
+    let (_, shipped) = ganzoo::bundle::load_dir(Path::new(BUNDLE), &Device::flex()).unwrap();
+    let styles = p.styles(&g);
+    let drawn = shipped.from_styles(styles.clone(), 1.0).unwrap();
+    let (worst, _) = max_mean(drawn, p.image(&g));
+    println!("the projection's face drawn from its styles by the shipped generator: max |Δ| {worst:e}");
+    assert!(worst < 1e-6, "the shipped generator draws the projection's styles {worst} away from the projection's face");
+    let average = shipped.generate(latents_tensor(&[3], manifest.latent.unwrap(), &Device::flex()), 0.0).unwrap();
+    let (worst, _) = max_mean(shipped.from_styles(styles, 0.0).unwrap(), average);
+    println!("the projection at ψ = 0 against seed 3's: max |Δ| {worst:e}");
+    assert!(worst < 1e-5, "ψ = 0 gives the average face for a projection too ({worst} away)");
 }
 
 #[test]

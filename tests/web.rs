@@ -92,6 +92,33 @@ async fn stylegan_controls(backend: &str) {
     let walk = g.interpolation(10.0, 20.0, 5, Some(0.8)).await.unwrap();
     assert_eq!(walk.n, 5);
     assert!(max_abs_diff(&walk.data[..per], a) < 1e-4 && max_abs_diff(&walk.data[4 * per..], b) < 1e-4, "{backend}: the walk ends at the faces");
+
+    // the same faces given as styles (as a projection gives them): the same pictures
+    let styles = g.seed_styles(&[10.0, 20.0]).await.unwrap();
+    let one = styles.len() / 2;
+    let manifest: serde_json::Value = serde_json::from_slice(SG_MANIFEST).unwrap();
+    assert_eq!(one as u64, layers as u64 * manifest["config"]["w_dim"].as_u64().unwrap(), "one face's styles are L × W numbers");
+    let (sa, sb) = (&styles[..one], &styles[one..]);
+    let drawn = g.style_images(&styles, Some(0.8)).await.unwrap().data;
+    let d = max_abs_diff(&drawn, &faces);
+    web_sys_log(&format!("{backend}: faces from styles vs from seeds: {d:e}"));
+    assert!(d < 1e-6, "{backend}: the styles of seeds 10 and 20 draw their faces (differ by {d})");
+    let d = max_abs_diff(&g.mixed_styles(sa, sb, layers / 2, Some(0.8)).await.unwrap().data, &half);
+    assert!(d < 1e-6, "{backend}: mixing styles is mixing seeds (differ by {d})");
+    let d = max_abs_diff(&g.style_interpolation(sa, sb, 5, Some(0.8)).await.unwrap().data, &walk.data);
+    assert!(d < 1e-6, "{backend}: the walk between styles is the walk between seeds (differ by {d})");
+    // w+: layers from two faces are the mix of the two
+    let plus: Vec<f32> = sa[..one / 2].iter().chain(&sb[one / 2..]).copied().collect();
+    let d = max_abs_diff(&g.style_images(&plus, Some(0.8)).await.unwrap().data, &half);
+    assert!(d < 1e-6, "{backend}: per-layer styles draw the mix (differ by {d})");
+    let err = g.style_images(&styles[1..], None).await.unwrap_err();
+    assert!(err.contains("numbers per face"), "{err}");
+    let mut nan = styles.clone();
+    nan[3] = f32::NAN;
+    let err = g.style_images(&nan, None).await.unwrap_err();
+    assert!(err.contains("finite") && err.contains("number 3"), "{err}");
+    let err = g.style_interpolation(&styles, sb, 5, None).await.unwrap_err();
+    assert!(err.contains("one face"), "{err}");
     let err = g.images(&[1.0], Some(1.5)).await.err().unwrap();
     assert!(err.contains("ψ"), "{err}");
 }
@@ -112,6 +139,10 @@ async fn mixing_a_dcgan_is_refused_and_gifs_encode() {
     assert_eq!(g.num_styles(), None);
     let err = g.mixed(&[1.0], &[2.0], 1, None).await.unwrap_err();
     assert!(err.contains("wildfaces-lsgan32") && err.contains("no style mixing") && err.contains("stylegan model"), "{err}");
+    let err = g.seed_styles(&[1.0]).await.unwrap_err();
+    assert!(err.contains("no style mixing"), "{err}");
+    let err = g.style_images(&[0.0; 8], None).await.unwrap_err();
+    assert!(err.contains("no style mixing"), "{err}");
     let walk = g.interpolation(1.0, 2.0, 3, None).await.unwrap();
     let rgba: Vec<u8> = (0..walk.n).flat_map(|i| walk.rgba(i)).collect();
     let gif = ganzoo::web::encode_gif(&rgba, 32, 32, 3, 80, 2).unwrap_or_else(|_| panic!("GIF encoding failed"));

@@ -1,12 +1,14 @@
 // The face page: its own controls only (seed, ψ, model picker, style mixing, interpolation,
-// projection of a photo, opening a bundle from files); the
+// projection of a photo, whose face ψ, mixing and the walk then take, opening a bundle from files); the
 // shell in ui.js does the worker, URL, badge, notices, progress and downloads. The model runs
 // in worker.js. URL: #seed=…&model=…&psi=… (a notice for each value not used); ?backend=auto|webgpu|cpu.
 import { $, Latest, Page, SEED, blit, drives, parseSeed, randomSeed, seedsFrom } from "./ui.js";
 
 const canvas = $("face");
 const page = new Page();
-let current = { seed: null, image: null };
+// the face shown: its seed, or its styles when it is a projected photo's (then `seed` is the one
+// before, which the mixing figure's other faces still come from)
+let current = { seed: null, styles: null, image: null };
 let models = [];
 let numStyles = null; // StyleGAN: style inputs; other families: null (no mixing)
 // slider moves while a face is being generated wait for it, and only the newest is drawn
@@ -36,17 +38,32 @@ function setHash() {
 
 function generate(seed) {
   current.seed = seed;
+  current.styles = null;
   $("seed").value = String(seed);
   setHash();
+  draw();
+}
+
+/** Draws the face shown with the ψ set. */
+function draw() {
   $("new-face").disabled = true;
-  faces.ask({ seed, psi: psi() });
+  faces.ask({ seed: current.seed, styles: current.styles, psi: psi() });
+}
+
+/** The face shown as the worker takes it: a seed, or a projection's styles. */
+function face() {
+  return current.styles ?? current.seed;
+}
+
+function label() {
+  return current.styles ? "projected" : String(current.seed);
 }
 
 /** The style-mixing figure: row faces give the coarse styles, column faces the fine ones. */
 function requestMix() {
   if (numStyles === null || current.seed === null) return;
   const seeds = seedsFrom(current.seed, 6);
-  const rows = seeds.slice(0, 3);
+  const rows = [face(), ...seeds.slice(1, 3)]; // the face shown is the first row
   const cols = seeds.slice(3);
   const coarse = [...cols, ...rows.flatMap((r) => [r, ...cols.map(() => r)])];
   const fine = [...cols, ...rows.flatMap((r) => [r, ...cols])];
@@ -71,6 +88,7 @@ page.on.mixed = ({ rgba, width, height, crossover }) => {
 let projector = null; // the worker, made on the first projection, ended when the model changes
 let projection = 0; // the id of the projection whose answers are shown
 let photo = null; // the chosen photo as the page shows it: a square PNG (EXIF orientation applied)
+let projected = null; // the styles of the finished projection's face
 $("photo").onchange = async () => {
   const file = $("photo").files?.[0];
   if (!file) return;
@@ -92,9 +110,16 @@ function endProjection() {
   projector?.terminate();
   projector = null;
   projection++;
+  projected = null;
   $("projected").dataset.done = "0";
   $("project").disabled = photo === null;
+  $("use-projected").disabled = true;
 }
+$("use-projected").onclick = () => {
+  if (!projected) return;
+  current.styles = projected;
+  draw();
+};
 $("project").onclick = () => {
   const model = models.find((m) => m.name === $("model").value);
   if (!photo || !model) return;
@@ -117,11 +142,14 @@ $("project").onclick = () => {
         if (body.finished) {
           $("projected").dataset.done = "1";
           $("project").disabled = false;
+          projected = body.styles;
+          $("use-projected").disabled = false;
         }
       }
     };
   }
   $("project").disabled = true;
+  $("use-projected").disabled = true;
   $("projected").dataset.done = "";
   const bytes = photo.slice(0);
   projector.postMessage({ project: { id: ++projection, manifestUrl: new URL(`models/${model.manifest}`, location.href).href, photo: bytes, steps: 200, every: 10, backend: page.backend } }, [bytes]);
@@ -157,9 +185,11 @@ page.on.ready = (ready) => {
 page.on.output = (output) => {
   if (!faces.answered()) return; // a newer seed or ψ went out instead
   current.image = blit(canvas, output.rgba, output.width, output.height);
-  $("timing").textContent = `seed ${output.seed} · ψ ${output.psi.toFixed(2)} · ${output.ms.toFixed(0)} ms`;
+  const which = output.projected ? "your photo's face" : `seed ${output.seed}`;
+  $("timing").textContent = `${which} · ψ ${output.psi.toFixed(2)} · ${output.ms.toFixed(0)} ms`;
   canvas.dataset.seed = String(output.seed);
-  canvas.setAttribute("aria-label", `generated face, seed ${output.seed}, ψ ${output.psi.toFixed(2)}`);
+  canvas.dataset.projected = output.projected ? "1" : "0";
+  canvas.setAttribute("aria-label", `generated face, ${which}, ψ ${output.psi.toFixed(2)}`);
   canvas.dataset.psi = output.psi.toFixed(2);
   canvas.dataset.ready = "1";
   $("new-face").disabled = false;
@@ -190,13 +220,13 @@ $("model").onchange = () => {
 $("psi-value").textContent = psi().toFixed(2);
 $("psi").oninput = () => {
   $("psi-value").textContent = psi().toFixed(2);
-  if (current.seed !== null) generate(current.seed);
+  if (current.seed !== null) draw();
 };
 $("crossover").oninput = () => {
   $("crossover-value").textContent = $("crossover").value;
   requestMix();
 };
-page.downloads(() => (current.image ? [current.image] : []), () => `ganzoo-${$("model").value}-seed-${current.seed}.png`);
+page.downloads(() => (current.image ? [current.image] : []), () => `ganzoo-${$("model").value}-${current.styles ? "projected" : `seed-${current.seed}`}.png`);
 page.walk({
   view: $("interp"),
   frames: 24,
@@ -205,9 +235,9 @@ page.walk({
   request: (frames) => {
     const to = parseSeed($("to-seed").value);
     if (to === null || current.seed === null) return `the target of the walk needs ${SEED}`;
-    return ["interpolate", { a: current.seed, b: to, frames, psi: psi() }];
+    return ["interpolate", { a: face(), b: to, frames, psi: psi() }];
   },
-  gifName: () => `ganzoo-${$("model").value}-${current.seed}-to-${$("to-seed").value}.gif`,
+  gifName: () => `ganzoo-${$("model").value}-${label()}-to-${$("to-seed").value}.gif`,
 });
 
 // the URL's model, else the smallest StyleGAN (the front page's), else the smallest download

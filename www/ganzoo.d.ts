@@ -68,6 +68,14 @@ export interface LoadedGenerator extends Generator {
   mix(coarse: Float64Array | number[], fine: Float64Array | number[], crossover: number, psi?: number | null): Promise<Uint8ClampedArray>;
   /** `frames` images from seed `a` to seed `b` (2 to 120). */
   interpolate(a: number, b: number, frames: number, psi?: number | null): Promise<Uint8ClampedArray>;
+  /** StyleGAN: the styles of the seeds' faces, `numStyles() × W` numbers each (what a projection finds for a photo). */
+  styles(seeds: Float64Array | number[]): Promise<Float32Array>;
+  /** StyleGAN: the faces of `styles` (`numStyles() × W` numbers each). */
+  drawStyles(styles: Float32Array, psi?: number | null): Promise<Uint8ClampedArray>;
+  /** StyleGAN: `mix` of faces given as styles. */
+  mixStyles(coarse: Float32Array, fine: Float32Array, crossover: number, psi?: number | null): Promise<Uint8ClampedArray>;
+  /** StyleGAN: `interpolate` from the face of styles `a` to that of `b`. */
+  interpolateStyles(a: Float32Array, b: Float32Array, frames: number, psi?: number | null): Promise<Uint8ClampedArray>;
   /** Text-to-image models: what the model reads of `prompt`. */
   tokenize(prompt: string): PromptReading;
   /** Text-to-image models: one image per seed for `prompt`. */

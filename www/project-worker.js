@@ -3,7 +3,8 @@
 //   {project: {id, manifestUrl, photo, steps, every, backend}}  photo: file bytes; the face is
 //                                                           drawn back every `every` steps
 // Messages out, each with the request's `id`: {status}, {projecting: {step, steps, distance,
-//   finished, rgba, width, height, ms, backend, notice}} every `every` steps and at the end,
+//   finished, rgba, styles, width, height, ms, backend, notice}} every `every` steps and at the
+//   end (`styles`, a Float32Array, only at the end: what the faces worker draws the face from),
 //   {error}. `distance` is what Adam lowers (L1 at full plus half resolution) before the last step.
 import init, { Projector } from "./pkg-train/ganzoo.js";
 
@@ -30,8 +31,10 @@ async function project({ id, manifestUrl, photo, steps, every, backend }) {
       if (id !== current) return;
       const { step, distance, finished } = await p.steps(every);
       const rgba = await p.image();
+      const styles = finished ? await p.styles() : null; // the face, for ψ, mixing and the walk
       const side = manifest.resolution;
-      postMessage({ id, projecting: { step, steps, distance, finished, rgba, width: side, height: side, ms: performance.now() - t0, backend: p.backend(), notice: p.notice() ?? null } }, [rgba.buffer]);
+      const transfer = styles ? [rgba.buffer, styles.buffer] : [rgba.buffer];
+      postMessage({ id, projecting: { step, steps, distance, finished, rgba, styles, width: side, height: side, ms: performance.now() - t0, backend: p.backend(), notice: p.notice() ?? null } }, transfer);
       if (finished) return;
     }
   } finally {

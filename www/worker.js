@@ -1,8 +1,10 @@
 // Runs the models off the main thread. Messages in: {load: {manifestUrl, backend, slot}},
 // {open: {manifest, weights, backend, slot, inputs}} (a bundle's two files as bytes; refused unless
 // the model takes exactly `inputs`),
-// {generate: {id, seed, psi}}, {mix: {id, coarse, fine, crossover, psi}},
-// {interpolate: {id, a, b, frames, psi}}, {gif: {id, rgba, width, height, count, delay, scale}},
+// {generate: {id, seed, styles, psi}} (StyleGAN: `styles`, a Float32Array, draws that face instead
+// of the seed's: a projected photo's), {mix: {id, coarse, fine, crossover, psi}} and
+// {interpolate: {id, a, b, frames, psi}}, whose faces are seeds or styles alike,
+// {gif: {id, rgba, width, height, count, delay, scale}},
 // for text-to-image models {draw: {id, prompt, seeds}}, {walk: {id, a, b, frames, seed}}, and
 // for translation models {translate: {id, slot, file, direction, back}} (back: also the way back,
 // two images), for PixelRNN models {complete: {id, slot, pixels, known, seeds, chunk, pace}} (the
@@ -47,26 +49,30 @@ const handlers = {
     generator.cached = false;
     install(slot, generator, t0);
   },
-  async generate({ id, seed, psi }) {
+  async generate({ id, seed, styles, psi }) {
     const t0 = performance.now();
-    const rgba = await model().generate(seed, psi);
+    const rgba = await (styles ? model().drawStyles(styles, psi) : model().generate(seed, psi));
     const size = model().resolution();
     postMessage(
-      { output: { id, seed, psi, rgba, width: size, height: size, ms: performance.now() - t0, backend: model().backend() } },
+      { output: { id, seed, projected: Boolean(styles), psi, rgba, width: size, height: size, ms: performance.now() - t0, backend: model().backend() } },
       [rgba.buffer],
     );
   },
   async mix({ id, coarse, fine, crossover, psi }) {
     const t0 = performance.now();
-    const rgba = await model().mix(coarse, fine, crossover, psi);
+    const rgba = await (allSeeds([...coarse, ...fine])
+      ? model().mix(coarse, fine, crossover, psi)
+      : model().mixStyles(await stylesOf(coarse), await stylesOf(fine), crossover, psi));
     const size = model().resolution();
-    postMessage({ mixed: { id, coarse, fine, crossover, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
+    postMessage({ mixed: { id, crossover, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
   },
   async interpolate({ id, a, b, frames, psi }) {
     const t0 = performance.now();
-    const rgba = await model().interpolate(a, b, frames, psi);
+    const rgba = await (allSeeds([a, b])
+      ? model().interpolate(a, b, frames, psi)
+      : model().interpolateStyles(await stylesOf([a]), await stylesOf([b]), frames, psi));
     const size = model().resolution();
-    postMessage({ frames: { id, a, b, count: frames, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
+    postMessage({ frames: { id, count: frames, rgba, width: size, height: size, ms: performance.now() - t0 } }, [rgba.buffer]);
   },
   async draw({ id, prompt, seeds }) {
     const t0 = performance.now();
@@ -136,6 +142,19 @@ function install(slot, generator, t0) {
       ms: performance.now() - t0,
     },
   });
+}
+
+/** Whether every face is a seed (else some are styles: a projection's). */
+function allSeeds(faces) {
+  return faces.every((face) => typeof face === "number");
+}
+
+/** The styles of faces given as seeds or styles, one after the other in one Float32Array. */
+async function stylesOf(faces) {
+  const each = await Promise.all(faces.map((face) => (typeof face === "number" ? model().styles([face]) : face)));
+  const out = new Float32Array(each.reduce((n, s) => n + s.length, 0));
+  each.reduce((at, s) => (out.set(s, at), at + s.length), 0);
+  return out;
 }
 
 function model(slot = "main") {

@@ -353,21 +353,49 @@ impl AnyGenerator {
 
     /// Style inputs of the synthesis network (two per resolution), for the families that mix.
     pub fn num_styles(&self) -> Result<usize, String> {
+        Ok(self.style_shape()?[0])
+    }
+
+    /// `[L, W]`: the style inputs and the numbers in each (one face's styles), for the
+    /// families that mix.
+    pub fn style_shape(&self) -> Result<[usize; 2], String> {
         match self {
-            AnyGenerator::Stylegan(g) => Ok(g.num_ws()),
+            AnyGenerator::Stylegan(g) => Ok([g.num_ws(), g.w_dim]),
             _ => Err(lacks(self.kind(), "mix styles")),
         }
     }
 
+    /// The styles latents name, `[B, Z]` → `[B, L, W]` (StyleGAN): what a face is to the
+    /// functions below, which also take styles found another way (projection).
+    pub fn styles(&self, z: Tensor<2>) -> Result<Tensor<3>, String> {
+        match self {
+            AnyGenerator::Stylegan(g) => Ok(g.styles(z)),
+            _ => Err(lacks(self.kind(), "draw from styles")),
+        }
+    }
+
+    /// Images from styles `[B, L, W]` with truncation ψ (StyleGAN).
+    pub fn from_styles(&self, styles: Tensor<3>, psi: f32) -> Result<Tensor<4>, String> {
+        let AnyGenerator::Stylegan(g) = self else { return Err(lacks(self.kind(), "draw from styles")) };
+        let [_, l, d] = styles.dims();
+        if [l, d] != [g.num_ws(), g.w_dim] {
+            return Err(format!("styles are {} layers of {} numbers for this model, not {l} of {d}", g.num_ws(), g.w_dim));
+        }
+        Ok(g.synthesis(g.truncate(styles, psi), stylegan::SAMPLING_NOISE))
+    }
+
     /// Style mixing: styles `0..crossover` from `coarse`, the rest from `fine` (both z `[B, Z]`).
     pub fn mix(&self, coarse: Tensor<2>, fine: Tensor<2>, crossover: usize, psi: f32) -> Result<Tensor<4>, String> {
+        self.mix_styles(self.styles(coarse)?, self.styles(fine)?, crossover, psi)
+    }
+
+    /// [`Self::mix`] of styles `[B, L, W]`.
+    pub fn mix_styles(&self, coarse: Tensor<3>, fine: Tensor<3>, crossover: usize, psi: f32) -> Result<Tensor<4>, String> {
         let AnyGenerator::Stylegan(g) = self else { return Err(lacks(self.kind(), "mix styles")) };
         if crossover > g.num_ws() {
             return Err(format!("crossover must be between 0 and {} (the style inputs), got {crossover}", g.num_ws()));
         }
-        let coarse = g.truncate(g.mapping(coarse), psi);
-        let fine = g.truncate(g.mapping(fine), psi);
-        Ok(g.synthesis(g.mix(coarse, fine, crossover), stylegan::SAMPLING_NOISE))
+        self.from_styles(g.mix(coarse, fine, crossover), psi)
     }
 
     /// Frames between the latents `a` and `b` (z numbers each) at the fractions `ts` →
@@ -380,17 +408,20 @@ impl AnyGenerator {
                 let z_rows: Vec<f32> = ts.iter().flat_map(|&t| slerp(a, b, t)).collect();
                 self.generate(Tensor::<2>::from_data(TensorData::new(z_rows, [n, z]), device), psi)
             }
-            AnyGenerator::Stylegan(g) => {
-                let za = Tensor::<2>::from_data(TensorData::new(a.to_vec(), [1, z]), device);
-                let zb = Tensor::<2>::from_data(TensorData::new(b.to_vec(), [1, z]), device);
-                let (wa, wb) = (g.mapping(za), g.mapping(zb)); // [1, W]
-                let t = Tensor::<1>::from_floats(ts, device).reshape([n, 1]); // [T, 1]
-                let w = g.truncate(wa.clone() + (wb - wa) * t, psi); // [T, W]
-                Ok(g.synthesis(g.broadcast(w), stylegan::SAMPLING_NOISE))
+            AnyGenerator::Stylegan(_) => {
+                let latent = |values: &[f32]| self.styles(Tensor::<2>::from_data(TensorData::new(values.to_vec(), [1, z]), device));
+                self.interpolate_styles(latent(a)?, latent(b)?, ts, psi)
             }
             AnyGenerator::Text2image(_) => Err(lacks(self.kind(), "walk between seeds: walk between descriptions")),
             AnyGenerator::Cyclegan(_) | AnyGenerator::Discogan(_) | AnyGenerator::Pixelrnn(_) => Err(lacks(self.kind(), "walk between seeds")),
         }
+    }
+
+    /// Frames between styles `a` and `b` (`[1, L, W]` each), linearly, at the fractions `ts`
+    /// → `[T, 3, R, R]` (StyleGAN).
+    pub fn interpolate_styles(&self, a: Tensor<3>, b: Tensor<3>, ts: &[f32], psi: f32) -> Result<Tensor<4>, String> {
+        let t = Tensor::<1>::from_floats(ts, &a.device()).reshape([ts.len(), 1, 1]); // [T, 1, 1]
+        self.from_styles(a.clone() + (b - a) * t, psi) // [T, L, W] by broadcasting
     }
 
     /// The likelihood model, for the families that complete partial images.

@@ -445,12 +445,13 @@ impl Generator {
         x
     }
 
-    /// The truncation trick: w̄ + ψ (w − w̄). ψ = 1 leaves w alone; ψ = 0 gives the average face.
-    pub fn truncate(&self, w: Tensor<2>, psi: f32) -> Tensor<2> {
+    /// The truncation trick: w̄ + ψ (w − w̄), on w `[B, W]` or styles `[B, L, W]`. ψ = 1 leaves
+    /// w alone; ψ = 0 gives the average face.
+    pub fn truncate<const D: usize>(&self, w: Tensor<D>, psi: f32) -> Tensor<D> {
         if psi == 1.0 {
             return w;
         }
-        let avg = self.w_avg.val().reshape([1, self.w_dim]);
+        let avg = self.w_avg.val().unsqueeze::<D>(); // [1, …, W]
         avg.clone() + (w - avg) * psi
     }
 
@@ -460,20 +461,20 @@ impl Generator {
         w.reshape([b, 1, d]).expand([b, self.num_ws(), d])
     }
 
+    /// The styles a latent names: z `[B, Z]` → `[B, L, W]` (its w at every layer, untruncated).
+    pub fn styles(&self, z: Tensor<2>) -> Tensor<3> {
+        self.broadcast(self.mapping(z))
+    }
+
     /// Style mixing: the styles of layers `0..crossover` from `coarse`, the rest from `fine`
-    /// (both `[B, W]`). crossover 0 gives `fine` everywhere, `num_ws()` gives `coarse`.
-    pub fn mix(&self, coarse: Tensor<2>, fine: Tensor<2>, crossover: usize) -> Tensor<3> {
-        let l = self.num_ws();
-        let k = crossover.min(l);
-        let [b, d] = coarse.dims();
-        let mut parts = Vec::new();
-        if k > 0 {
-            parts.push(coarse.reshape([b, 1, d]).expand([b, k, d]));
+    /// (both `[B, L, W]`). crossover 0 gives `fine` everywhere, `num_ws()` gives `coarse`.
+    pub fn mix(&self, coarse: Tensor<3>, fine: Tensor<3>, crossover: usize) -> Tensor<3> {
+        let [b, l, d] = coarse.dims();
+        match crossover.min(l) {
+            0 => fine,
+            k if k == l => coarse,
+            k => Tensor::cat(vec![coarse.slice([0..b, 0..k, 0..d]), fine.slice([0..b, k..l, 0..d])], 1), // [B, L, W]
         }
-        if k < l {
-            parts.push(fine.reshape([b, 1, d]).expand([b, l - k, d]));
-        }
-        Tensor::cat(parts, 1) // [B, L, W]
     }
 
     /// The synthesis network: per-layer styles `[B, L, W]` → images `[B, 3, R, R]`.

@@ -127,7 +127,7 @@ impl StyleGan {
         let ws = if rng.uniform() < c.model.mixing_prob {
             let crossover = 1 + rng.below(l - 1);
             let w2 = self.generator.mapping(z(rng));
-            self.generator.mix(w.clone(), w2, crossover)
+            self.generator.mix(self.generator.broadcast(w.clone()), self.generator.broadcast(w2), crossover)
         } else {
             self.generator.broadcast(w.clone())
         };

@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { BASE, assertWalkGif, browser, openPage, readF32, serveSite } from "./harness.mjs";
+import { BASE, assertWalkGif, browser, maxDiff, openPage, readF32, serveSite } from "./harness.mjs";
 
 const MODEL = "text2flower64";
 const NATIVE = process.env.NATIVE_T2I ?? "test-results/native-text2image.f32";
@@ -16,11 +16,6 @@ const PROMPT = "this flower has five large pink petals and a yellow center";
 serveSite("flowers.html");
 
 const openFlowers = (page, hash) => openPage(page, "flowers.html", hash, "#flowers[data-ready='1']", 180_000);
-
-function maxDiff(a, b) {
-  assert.equal(a.length, b.length);
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-}
 
 /** Waits for the next drawing after `action`. */
 async function redraw(page, action) {

@@ -79,6 +79,22 @@ export async function openPage(page, path, hash, ready, timeout) {
   return pageProblems.get(page);
 }
 
+/** RGBA of the `size` × `size` square of canvas `id` at (x, y). */
+export async function region(page, id, x, y, size) {
+  return page.evaluate(({ id, x, y, size }) => Array.from(document.getElementById(id).getContext("2d").getImageData(x, y, size, size).data), { id, x, y, size });
+}
+
+/** The largest difference of any value between two equally long arrays. */
+export function maxDiff(a, b) {
+  assert.equal(a.length, b.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+}
+
+/** Sets range input `id` to `value` as a drag would (an input event). */
+export async function setRange(page, id, value) {
+  await page.$eval(`#${id}`, (el, v) => { el.value = String(v); el.dispatchEvent(new Event("input")); }, value);
+}
+
 /** RGBA of a PNG file (bytes) as the browser decodes it. */
 export async function pngPixels(page, png) {
   return page.evaluate(async (b64) => {

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { assertWalkGif, browser, openPage, pngDifference, readF32, serveSite } from "./harness.mjs";
+import { assertWalkGif, browser, maxDiff, openPage, pngDifference, readF32, region, serveSite, setRange } from "./harness.mjs";
 
 const MODEL = process.env.E2E_MODEL ?? "wildfaces-lsgan32";
 const NATIVE_DIR = process.env.NATIVE_DIR ?? "test-results/native";
@@ -150,16 +150,6 @@ test("a corrupt bundle is refused with a message and the page keeps working", as
   }
 });
 
-/** RGBA pixels of a square region of a canvas. */
-async function region(page, id, x, y, size) {
-  return page.evaluate(({ id, x, y, size }) => Array.from(document.getElementById(id).getContext("2d").getImageData(x, y, size, size).data), { id, x, y, size });
-}
-
-function maxDiff(a, b) {
-  assert.equal(a.length, b.length);
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-}
-
 /** Types `seed`, waits for its face and mixing grid; the grid's cells, [row][column] (each inset 4 px). */
 async function mixCells(page, seed) {
   await page.fill("#seed", String(seed));
@@ -173,10 +163,6 @@ async function mixCells(page, seed) {
     for (let c = 0; c < 4; c++) rows[r].push(await region(page, "mix-grid", c * cell + 4, r * cell + 4, cell - 8));
   }
   return rows;
-}
-
-async function setRange(page, id, value) {
-  await page.$eval(`#${id}`, (el, v) => { el.value = String(v); el.dispatchEvent(new Event("input")); }, value);
 }
 
 /** The front page's StyleGAN controls, on whichever backend the browser has. */

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { browser, openPage, pngDifference, pngPixels, serveSite } from "./harness.mjs";
+import { browser, maxDiff, openPage, pngDifference, pngPixels, region, serveSite, setRange } from "./harness.mjs";
 
 const TRAIN = `${process.env.CARGO_TARGET_DIR ?? "target"}/release/train`;
 // the photo projected: one of the StyleGAN's own faces (ψ 0.7), and `train project`'s result (scripts/test.sh)
@@ -17,6 +17,11 @@ const NATIVE_PROJECT = "test-results/native-project";
 // measured (2026-12-07): 11/255 on the CPU, 8/255 on WebGPU (200 Adam steps, in sums of another
 // order, carry an ulp into the pixels); another photo's projection is ~100/255 away
 const PROJECTION_PIXELS = 40;
+// the projection drawn by the faces page's model from its styles, against the panel's (both
+// canvases shrunk back to 32 px), mean per value: measured (2026-12-07) 0.24/255 on the CPU,
+// 0.25/255 on WebGPU for the face, 0.59/255 for the mixing cells (drawn smaller); seed 1's own
+// face, which the photo was drawn from, is 9.18/255 away
+const PROJECTED_SHOWN = 3;
 serveSite("train.html");
 
 const openTrain = (page) => openPage(page, "train.html", "", "#preview[data-count]", 120_000);
@@ -172,6 +177,59 @@ test("CPU: the faces page refuses a bundle of another page's model, and half a b
   }
 });
 
+/** RGBA of the `size` × `size` square of canvas `id` at (x, y), shrunk to the model's 32 px. */
+async function shrunk(page, id, x, y, size) {
+  return page.evaluate(({ id, x, y, size }) => {
+    const small = new OffscreenCanvas(32, 32).getContext("2d");
+    small.imageSmoothingQuality = "high";
+    small.drawImage(document.getElementById(id), x, y, size, size, 0, 0, 32, 32);
+    return Array.from(small.getImageData(0, 0, 32, 32).data);
+  }, { id, x, y, size });
+}
+
+/** The mean difference of two equally long arrays. */
+function meanDiff(a, b) {
+  assert.equal(a.length, b.length);
+  return a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
+}
+
+/**
+ * "Use this face": the finished projection becomes the face shown (ψ 1), the first row of the
+ * mixing figure, the start of the walk, and ψ = 0 takes it to the average face; a typed seed
+ * leaves it.
+ */
+async function assertProjectionHandedOn(page, label) {
+  const seedFace = await shrunk(page, "face", 0, 0, 256); // seed 1, ψ 1, as the page opened
+  const projected = await shrunk(page, "projected", 0, 0, 128);
+  await page.click("#use-projected");
+  await page.waitForSelector("#face[data-projected='1']", { timeout: 60_000 });
+  assert.match(await page.textContent("#timing"), /^your photo's face · ψ 1\.00/);
+  const [shown, before] = [meanDiff(await shrunk(page, "face", 0, 0, 256), projected), meanDiff(seedFace, projected)];
+  console.log(`${label}: the face shown against the projection: mean ${shown.toFixed(2)}/255 (seed 1's face: ${before.toFixed(2)}/255)`);
+  assert.ok(shown < PROJECTED_SHOWN, `${label}: the face shown is ${shown}/255 from the projection`);
+  // mixing at the last crossover: the first row's cells are all its face, the projection
+  const cell = (await page.$eval("#mix-grid", (c) => c.width)) / 4;
+  await setRange(page, "crossover", 8);
+  await page.waitForSelector("#mix-grid[data-ready='1'][data-crossover='8']", { timeout: 60_000 });
+  const cells = [];
+  for (let c = 0; c < 4; c++) cells.push(meanDiff(await shrunk(page, "mix-grid", c * cell + 2, cell + 2, cell - 4), projected));
+  console.log(`${label}: the mixing figure's first row against the projection: mean ${cells.map((d) => d.toFixed(2)).join(", ")}/255`);
+  cells.forEach((d, c) => assert.ok(d < PROJECTED_SHOWN, `${label}: mixing cell (${c}, 1) is ${d}/255 from the projection`));
+  // the walk from it
+  await page.fill("#to-seed", "12");
+  await page.fill("#frames", "6");
+  await page.click("#play");
+  await page.waitForSelector("#interp[data-frames='6']", { timeout: 60_000 });
+  // ψ = 0: the average face, as from any seed; typing a seed leaves the projection
+  await setRange(page, "psi", 0);
+  await page.waitForSelector("#face[data-projected='1'][data-psi='0.00']", { timeout: 60_000 });
+  const average = await region(page, "face", 0, 0, 256);
+  await page.fill("#seed", "1");
+  await page.dispatchEvent("#seed", "change");
+  await page.waitForSelector("#face[data-projected='0'][data-psi='0.00']", { timeout: 60_000 });
+  assert.ok(maxDiff(await region(page, "face", 0, 0, 256), average) <= 1, `${label}: at ψ = 0 the projection is the average face`);
+}
+
 /** The page's projection of `photo` (PNG bytes) onto the StyleGAN bundle, straight from the training wasm: RGBA. */
 async function projectInPage(page, photo, backend) {
   return page.evaluate(async ([b64, backend]) => {
@@ -199,6 +257,7 @@ for (const webgpu of [false, true]) {
       const status = await page.textContent("#projection-status");
       console.log(`the panel: ${status}`);
       assert.match(status, new RegExp(`^done · distance 0\\.\\d+ · [\\d.]+ s on ${webgpu ? "WebGPU" : "the CPU"}$`));
+      await assertProjectionHandedOn(page, webgpu ? "WebGPU" : "CPU");
       // the same projection straight from the wasm, against `train project` (scripts/test.sh)
       const mine = await projectInPage(page, readFileSync(PHOTO), webgpu ? "webgpu" : "cpu");
       const native = await pngPixels(page, readFileSync(`${NATIVE_PROJECT}/projected.png`));
