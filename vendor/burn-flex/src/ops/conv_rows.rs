@@ -156,10 +156,12 @@ impl Taps {
 
 /// The patch matrix of a run of images, `[channels·KH·KW, images·OH·OW]`: row (c, ky, kx) holds
 /// that tap's sample of input channel c for every image and output position, images side by
-/// side. `x` is `[B, c_in, H, W]`; `channels` picks one group's input channels.
+/// side, rows `ld` apart (ganzoo: `ld` ≥ images·OH·OW, see `ROW_PAD`). `x` is `[B, c_in, H, W]`;
+/// `channels` picks one group's input channels.
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn fill_patches(
     patches: &mut [f32],
+    ld: usize,
     x: &[f32],
     (c_in, channels): (usize, core::ops::Range<usize>),
     images: core::ops::Range<usize>,
@@ -169,11 +171,11 @@ pub(crate) fn fill_patches(
 ) {
     let ([kh, kw], [dh, dw]) = (taps.kernel, taps.dilation);
     let (positions, cols) = (oh * ow, images.len() * oh * ow);
-    let mut rows = patches.chunks_exact_mut(cols);
+    let mut rows = patches.chunks_mut(ld); // ganzoo: rows `ld` apart
     for c in channels {
         for ky in 0..kh {
             for kx in 0..kw {
-                let row = rows.next().expect("one row per channel and tap");
+                let row = &mut rows.next().expect("one row per channel and tap")[..cols];
                 for (image, out) in images.clone().zip(row.chunks_exact_mut(positions)) {
                     let plane = &x[(image * c_in + c) * h * w..][..h * w];
                     fill_row(out, plane, (h, w), (oh, ow), (ky * dh, kx * dw), (taps.stride[0], taps.stride[1]), (taps.padding[0], taps.padding[1]));
@@ -319,3 +321,11 @@ pub(crate) fn contiguous_slice(t: &FlexTensor) -> &[f32] {
     let (start, end) = t.layout().contiguous_offsets().expect("made contiguous above");
     &t.storage::<f32>()[start..end]
 }
+
+/// ganzoo: floats added at the end of each row of the training convs' patch matrices and output
+/// gradient matrices (one cache line), so that rows are not a power of two apart. gemm reads
+/// these matrices down their columns, one value of each row in turn (packing an operand, or a
+/// kernel reading its right operand in place), and rows 2^k floats apart, which runs of images
+/// of 16×16 or 32×32 maps make, all fall in one set of the L1 cache and in a few of L2.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) const ROW_PAD: usize = 16;

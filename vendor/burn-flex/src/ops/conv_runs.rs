@@ -23,7 +23,7 @@ use burn_backend::DType;
 use burn_backend::ops::conv::calculate_conv_transpose_output_size;
 use burn_std::{Bytes, Shape};
 
-use super::conv_rows::{Taps, contiguous_slice, fill_patches, written_before_read};
+use super::conv_rows::{ROW_PAD, Taps, contiguous_slice, fill_patches, written_before_read}; // ganzoo: ROW_PAD
 use super::matmul::get_parallelism;
 use crate::{FlexTensor, Layout};
 
@@ -56,12 +56,14 @@ pub(crate) fn conv2d_f32(x: FlexTensor, weight: FlexTensor, bias: Option<FlexTen
     let run_images = |first: usize, out: &mut [f32]| {
         let images = out.len() / (c_out * positions);
         let per_run = (RUN_BUDGET / (patch * positions).max(1)).clamp(1, images);
-        let mut patches = written_before_read(patch * per_run * positions); // [patch, n·OH·OW]
+        // ganzoo: the patch matrix's rows `cols + ROW_PAD` apart (conv_rows.rs says why)
+        let mut patches = written_before_read(patch * (per_run * positions + ROW_PAD)); // [patch, n·OH·OW + pad]
         let mut product = written_before_read(c_out * per_run * positions); // [C_out, n·OH·OW]
         for start in (0..images).step_by(per_run) {
             let n = per_run.min(images - start);
             let cols = n * positions;
-            fill_patches(&mut patches[..patch * cols], x, (c_in, 0..c_in), first + start..first + start + n, (h, w), (oh, ow), &taps);
+            let ld = cols + ROW_PAD; // the patch matrix's row stride
+            fill_patches(&mut patches, ld, x, (c_in, 0..c_in), first + start..first + start + n, (h, w), (oh, ow), &taps);
             unsafe {
                 gemm::gemm(
                     c_out,
@@ -76,7 +78,7 @@ pub(crate) fn conv2d_f32(x: FlexTensor, weight: FlexTensor, bias: Option<FlexTen
                     patch as isize,
                     patches.as_ptr(),
                     1,
-                    cols as isize,
+                    ld as isize, // ganzoo: padded rows
                     1.0f32,
                     1.0f32,
                     false,
