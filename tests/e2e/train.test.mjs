@@ -65,6 +65,7 @@ test("CPU: the emoji sheet learnt in the page; pause, resume, and a bundle that 
     // measured 7.9/255 at step 50 (2026-12-07); a generator that does not learn moves by 0
     assert.ok(moved > 2, `the grid after ${step} steps is nearly the grid of step 0 (mean change ${moved.toFixed(2)}/255)`);
     assert.match(await page.textContent("#timing"), /step \d+ · \d+ images\/s · D [\d.]+ · G [\d.]+/);
+    await page.screenshot({ path: "test-results/train-cpu.png", fullPage: true });
 
     await page.click("#pause");
     await page.waitForFunction(() => document.getElementById("pause").textContent === "Resume");
@@ -207,6 +208,7 @@ async function assertProjectionHandedOn(page, label) {
   const [shown, before] = [meanDiff(await shrunk(page, "face", 0, 0, 256), projected), meanDiff(seedFace, projected)];
   console.log(`${label}: the face shown against the projection: mean ${shown.toFixed(2)}/255 (seed 1's face: ${before.toFixed(2)}/255)`);
   assert.ok(shown < PROJECTED_SHOWN, `${label}: the face shown is ${shown}/255 from the projection`);
+  await page.screenshot({ path: `test-results/projection-${label}.png`, fullPage: true });
   // mixing at the last crossover: the first row's cells are all its face, the projection
   const cell = (await page.$eval("#mix-grid", (c) => c.width)) / 4;
   await setRange(page, "crossover", 8);
