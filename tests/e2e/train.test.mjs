@@ -2,8 +2,10 @@
 // Chromium, without WebGPU (the CPU fallback) and with it (SwiftShader). A DCGAN learns
 // the emoji sheet in the page's worker; its grid changes as it learns, pause stops it and resume
 // goes on; the downloaded bundle opens natively (`train sample`, the binary scripts/test.sh built)
-// and on the faces page, which draw the same face for one seed. Pictures that are not pictures,
-// one picture, and a bundle of another page's model each get their message.
+// and on the faces page, which draw the same face for one seed. The faces page projects a photo
+// as `train project` does, far closer than any of 64 random faces, and hands the result to ψ,
+// mixing and the walk. Pictures that are not pictures, one picture, and a bundle of another
+// page's model each get their message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -266,6 +268,23 @@ for (const webgpu of [false, true]) {
       const worst = mine.rgba.reduce((m, v, i) => Math.max(m, Math.abs(v - native[i])), 0);
       console.log(`projection on ${mine.backend}: L1 ${mine.distance.toFixed(4)}, largest difference from train project ${worst}/255`);
       assert.ok(worst <= PROJECTION_PIXELS, `the page's projection differs from train project's by ${worst}/255`);
+      // and it beats chance: the L1 to the photo against the best of 64 random faces (ψ 1), as
+      // `train eval project` measures it on real photos
+      const photo = await pngPixels(page, readFileSync(PHOTO));
+      const l1 = (rgba) => rgba.reduce((sum, v, i) => (i % 4 === 3 ? sum : sum + Math.abs(v - photo[i])), 0) / (rgba.length * 0.75);
+      const randomBest = await page.evaluate(async ([backend, photo]) => {
+        const { loadGenerator } = await import("./ganzoo.js");
+        const g = await loadGenerator("models/stylegan-faces32/manifest.json", { backend });
+        let best = Infinity;
+        for (let seed = 100; seed < 164; seed++) {
+          const rgba = await g.generate(seed, 1);
+          best = Math.min(best, rgba.reduce((sum, v, i) => (i % 4 === 3 ? sum : sum + Math.abs(v - photo[i])), 0) / (rgba.length * 0.75));
+        }
+        return best;
+      }, [webgpu ? "webgpu" : "cpu", photo]);
+      const projected = l1(mine.rgba);
+      console.log(`L1 to the photo: the projection ${projected.toFixed(1)}/255, the best of 64 random faces ${randomBest.toFixed(1)}/255`);
+      assert.ok(projected < 0.75 * randomBest, `the projection (${projected}/255 from the photo) is not 25% closer than the best random face (${randomBest}/255)`);
       // a file that is not a picture: a message, and Project stays off
       await page.setInputFiles("#photo", "Cargo.toml");
       await page.waitForFunction(() => /not a picture/.test(document.getElementById("projection-status").textContent));
