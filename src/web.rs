@@ -9,8 +9,8 @@
 //! g.numStyles();                     // StyleGAN: style inputs (8 at 32 px); DCGAN: undefined
 //! await g.mix([1, 2], [3, 4], 4);    // styles 0..4 from seeds 1, 2, the rest from 3, 4
 //! await g.interpolate(1, 2, 24);     // 24 frames from seed 1 to seed 2
-//! const s = await g.styles([7]);       // a face as its styles (Float32Array), as a projection gives
-//! await g.drawStyles(s, 0.7); await g.mixStyles(s, await g.styles([3]), 4); await g.interpolateStyles(s, s2, 24);
+//! const [s, t] = [await g.styles([7]), await g.styles([3])]; // faces as styles, as a projection gives them
+//! await g.drawStyles(s, 0.7); await g.mixStyles(s, t, 4); await g.interpolateStyles(s, t, 24);
 //! encodeGif(frames, 32, 32, 24, 80, 4); // → the bytes of a looping GIF
 //!
 //! // a text-to-image bundle:
