@@ -32,7 +32,14 @@ pub struct ProjectConfig {
 
 impl Default for ProjectConfig {
     fn default() -> Self {
-        Self { steps: 200, w_steps: 100, lr: 0.1 }
+        Self::with_steps(200)
+    }
+}
+
+impl ProjectConfig {
+    /// `steps` in all, the first half on one w, at the default learning rate.
+    pub fn with_steps(steps: usize) -> Self {
+        Self { steps, w_steps: steps / 2, lr: 0.1 }
     }
 }
 

@@ -386,8 +386,7 @@ impl Projecting {
         };
         let generator = generator.no_grad();
         let photo = Tensor::<4>::from_data(TensorData::new(photo, [1, 3, res, res]), &device);
-        let config = ProjectConfig { steps, w_steps: steps / 2, ..ProjectConfig::default() };
-        let projection = Projection::new(&generator, photo, config)?;
+        let projection = Projection::new(&generator, photo, ProjectConfig::with_steps(steps))?;
         Ok(Projecting { generator, projection, backend, notice })
     }
 

@@ -117,6 +117,12 @@ export function initGanzoo(): Promise<InitOutput>;
 export function loadGenerator(manifestUrl: string | URL, options?: LoadOptions): Promise<LoadedGenerator>;
 
 /**
+ * A bundle's two files as bytes, as loadGenerator fetches them (the weights cached by sha256), for
+ * code that hands them to a wasm itself (`Generator.fromBytes`, the training build's `Projector`).
+ */
+export function fetchBundle(manifestUrl: string | URL, onProgress?: (progress: LoadProgress) => void): Promise<{ manifestBytes: Uint8Array; manifest: any; weights: Uint8Array; cached: boolean }>;
+
+/**
  * A looping animated GIF of `count` RGBA frames of `width` × `height` (concatenated, as
  * `interpolate` returns them), each shown `delayMs` ms and enlarged `scale` times.
  */

@@ -56,6 +56,18 @@ async function cachedWeights(url, sha256, onProgress) {
  */
 export async function loadGenerator(manifestUrl, { backend = "auto", onProgress } = {}) {
   await initGanzoo();
+  const { manifestBytes, weights, cached } = await fetchBundle(manifestUrl, onProgress);
+  const generator = await Generator.fromBytes(manifestBytes, weights, backend);
+  generator.cached = cached;
+  return generator;
+}
+
+/**
+ * A bundle's two files as bytes, the weights from the Cache API when they are there:
+ * `{manifestBytes, manifest, weights, cached}` (what loadGenerator loads, and the faces page's
+ * projection worker hands to the training wasm).
+ */
+export async function fetchBundle(manifestUrl, onProgress) {
   const base = new URL(manifestUrl, globalThis.location?.href);
   const manifestBytes = await fetchBytes(base, null, "manifest");
   let manifest;
@@ -69,9 +81,7 @@ export async function loadGenerator(manifestUrl, { backend = "auto", onProgress 
   }
   const weightsUrl = new URL(manifest.weights.file, base).href;
   const { bytes, cached } = await cachedWeights(weightsUrl, manifest.weights.sha256, onProgress);
-  const generator = await Generator.fromBytes(manifestBytes, bytes, backend);
-  generator.cached = cached;
-  return generator;
+  return { manifestBytes, manifest, weights: bytes, cached };
 }
 
 export { Completions, Generator, encodeGif, latentForSeed };

@@ -7,23 +7,16 @@
 //   end (`styles`, a Float32Array, only at the end: what the faces worker draws the face from),
 //   {error}. `distance` is what Adam lowers (L1 at full plus half resolution) before the last step.
 import init, { Projector } from "./pkg-train/ganzoo.js";
+import { fetchBundle } from "./ganzoo.js"; // the bundle as the faces worker fetched it (cached)
 
 const ready = init();
 let current = 0; // the id of the projection under way; a new request ends the one before
-
-async function bytesOf(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
 
 async function project({ id, manifestUrl, photo, steps, every, backend }) {
   current = id;
   postMessage({ id, status: { phase: "loading", text: "loading the projection module…", loaded: 0, total: 0 } });
   await ready;
-  const manifestBytes = await bytesOf(manifestUrl);
-  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
-  const weights = await bytesOf(new URL(manifest.weights.file, manifestUrl).href);
+  const { manifestBytes, manifest, weights } = await fetchBundle(manifestUrl);
   const t0 = performance.now();
   const p = await Projector.start(manifestBytes, weights, new Uint8Array(photo), steps, backend ?? "auto");
   try {

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const TYPESCRIPT = "typescript@5.6.3";
-const EXPORTS = ["Completions", "Generator", "encodeGif", "initGanzoo", "latentForSeed", "loadGenerator"];
+const EXPORTS = ["Completions", "Generator", "encodeGif", "fetchBundle", "initGanzoo", "latentForSeed", "loadGenerator"];
 const pkg = resolve("pkg");
 
 /** The first ```js block after the README's "As an npm package" heading. */

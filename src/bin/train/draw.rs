@@ -322,7 +322,7 @@ impl Project {
         let target = ImageBatch { data: chw.clone(), n: 1, h: r, w: r };
         let device = Device::flex().autodiff();
         let t0 = std::time::Instant::now();
-        let face = project::project(&generator, Tensor::from_data(TensorData::new(chw, [1, 3, r, r]), &device), ProjectConfig { steps, w_steps: steps / 2, ..ProjectConfig::default() })?;
+        let face = project::project(&generator, Tensor::from_data(TensorData::new(chw, [1, 3, r, r]), &device), ProjectConfig::with_steps(steps))?;
         let face = ImageBatch::from_data(face.into_data())?;
         let l1 = face.data.iter().zip(&target.data).map(|(a, b)| (a - b).abs()).sum::<f32>() / face.data.len() as f32;
         create_dir(&out)?;

@@ -287,8 +287,7 @@ impl Project {
         for f in 0..faces {
             let photo = Tensor::<4>::from_data(TensorData::new(photos.images[f * size..(f + 1) * size].to_vec(), [1, 3, res, res]), &device);
             let t0 = std::time::Instant::now();
-            let config = ProjectConfig { steps, w_steps: steps / 2, ..ProjectConfig::default() };
-            let image: Vec<f32> = project::project(&generator, photo, config)?.into_data().convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+            let image: Vec<f32> = project::project(&generator, photo, ProjectConfig::with_steps(steps))?.into_data().convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
             let ms = t0.elapsed().as_secs_f64() * 1000.0;
             let d = l1(&image, &photos.images[f * size..(f + 1) * size]);
             let gain = 1.0 - d / best[f].0;
