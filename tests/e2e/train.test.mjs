@@ -62,7 +62,7 @@ test("CPU: the emoji sheet learnt in the page; pause, resume, and a bundle that 
     assert.equal(await page.textContent("#backend"), "CPU");
     const step = await drawnAfter(page, 50);
     const later = await gridPixels(page);
-    const moved = first.reduce((m, v, i) => m + Math.abs(v - later[i]), 0) / first.length;
+    const moved = meanDiff(first, later);
     console.log(`the grid after ${step} steps moved by ${moved.toFixed(1)}/255 on average`);
     // measured 7.9/255 at step 50 (2026-12-07); a generator that does not learn moves by 0
     assert.ok(moved > 2, `the grid after ${step} steps is nearly the grid of step 0 (mean change ${moved.toFixed(2)}/255)`);
@@ -265,23 +265,21 @@ for (const webgpu of [false, true]) {
       // the same projection straight from the wasm, against `train project` (scripts/test.sh)
       const mine = await projectInPage(page, readFileSync(PHOTO), webgpu ? "webgpu" : "cpu");
       const native = await pngPixels(page, readFileSync(`${NATIVE_PROJECT}/projected.png`));
-      const worst = mine.rgba.reduce((m, v, i) => Math.max(m, Math.abs(v - native[i])), 0);
+      const worst = maxDiff(mine.rgba, native);
       console.log(`projection on ${mine.backend}: L1 ${mine.distance.toFixed(4)}, largest difference from train project ${worst}/255`);
       assert.ok(worst <= PROJECTION_PIXELS, `the page's projection differs from train project's by ${worst}/255`);
       // and it beats chance: the L1 to the photo against the best of 64 random faces (ψ 1), as
       // `train eval project` measures it on real photos
       const photo = await pngPixels(page, readFileSync(PHOTO));
       const l1 = (rgba) => rgba.reduce((sum, v, i) => (i % 4 === 3 ? sum : sum + Math.abs(v - photo[i])), 0) / (rgba.length * 0.75);
-      const randomBest = await page.evaluate(async ([backend, photo]) => {
+      const randomFaces = await page.evaluate(async (backend) => {
         const { loadGenerator } = await import("./ganzoo.js");
         const g = await loadGenerator("models/stylegan-faces32/manifest.json", { backend });
-        let best = Infinity;
-        for (let seed = 100; seed < 164; seed++) {
-          const rgba = await g.generate(seed, 1);
-          best = Math.min(best, rgba.reduce((sum, v, i) => (i % 4 === 3 ? sum : sum + Math.abs(v - photo[i])), 0) / (rgba.length * 0.75));
-        }
-        return best;
-      }, [webgpu ? "webgpu" : "cpu", photo]);
+        const faces = [];
+        for (let seed = 100; seed < 164; seed++) faces.push(Array.from(await g.generate(seed, 1)));
+        return faces;
+      }, webgpu ? "webgpu" : "cpu");
+      const randomBest = Math.min(...randomFaces.map(l1));
       const projected = l1(mine.rgba);
       console.log(`L1 to the photo: the projection ${projected.toFixed(1)}/255, the best of 64 random faces ${randomBest.toFixed(1)}/255`);
       assert.ok(projected < 0.75 * randomBest, `the projection (${projected}/255 from the photo) is not 25% closer than the best random face (${randomBest}/255)`);

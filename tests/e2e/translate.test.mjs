@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { browser, openPage, readF32, serveSite } from "./harness.mjs";
+import { browser, maxDiff, openPage, readF32, serveSite } from "./harness.mjs";
 
 const MODELS = JSON.parse(readFileSync("www/models/index.json")).models.filter((m) => m.inputs.length === 1 && m.inputs[0] === "image");
 const NATIVE = process.env.NATIVE_TRANSLATE ?? "test-results/native-translate";
@@ -70,8 +70,7 @@ async function translated(webgpu) {
         return Array.from(await g.translateRaw(new Uint8Array(picture), "a-to-b"));
       }, { manifest: m.manifest, backend, picture });
       const native = readF32(`${NATIVE}-${m.name}/seed-0.f32`);
-      assert.equal(raw.length, native.length);
-      const worst = raw.reduce((w, v, i) => Math.max(w, Math.abs(v - native[i])), 0);
+      const worst = maxDiff(raw, native); // asserts the lengths agree
       console.log(`translate ${m.name} ${backend}: max |browser − native| = ${worst.toExponential(2)}`);
       assert.ok(worst < PARITY[backend], `${m.name} on ${backend}: browser and native differ by ${worst} (tolerance ${PARITY[backend]})`);
     }
