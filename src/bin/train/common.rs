@@ -77,6 +77,12 @@ pub fn write_bundle(generator: &AnyGenerator, config: &ModelConfig, provenance: 
     Ok(())
 }
 
+/// The mean absolute difference of two equally long images (L1, what projection is measured by).
+pub fn mean_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "images of different sizes");
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32
+}
+
 /// Little-endian f32s, the layout of the `--raw` outputs.
 pub fn f32_bytes(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()

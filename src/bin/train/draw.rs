@@ -11,7 +11,7 @@ use ganzoo::models::{Direction, Input, ModelConfig};
 use ganzoo::sample;
 use ganzoo::train::pixelrnn;
 
-use crate::common::{DeviceArg, create_dir, f32_bytes, save_png, write};
+use crate::common::{DeviceArg, create_dir, f32_bytes, mean_abs_diff, save_png, write};
 
 #[derive(Args)]
 pub struct Sample {
@@ -324,7 +324,7 @@ impl Project {
         let t0 = std::time::Instant::now();
         let face = project::project(&generator, Tensor::from_data(TensorData::new(chw, [1, 3, r, r]), &device), ProjectConfig::with_steps(steps))?;
         let face = ImageBatch::from_data(face.into_data())?;
-        let l1 = face.data.iter().zip(&target.data).map(|(a, b)| (a - b).abs()).sum::<f32>() / face.data.len() as f32;
+        let l1 = mean_abs_diff(&face.data, &target.data);
         create_dir(&out)?;
         save_png(&out.join("projected.png"), &face.image(0))?;
         save_png(&out.join("photo.png"), &target.image(0))?;

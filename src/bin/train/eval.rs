@@ -12,7 +12,7 @@ use ganzoo::sample;
 use ganzoo::train::translation::{self, DataArgs, HeldOut};
 use ganzoo::train::{self, pixelrnn, text2image};
 
-use crate::common::{DeviceArg, save_png, write};
+use crate::common::{DeviceArg, mean_abs_diff as l1, save_png, write};
 
 #[derive(Subcommand)]
 pub enum Eval {
@@ -259,7 +259,6 @@ impl Project {
         let photos = data::lfw::load(&data::data_dir().join(data::lfw::FILE), faces, res)?;
         let inner = device.clone().inner();
         let size = 3 * res * res;
-        let l1 = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32;
         // the best of the random samples for each face
         let config = manifest.config.clone();
         let (_, on_cpu) = ganzoo::bundle::load_dir(&bundle, &inner).map_err(|e| e.to_string())?; // folded, for sampling
